@@ -1,0 +1,17 @@
+"""neurolocal: local learning rules, the learning channel, and their simulation."""
+
+from .rules import (
+    NAMED_RULES,
+    CompiledRule,
+    LocalityContext,
+    LocalRule,
+    RuleError,
+    Term,
+    enumerate_monomials,
+    get_rule,
+)
+
+__version__ = "0.1.0"
+
+__all__ = ["NAMED_RULES", "CompiledRule", "LocalRule", "LocalityContext", "RuleError", "Term",
+           "enumerate_monomials", "get_rule", "__version__"]

@@ -1,0 +1,5 @@
+import sys
+
+from neurolocal.cli import main
+
+sys.exit(main())

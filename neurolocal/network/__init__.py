@@ -1,0 +1,7 @@
+"""Network descriptions: populations, projections, and the learning channel they expect."""
+
+from .description import ChannelLike, Network, NetworkError, Population, Projection
+from .transfer import TRANSFERS, Transfer, get_transfer
+
+__all__ = ["TRANSFERS", "ChannelLike", "Network", "NetworkError", "Population", "Projection",
+           "Transfer", "get_transfer"]

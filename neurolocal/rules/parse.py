@@ -1,0 +1,153 @@
+"""Parse a rule string into a sympy polynomial, safely and with errors that point at the problem.
+
+The string is read with Python's `ast` (never `eval`) and only polynomial syntax is accepted:
+numbers, names, ``+ - * /`` and ``**`` with a small non-negative integer exponent. Division is
+allowed only by an expression free of local variables (``pre/2``, ``eta/c``).
+"""
+
+from __future__ import annotations
+
+import ast
+
+import sympy
+
+from .errors import RuleError
+from .variables import ALIASES, VARIABLES, canonical
+
+MAX_LENGTH = 10_000
+MAX_EXPONENT = 16
+
+SYMBOLS: dict[str, sympy.Symbol] = {name: sympy.Symbol(name, real=True) for name in VARIABLES}
+
+
+def parameter_symbol(name: str) -> sympy.Symbol:
+    return sympy.Symbol(name, real=True)
+
+
+def _pointer(text: str, node: ast.AST) -> str:
+    segment = ast.get_source_segment(text, node)
+    return f"'{segment}'" if segment is not None else "an expression"
+
+
+class _Translator:
+    """Walks the AST of a rule and returns a sympy expression, or raises RuleError."""
+
+    def __init__(self, text: str, known_parameters: set[str]):
+        self.text = text
+        self.known = known_parameters
+        self.parameters: set[str] = set()
+
+    def fail(self, node: ast.AST, why: str) -> RuleError:
+        return RuleError(f"in rule {self.text!r}: {_pointer(self.text, node)} {why}")
+
+    def has_variable(self, expr: sympy.Expr) -> bool:
+        return any(s.name in VARIABLES for s in expr.free_symbols)
+
+    def visit(self, node: ast.AST) -> sympy.Expr:
+        if isinstance(node, ast.Expression):
+            return self.visit(node.body)
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise self.fail(node, "is not a number, a local variable or a parameter")
+            if node.value != node.value or abs(node.value) == float("inf"):
+                raise self.fail(node, "is not a finite number")
+            return sympy.nsimplify(node.value) if isinstance(node.value, float) else sympy.Integer(
+                node.value
+            )
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+            operand = self.visit(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.Call):
+            raise self.fail(node, "is a function call; a local rule must be a polynomial in the "
+                            "local variables")
+        raise self.fail(node, "is not allowed in a polynomial rule (use numbers, variables, "
+                        "parameters, + - * / and ** with an integer exponent)")
+
+    def name(self, node: ast.Name) -> sympy.Expr:
+        variable = canonical(node.id)
+        if variable is not None:
+            return SYMBOLS[variable]
+        if node.id in self.known:
+            self.parameters.add(node.id)
+            return parameter_symbol(node.id)
+        names = ", ".join(f"{n} ({v.symbol})" for n, v in VARIABLES.items())
+        raise self.fail(node, f"is an unknown name: not a local variable [{names}] nor a "
+                        f"parameter with a value (known: {', '.join(sorted(self.known))}; pass "
+                        f"{node.id}=VALUE to declare it)")
+
+    def binop(self, node: ast.BinOp) -> sympy.Expr:
+        left = self.visit(node.left)
+        if isinstance(node.op, ast.Pow):
+            return self.power(node, left)
+        right = self.visit(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div):
+            if self.has_variable(right):
+                raise self.fail(node.right, "is a divisor that contains a local variable; a "
+                                "polynomial rule may divide only by constants and parameters")
+            if right == 0:
+                raise self.fail(node.right, "is a division by zero")
+            return left / right
+        raise self.fail(node, "uses an operator that is not allowed (only + - * / **)")
+
+    def power(self, node: ast.BinOp, base: sympy.Expr) -> sympy.Expr:
+        exponent_node = node.right
+        sign = 1
+        while isinstance(exponent_node, ast.UnaryOp) and isinstance(
+            exponent_node.op, (ast.USub, ast.UAdd)
+        ):
+            sign *= -1 if isinstance(exponent_node.op, ast.USub) else 1
+            exponent_node = exponent_node.operand
+        if not (isinstance(exponent_node, ast.Constant) and type(exponent_node.value) in (int,
+                                                                                         float)):
+            raise self.fail(node.right, "is not allowed as an exponent: use a number literal")
+        value = sign * exponent_node.value
+        if self.has_variable(base):
+            if value != int(value) or value < 0:
+                raise self.fail(node, "has a negative or fractional power of a local variable; a "
+                                "polynomial rule needs non-negative integer powers")
+            if value > MAX_EXPONENT:
+                raise self.fail(node, f"has an exponent above {MAX_EXPONENT}")
+            return base ** int(value)
+        if abs(value) > MAX_EXPONENT:
+            raise self.fail(node, f"has an exponent above {MAX_EXPONENT}")
+        if base == 0 and value < 0:
+            raise self.fail(node, "is a division by zero")
+        return base ** (int(value) if value == int(value) else sympy.nsimplify(value))
+
+
+def parse_rule(text: str, known_parameters: set[str]) -> tuple[sympy.Expr, set[str]]:
+    """Translate `text` into a sympy expression; returns it and the parameters it uses."""
+    if not isinstance(text, str):
+        raise RuleError(f"a rule expression must be a string, not {type(text).__name__}")
+    if not text.strip():
+        raise RuleError("empty rule: give a polynomial such as 'eta*post*pre'")
+    if len(text) > MAX_LENGTH:
+        raise RuleError(f"rule text is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        column = (error.offset or 1) - 1
+        caret = " " * column + "^"
+        raise RuleError(f"syntax error in rule {text!r} at column {column + 1}: {error.msg}\n"
+                        f"  {text.strip()}\n  {caret}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise RuleError(f"rule {text[:60]!r}... is nested too deeply to parse") from None
+    translator = _Translator(text.strip(), known_parameters)
+    try:
+        expr = translator.visit(tree)
+    except RecursionError:
+        raise RuleError(f"rule {text[:60]!r}... is nested too deeply to parse") from None
+    return expr, translator.parameters
+
+
+__all__ = ["parse_rule", "SYMBOLS", "ALIASES", "parameter_symbol"]
