@@ -1,0 +1,67 @@
+"""The one interface every simulator backend offers (numpy, Brian2, ...).
+
+A `Backend` turns a `Network` description (plus initial weights) into a `Simulator`. Features a
+backend cannot run are listed in `Backend.unsupported` so the shared conformance suite
+(tests/conformance) can skip them explicitly, and requests for them raise `UnsupportedError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..network import Network
+
+Weights = list[tuple[np.ndarray, np.ndarray]]  # (W of shape (n_post, n_pre), b) per projection
+
+
+class UnsupportedError(NotImplementedError):
+    """A backend cannot express a rule, channel or option; the message names the construct."""
+
+
+@dataclass
+class EpochRecord:
+    epoch: int
+    train_loss: float
+    train_accuracy: float | None = None
+    test_loss: float | None = None
+    test_accuracy: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. alignment angles per layer
+
+
+@dataclass
+class TrainingHistory:
+    epochs: list[EpochRecord] = field(default_factory=list)
+    diverged_at: int | None = None  # epoch at which weights overflowed or became NaN
+    samples_per_second: float | None = None
+
+    def last(self) -> EpochRecord:
+        return self.epochs[-1]
+
+    def series(self, key: str) -> list[Any]:
+        return [getattr(r, key) if hasattr(r, key) else r.extra.get(key) for r in self.epochs]
+
+
+class Simulator(Protocol):
+    network: Network
+
+    def weights(self) -> Weights:
+        """Current (W, b) per projection, as float numpy arrays (copies)."""
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Output activities for inputs x of shape (B, n_in)."""
+
+    def train(self, x: np.ndarray, t: np.ndarray, epochs: int, batch_size: int = 1,
+              test: tuple[np.ndarray, np.ndarray] | None = None,
+              progress: bool = False) -> TrainingHistory:
+        """Train on inputs x (B, n_in) and targets t (B, n_out)."""
+
+
+class Backend(Protocol):
+    name: str
+    unsupported: frozenset[str]  # feature names the conformance suite skips for this backend
+
+    def build(self, network: Network, weights: Weights | None = None, seed: int = 0,
+              **options: Any) -> Simulator: ...
