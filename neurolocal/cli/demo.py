@@ -1,10 +1,17 @@
-"""`neurolocal demo`: the main job on embedded defaults (grows with the library)."""
+"""`neurolocal demo`: the main job on embedded defaults, as a sequence of CLI steps."""
 
 from __future__ import annotations
 
 import argparse
+import time
 
 from .common import add_common
+
+#: (title, argv) steps; each is an ordinary subcommand, so the demo shows what users type.
+DEMO_STEPS: list[tuple[str, list[str]]] = [
+    ("the local-rule library", ["rules", "list"]),
+    ("one rule in detail", ["rules", "show", "oja"]),
+]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,8 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from . import main
 
-    print("== the local-rule library (neurolocal rules list)")
-    main(["rules", "list"])
-    print("\n== one rule in detail (neurolocal rules show oja)")
-    main(["rules", "show", "oja"])
+    for title, argv in DEMO_STEPS:
+        print(f"\n== {title}: neurolocal {' '.join(argv)}", flush=True)
+        start = time.perf_counter()
+        code = main(argv)
+        print(f"   ({time.perf_counter() - start:.1f} s)", flush=True)
+        if code:
+            return code
     return 0

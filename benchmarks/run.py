@@ -1,0 +1,72 @@
+"""Run every benchmark module in this folder and write benchmarks/RESULTS.md with machine info.
+
+A benchmark module is ``benchmarks/bench_*.py`` with ``run(quick: bool) -> str`` returning a
+Markdown section (it compares against a peer in the same run and reports ratios).
+Usage: python benchmarks/run.py [--quick] [NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.util
+import os
+import platform
+import sys
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def machine_info() -> str:
+    import numpy as np
+
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = ", ".join(f"{i.get('internal_api')} {i.get('version')} "
+                         f"({i.get('num_threads')} threads)" for i in threadpool_info())
+    except Exception:  # threadpoolctl is optional here
+        blas = "unknown"
+    cpu = "unknown"
+    if Path("/proc/cpuinfo").exists():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return (f"- date: {datetime.datetime.now().isoformat(timespec='seconds')}\n"
+            f"- cpu: {cpu}, {os.cpu_count()} logical cores\n"
+            f"- python {platform.python_version()}, numpy {np.__version__}, BLAS: {blas}\n"
+            f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("names", nargs="*", help="run only these bench_NAME modules")
+    args = parser.parse_args()
+    sections, failed = [], 0
+    for path in sorted(HERE.glob("bench_*.py")):
+        name = path.stem.removeprefix("bench_")
+        if args.names and name not in args.names:
+            continue
+        print(f"== benchmark {name}", flush=True)
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+            sections.append(module.run(quick=args.quick))
+        except Exception:
+            failed += 1
+            sections.append(f"## {name}\n\nFAILED:\n```\n{traceback.format_exc()}```\n")
+        print(sections[-1], flush=True)
+    text = "# Benchmark results\n\nWritten by `make bench`.\n\n## Machine\n\n" + machine_info() \
+        + "\n" + "\n\n".join(sections) + "\n"
+    (HERE / "RESULTS.md").write_text(text)
+    print(f"wrote {HERE / 'RESULTS.md'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
