@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from importlib.metadata import entry_points
 
 from ..network import NetworkError
 from ..rules import RuleError
@@ -22,11 +23,18 @@ USER_ERRORS: tuple[type[BaseException], ...] = (RuleError, NetworkError, ValueEr
                                                 FileNotFoundError)
 
 
+#: Packages that build on neurolocal (such as `hw`, which neurolocal never imports) add
+#: subcommands through this entry-point group: ``NAME = "package.module:register"``.
+PLUGIN_GROUP = "neurolocal.commands"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neurolocal", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
+    for entry in entry_points(group=PLUGIN_GROUP):
+        entry.load()(sub)
     return parser
 
 
