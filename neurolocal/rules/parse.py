@@ -8,6 +8,7 @@ allowed only by an expression free of local variables (``pre/2``, ``eta/c``).
 from __future__ import annotations
 
 import ast
+import warnings
 
 import sympy
 
@@ -17,11 +18,11 @@ from .variables import ALIASES, VARIABLES, canonical
 MAX_LENGTH = 10_000
 MAX_EXPONENT = 16
 
-SYMBOLS: dict[str, sympy.Symbol] = {name: sympy.Symbol(name, real=True) for name in VARIABLES}
+SYMBOLS: dict[str, sympy.Symbol] = {name: sympy.Symbol(name) for name in VARIABLES}
 
 
 def parameter_symbol(name: str) -> sympy.Symbol:
-    return sympy.Symbol(name, real=True)
+    return sympy.Symbol(name)
 
 
 def _pointer(text: str, node: ast.AST) -> str:
@@ -134,12 +135,15 @@ def parse_rule(text: str, known_parameters: set[str]) -> tuple[sympy.Expr, set[s
     if len(text) > MAX_LENGTH:
         raise RuleError(f"rule text is {len(text)} characters long; the limit is {MAX_LENGTH}")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal" for '1e'
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         column = (error.offset or 1) - 1
-        caret = " " * column + "^"
+        if len(text) > 80:
+            raise RuleError(f"syntax error in rule at column {column + 1}: {error.msg}") from None
         raise RuleError(f"syntax error in rule {text!r} at column {column + 1}: {error.msg}\n"
-                        f"  {text.strip()}\n  {caret}") from None
+                        f"  {text.strip()}\n  {' ' * column}^") from None
     except (RecursionError, MemoryError, ValueError):
         raise RuleError(f"rule {text[:60]!r}... is nested too deeply to parse") from None
     translator = _Translator(text.strip(), known_parameters)
