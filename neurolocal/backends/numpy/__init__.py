@@ -1,0 +1,1 @@
+"""The numpy rate simulator, the reference backend (single layers: `layer`)."""
