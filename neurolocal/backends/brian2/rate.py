@@ -1,0 +1,189 @@
+"""A rate network as Brian2 objects: one time step per sample, the rule on the sample clock.
+
+Per step, in this explicit order (Brian2's default order makes layers lag a step):
+1. ``groups``: the summed inputs S_in of each layer, bottom-up (order = layer), then the
+   feedback pathways' summed B_in, top-down (order 100 + L − layer). O = f(S_in + b),
+   f'(S) and B are subexpressions, so they always see the current S.
+2. ``end`` order −1: the output monitor (before any weight changes).
+3. ``end`` order 1..L: every plastic projection applies ``w += gate * F`` (batch-mean when
+   mini-batches are used); ``end`` order 50 + layer: the biases (O_j = 1, w = b).
+Reads come from stored S_in and B_in, so all layers learn from the same forward pass, as the
+numpy backend does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...network import Network
+from ..base import UnsupportedError, Weights
+from .codegen import compile_rule
+from .stream import SampleStream
+from .transfer import transfer_equations
+
+MONITOR_ORDER = -1
+BIAS_ORDER = 50
+FEEDBACK_ORDER = 100
+
+
+@dataclass(frozen=True)
+class FeedbackPathway:
+    """Synapses carrying B from population `source` down to population `target`:
+    B_target = [f'(S_target) ⊙] C · B_source, C of shape (n_target, n_source). The output's B
+    is its error T − O (the descent direction −∂E/∂S)."""
+
+    source: int
+    target: int
+    matrix: np.ndarray
+    derivative: bool = True
+
+
+def learning_code(update: str, batch_size: int, accumulator: str, variable: str) -> str:
+    """Brian2 code applying `update` to `variable`, gated by the stream's learn_gate: every
+    sample (batch 1) or as a batch mean at the end of each mini-batch."""
+    gate = "learn_gate(t - t_start)"
+    if batch_size == 1:
+        return f"{variable} += {gate}*({update})"
+    return (f"{accumulator} += {gate}*({update})/{batch_size}\n"
+            f"{variable} += {accumulator}*batch_end(t - t_start)\n"
+            f"{accumulator} = {accumulator}*(1 - batch_end(t - t_start))")
+
+
+class RateModel:
+    """The Brian2 objects of a rate `Network`; `run` streams samples through one `run()`.
+
+    `brian2_network` is the underlying `brian2.Network`; `equations()` prints its model and
+    learning code.
+    """
+
+    def __init__(self, network: Network, weights: Weights,
+                 feedback: tuple[FeedbackPathway, ...] = (), batch_size: int = 1,
+                 sample_dt: float = 1e-3):
+        import brian2 as b2
+
+        self.network = network
+        self.batch_size = int(batch_size)
+        self.sample_dt = sample_dt * b2.second
+        self.clock = b2.Clock(dt=self.sample_dt, name="sample_clock")
+        self.learning: list[tuple[str, str]] = []  # (object, code), for equations()
+        delivered = {p.target for p in feedback}
+        depth = network.depth
+        rules = [compile_rule(pr.rule) if pr.rule is not None else None
+                 for pr in network.projections]
+        for layer, projection in enumerate(network.projections, start=1):
+            if projection.rule is not None:
+                self._check_rule(projection.rule, layer, delivered)
+        groups = []
+        for index, population in enumerate(network.populations):
+            if index == 0:
+                model = "S = stimulus(t - t_start, i) : 1\n"
+            else:
+                model = "S_in : 1\nb : 1\nS = S_in + b : 1\n"
+            model += transfer_equations(population.transfer) + "\n"
+            if index == depth:
+                model += "T = targets(t - t_start, i) : 1\nB = T - O : 1\n"
+            elif index in delivered:
+                derivative = next(p.derivative for p in feedback if p.target == index)
+                model += "B_in : 1\n" + ("B = fp*B_in : 1\n" if derivative else "B = B_in : 1\n")
+            bias_rule = rules[index - 1] if index and network.projections[index - 1].bias \
+                else None
+            if bias_rule is not None:
+                model += bias_rule.bias_parameter_declarations + "\n"
+                model += "db_acc : 1\n" if self.batch_size > 1 else ""
+            group = b2.NeuronGroup(network.sizes[index], model, clock=self.clock,
+                                   name=population.name)
+            if bias_rule is not None:
+                for name, value in bias_rule.bias_parameters.items():
+                    setattr(group, name, value)
+                code = learning_code(bias_rule.bias_update, self.batch_size, "db_acc", "b")
+                group.run_regularly(code, when="end", order=BIAS_ORDER + index,
+                                    name=f"{group.name}_bias_rule")
+                self.learning.append((f"{group.name}.b", code))
+            groups.append(group)
+        self.groups = groups
+        self.synapses = []
+        for layer, (projection, brule, (w, b)) in enumerate(
+                zip(network.projections, rules, weights), start=1):
+            pre, post = groups[layer - 1], groups[layer]
+            model = "w : 1\nS_in_post = w*O_pre : 1 (summed)\n"
+            if brule is not None:
+                model += brule.parameter_declarations + "\n"
+                model += "dw_acc : 1\n" if self.batch_size > 1 else ""
+            syn = b2.Synapses(pre, post, model, clock=self.clock,
+                              name=f"{projection.pre}_to_{projection.post}")
+            self._connect_dense(syn, np.asarray(w, dtype=np.float64), "w")
+            syn.summed_updaters["S_in_post"].order = layer
+            post.b = np.asarray(b, dtype=np.float64)
+            if brule is not None:
+                for name, value in brule.parameters.items():
+                    setattr(syn, name, value)
+                code = learning_code(brule.update, self.batch_size, "dw_acc", "w")
+                syn.run_regularly(code, when="end", order=layer, name=f"{syn.name}_rule")
+                self.learning.append((syn.name, code))
+            self.synapses.append(syn)
+        self.feedback = []
+        for pathway in feedback:
+            src, tgt = groups[pathway.source], groups[pathway.target]
+            syn = b2.Synapses(src, tgt, "C : 1 (constant)\nB_in_post = C*B_pre : 1 (summed)",
+                              clock=self.clock, name=f"feedback_{src.name}_to_{tgt.name}")
+            self._connect_dense(syn, np.asarray(pathway.matrix, dtype=np.float64), "C")
+            syn.summed_updaters["B_in_post"].order = FEEDBACK_ORDER + depth - pathway.target
+            self.feedback.append(syn)
+        self.monitor = b2.StateMonitor(groups[-1], "O", record=True, when="end",
+                                       order=MONITOR_ORDER, name="output_monitor")
+        self.brian2_network = b2.Network(*groups, *self.synapses, *self.feedback, self.monitor)
+        self._recorded = 0
+
+    # ----- construction helpers ------------------------------------------------------------
+    def _check_rule(self, rule, layer: int, delivered: set[int]) -> None:
+        if "feedback" in rule.variables and layer != self.network.depth \
+                and layer not in delivered:
+            raise UnsupportedError(f"rule {rule.label!r} on layer {layer} reads feedback "
+                                   "(B_i) but no Brian2 feedback pathway reaches that layer")
+        if "target" in rule.variables and layer != self.network.depth:
+            raise UnsupportedError(f"rule {rule.label!r} reads a deep target on layer {layer}: "
+                                   "the Brian2 backend delivers targets to the output only")
+
+    @staticmethod
+    def _connect_dense(syn, matrix: np.ndarray, variable: str) -> None:
+        """All-to-all synapses with `variable`[i_pre → j_post] = matrix[j, i]."""
+        n_post, n_pre = matrix.shape
+        pre_index, post_index = np.meshgrid(np.arange(n_pre), np.arange(n_post), indexing="ij")
+        syn.connect(i=pre_index.ravel(), j=post_index.ravel())
+        setattr(syn, variable, matrix.T.ravel())
+
+    # ----- use ------------------------------------------------------------------------------
+    def weights(self) -> Weights:
+        out = []
+        for syn, group in zip(self.synapses, self.groups[1:]):
+            n_post, n_pre = len(group), len(syn.source)
+            w = np.asarray(syn.w[:]).reshape(n_pre, n_post).T.copy()
+            out.append((w, np.asarray(group.b[:], dtype=np.float64).copy()))
+        return out
+
+    def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False
+            ) -> np.ndarray:
+        """Present every row of x once (learning when `learn`), in one Brian2 `run()`;
+        returns the output activities O seen before each sample's update, shape (N, n_out)."""
+        stream = SampleStream.build(x, t, self.network.output.size, learn, self.batch_size)
+        namespace = {**stream.timed_arrays(self.sample_dt), "t_start": self.brian2_network.t}
+        n = len(stream.inputs)
+        self.brian2_network.run(n * self.sample_dt, namespace=namespace)
+        outputs = np.asarray(self.monitor.O[:, self._recorded:self._recorded + n]).T
+        self._recorded += n
+        return outputs
+
+    def equations(self) -> str:
+        """The generated model and learning code of every group, synapse and pathway."""
+        lines = []
+        for group in self.groups:
+            lines.append(f"NeuronGroup {group.name} ({len(group)} units):\n{group.equations}")
+        for syn in [*self.synapses, *self.feedback]:
+            lines.append(f"Synapses {syn.name}:\n{syn.equations}")
+        for name, code in self.learning:
+            lines.append(f"learning of {name} (run_regularly, when='end'):\n  "
+                         + code.replace("\n", "\n  "))
+        return "\n\n".join(lines)
+

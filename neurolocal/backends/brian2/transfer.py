@@ -1,0 +1,25 @@
+"""Transfer functions f and f' as Brian2 expressions of the summed input S (and of O = f(S))."""
+
+from __future__ import annotations
+
+from ...network import get_transfer
+from ..base import UnsupportedError
+
+#: name -> (O = f(S), f'(S) written with O where that is shorter)
+EXPRESSIONS: dict[str, tuple[str, str]] = {
+    "linear": ("S", "1.0"),
+    "logistic": ("1/(1 + exp(-S))", "O*(1 - O)"),
+    "tanh": ("tanh(S)", "1 - O**2"),
+    "relu": ("S*int(S > 0)", "1.0*int(S > 0)"),
+    "step01": ("1.0*int(S > 0)", "0.0"),
+    "sign": ("2.0*int(S > 0) - 1", "0.0"),
+}
+
+
+def transfer_equations(name: str) -> str:
+    """Brian2 model lines ``O = f(S)`` and ``fp = f'(S)`` for transfer `name`."""
+    key = get_transfer(name).name
+    if key not in EXPRESSIONS:
+        raise UnsupportedError(f"the Brian2 backend has no expression for transfer {key!r}")
+    f, df = EXPRESSIONS[key]
+    return f"O = {f} : 1\nfp = {df} : 1"
