@@ -1,0 +1,67 @@
+"""Run a `SpikingNetwork` on Lava's CPU simulator (`Loihi2SimCfg`). Imported only inside an
+isolated child process (`hw.runner.run_isolated("hw.lava_forward:run_forward", ...)`).
+
+Graph: RingBuffer source → Dense → LIFReset → … → Dense → RingBuffer sink. Samples are streamed
+back to back, `steps` steps each. A Dense delays its output by one step, so hidden layer k sees
+data index d at time step d + 1 + k; its LIFReset therefore resets at
+``time_step % steps == (1 + k) % steps``. The sink column c holds the output layer's input for
+data index c − L, so the run lasts N·steps + L steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .spiking import SpikingNetwork
+
+
+def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True) -> np.ndarray:
+    """The output layer's synaptic input summed over each sample's window, (B, n_out)."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava.proc.dense.process import Dense
+    from lava.proc.io.sink import RingBuffer as Sink
+    from lava.proc.io.source import RingBuffer as Source
+    from lava.proc.lif.process import LIFReset
+    from lava.utils.weightutils import SignMode
+
+    steps, depth = network.steps, len(network.layers)
+    inputs = network.encode(x, fixed)  # (steps, B, n_in)
+    batch = inputs.shape[1]
+    total = batch * steps + depth
+    stream = np.zeros((inputs.shape[2], total), dtype=np.int32 if fixed else np.float64)
+    stream[:, :batch * steps] = inputs.transpose(2, 1, 0).reshape(inputs.shape[2], -1)
+    source = Source(data=stream)
+    port = source.s_out
+    for k, layer in enumerate(network.layers, start=1):
+        message_bits = 8 if (k == 1 and network.encoding == "graded") else 0
+        if fixed:
+            dense = Dense(weights=layer.fixed_weights.stored.astype(np.int32),
+                          weight_exp=layer.weight_exp, num_weight_bits=8,
+                          sign_mode=SignMode.MIXED, num_message_bits=message_bits)
+        else:
+            dense = Dense(weights=layer.weights, num_message_bits=message_bits)
+        port.connect(dense.s_in)
+        if layer.is_output:
+            sink = Sink(shape=(layer.shape[0],), buffer=total)
+            dense.a_out.connect(sink.a_in)
+            break
+        if fixed:
+            neurons = LIFReset(shape=(layer.shape[0],), du=layer.du, dv=layer.dv,
+                               bias_mant=layer.fixed_bias.mant, bias_exp=layer.fixed_bias.exp,
+                               vth=layer.vth, reset_interval=steps,
+                               reset_offset=(1 + k) % steps)
+        else:
+            neurons = LIFReset(shape=(layer.shape[0],), du=1.0, dv=0.0, bias_mant=layer.bias,
+                               vth=1.0, reset_interval=steps, reset_offset=(1 + k) % steps)
+        dense.a_out.connect(neurons.a_in)
+        port = neurons.s_out
+    config = Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt")
+    source.run(condition=RunSteps(num_steps=total), run_cfg=config)
+    try:
+        recorded = np.asarray(sink.data.get())
+    finally:
+        source.stop()
+    per_step = recorded[:, depth:depth + batch * steps]  # (n_out, B·steps)
+    summed = per_step.reshape(per_step.shape[0], batch, steps).sum(axis=2).T
+    return summed.astype(np.int64) if fixed else summed
