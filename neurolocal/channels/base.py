@@ -1,0 +1,264 @@
+"""The learning channel as data, plus its numpy reference math (THEORY.md section 6).
+
+A channel says *what* is delivered to the hidden units of a layered network (B^h, deep targets,
+or nothing) and *through which physical pathways*. Pathways are plain data (`Pathway`): the
+Brian2 backend turns them into `Synapses`, the hardware layer into projections; only the numpy
+backend calls the reference math (`Channel.local_variables`), which lives here once.
+
+Conventions (layers h = 1..L, population 0 is the input; W^h has shape (n_h, n_{h-1})):
+- forward: S^h = O^{h-1} W^hᵀ + b^h, O^h = f_h(S^h) (batch rows);
+- output error B^L = T − O^L, the negative gradient of the matched loss (cross-entropy for
+  logistic and tanh outputs, squared error for linear ones) with respect to S^L;
+- the delivered signal B^h of a hidden layer is what the rule reads as ``feedback``, so
+  ``eta*feedback*pre`` (Δw_ij = η B_i O_j) descends the error;
+- a backward matrix of a pathway src → dst has shape (n_dst, n_src) (post = dst, pre = src),
+  so B^dst = g(B^src Cᵀ) ⊙ f'(S^dst); BP's matrix is C = (W^src)ᵀ.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..network import Network, NetworkError, get_transfer
+
+if TYPE_CHECKING:
+    from .architectures import Architecture
+
+Weights = list[tuple[np.ndarray, np.ndarray]]
+State = dict[str, np.ndarray]
+
+#: The six symmetry challenges of the deep learning channel (Baldi, Sadowski & Lu 2017).
+SYMMETRIES: dict[str, str] = {
+    "architecture": "the backward connectivity mirrors the forward one layer by layer",
+    "weights": "backward weights equal the transposed forward weights",
+    "weight_signs": "backward weights have the signs of the transposed forward weights",
+    "neurons": "the backward path is tied to the forward neurons' own synapses",
+    "derivatives": "backward units relaying B multiply by the forward units' f'(S)",
+    "processing": "backward units relaying B are linear while the forward units are not",
+    "learning_rules": "backward synapses learn with the forward synapses' rule",
+}
+
+#: Matrix kinds of a pathway.
+MATRIX_KINDS: dict[str, str] = {
+    "transpose": "the transposed forward weights (W^src)ᵀ",
+    "random": "a random matrix C ~ N(0, 1/n_src), fixed unless redrawn or learned",
+    "sign_concordant": "|M| ⊙ sign((W^src)ᵀ), M ~ N(0, 1/n_src) fixed or redrawn",
+    "sign": "sign((W^src)ᵀ) / √n_src",
+}
+
+
+class ChannelError(NetworkError):
+    """A channel that cannot be built or does not fit its network."""
+
+
+@dataclass(frozen=True)
+class Pathway:
+    """One backward pathway: the signal B^source travels to hidden layer `dest`.
+
+    source: layer whose B travels (L is the output error T − O); dest: receiving hidden layer.
+    matrix: one of MATRIX_KINDS. redraw: a new random part every minibatch.
+    learned_by: a rule expression the backward synapses learn with (``pre`` = O^dest, the
+    forward activity at the synapse's end, ``feedback`` = B^source), or None (fixed).
+    derivative: "own" multiplies by f'_dest(S^dest); None omits it; a transfer name multiplies
+    by that function's derivative at S^dest. nonlinearity: transfer function of the backward
+    units (processing symmetry), None = linear. quantize: bits per backward weight (1 = sign
+    times mean magnitude). sparsity: fraction of backward synapses absent (fixed mask).
+    dropout: fraction of backward synapses silenced anew each minibatch.
+    """
+
+    source: int
+    dest: int
+    matrix: str = "transpose"
+    redraw: bool = False
+    learned_by: str | None = None
+    derivative: str | None = "own"
+    nonlinearity: str | None = None
+    quantize: int | None = None
+    sparsity: float = 0.0
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.matrix not in MATRIX_KINDS:
+            raise ChannelError(f"pathway matrix must be one of {', '.join(MATRIX_KINDS)}, "
+                               f"not {self.matrix!r}")
+        if not 1 <= self.dest < self.source:
+            raise ChannelError(f"a pathway goes from a higher layer to a lower hidden layer, "
+                               f"not {self.source} -> {self.dest}")
+        if self.matrix in ("transpose", "sign", "sign_concordant") and not self.chained:
+            raise ChannelError(f"a {self.matrix!r} pathway needs forward weights W^{self.source} "
+                               f"between its ends: only chained pathways ({self.dest + 1} -> "
+                               f"{self.dest}) can use it")
+        if self.matrix == "transpose" and (self.redraw or self.learned_by):
+            raise ChannelError("a 'transpose' pathway is neither redrawn nor learned")
+        for name in (self.derivative, self.nonlinearity):
+            if name not in (None, "own"):
+                try:
+                    get_transfer(name)
+                except ValueError as error:
+                    raise ChannelError(str(error)) from None
+        if self.nonlinearity == "own":
+            raise ChannelError("nonlinearity names a transfer function (or None)")
+        if self.quantize is not None and (not isinstance(self.quantize, int)
+                                          or self.quantize < 1):
+            raise ChannelError(f"quantize must be a positive number of bits, not "
+                               f"{self.quantize!r}")
+        for name in ("sparsity", "dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ChannelError(f"{name} must be in [0, 1), not {getattr(self, name)}")
+
+    @property
+    def chained(self) -> bool:
+        """True when the pathway mirrors one forward projection (source = dest + 1)."""
+        return self.source == self.dest + 1
+
+    @property
+    def key(self) -> str:
+        """Name of the pathway's backward matrix in a simulator's state: ``C{dest}``."""
+        return f"C{self.dest}"
+
+    def shape(self, sizes: list[int]) -> tuple[int, int]:
+        return sizes[self.dest], sizes[self.source]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "chained": self.chained, "key": self.key}
+
+
+@dataclass
+class LayerVariables:
+    """What the rule of projection h reads, per sample (rows): O_j (`pre`), O_i (`post`),
+    f'(S_i) (`dpost`), and what the channel delivers: B_i (`feedback`), T_i (`target`)."""
+
+    pre: np.ndarray
+    post: np.ndarray
+    dpost: np.ndarray
+    feedback: np.ndarray | None = None
+    target: np.ndarray | None = None
+
+
+@dataclass
+class ForwardPass:
+    """Pre-activations S^h and activities O^h for h = 0..L (S[0] is None, O[0] the input)."""
+
+    S: list[np.ndarray | None]
+    O: list[np.ndarray]
+
+
+def forward_pass(network: Network, weights: Weights, x: np.ndarray) -> ForwardPass:
+    """O^h = f_h(O^{h-1} W^hᵀ + b^h), vectorized over the batch rows of x."""
+    S: list[np.ndarray | None] = [None]
+    O = [get_transfer(network.input.transfer)(x)]
+    for population, (w, b) in zip(network.populations[1:], weights):
+        s = O[-1] @ w.T
+        s += b
+        S.append(s)
+        O.append(get_transfer(population.transfer)(s))
+    return ForwardPass(S, O)
+
+
+def output_error(network: Network, output: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """B^L = T − O^L: minus the gradient of the matched loss with respect to S^L."""
+    return target - output
+
+
+def output_loss(network: Network, output: np.ndarray, target: np.ndarray) -> float:
+    """The matched loss per sample: cross-entropy for logistic (T in [0,1]) and tanh (T in
+    [−1,1]) outputs, ½‖T − O‖² otherwise, summed over output units, averaged over samples."""
+    kind = network.output.transfer
+    out = output.astype(np.float64)
+    tgt = target.astype(np.float64)
+    if kind in ("tanh",):
+        out, tgt = (out + 1.0) / 2.0, (tgt + 1.0) / 2.0
+        kind = "logistic"
+    if kind in ("logistic", "sigmoid"):
+        eps = 1e-12
+        out = np.clip(out, eps, 1.0 - eps)
+        loss = -(tgt * np.log(out) + (1.0 - tgt) * np.log(1.0 - out))
+    else:
+        loss = 0.5 * (tgt - out) ** 2
+    return float(loss.sum(axis=1).mean())
+
+
+def derivatives(network: Network, forward: ForwardPass) -> list[np.ndarray | None]:
+    """f'_h(S^h) for h = 0..L (None at the input)."""
+    return [None] + [get_transfer(p.transfer).df(s)
+                     for p, s in zip(network.populations[1:], forward.S[1:])]
+
+
+def backprop_signals(network: Network, weights: Weights, forward: ForwardPass,
+                     target: np.ndarray) -> list[np.ndarray | None]:
+    """The true negative gradient δ^h = −∂E/∂S^h for h = 1..L (index 0 is None): the reference
+    against which every channel's delivered signal is measured."""
+    dfs = derivatives(network, forward)
+    deltas: list[np.ndarray | None] = [None] * (network.depth + 1)
+    deltas[-1] = output_error(network, forward.O[-1], target)
+    for h in range(network.depth - 1, 0, -1):
+        deltas[h] = (deltas[h + 1] @ weights[h][0]) * dfs[h]
+    return deltas
+
+
+class Channel(ABC):
+    """A learning channel: `name`, `delivers` (None, "feedback" or "targets"), `architecture`
+    (an `Architecture` or None), `options` (what `get_channel(name, **options)` rebuilds it
+    from), and the reference numpy math of what each layer's rule reads."""
+
+    name: str
+    delivers: str | None
+    architecture: Architecture | None = None
+    options: dict[str, Any]
+
+    def pathways(self, sizes: list[int]) -> tuple[Pathway, ...]:
+        """Backward pathways for a network with population sizes `sizes` (empty: none)."""
+        return ()
+
+    def symmetries(self, sizes: list[int]) -> frozenset[str]:
+        """Which of SYMMETRIES the channel's algorithm needs (architecture aside)."""
+        return frozenset()
+
+    def init_state(self, network: Network, weights: Weights,
+                   rng: np.random.Generator) -> State:
+        """Training state the channel keeps (backward matrices, masks); owned by a simulator."""
+        return {}
+
+    @abstractmethod
+    def local_variables(self, network: Network, weights: Weights, state: State,
+                        x: np.ndarray, target: np.ndarray, rng: np.random.Generator,
+                        forward: ForwardPass | None = None) -> list[LayerVariables]:
+        """Per projection h = 1..L, the variables its rule reads for the batch (x, target)."""
+
+    def update_state(self, network: Network, weights: Weights, state: State,
+                     variables: list[LayerVariables]) -> None:
+        """Let learned backward synapses learn (ARBP, ASRBP) from the step's `variables`;
+        default: nothing to learn."""
+        return None
+
+    def to_dict(self, sizes: list[int] | None = None) -> dict[str, Any]:
+        """Name, options and architecture; with `sizes`, also the pathways and costs."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "delivers": self.delivers,
+            "options": dict(self.options),
+            "architecture": None if self.architecture is None else self.architecture.name,
+        }
+        if sizes is not None:
+            data["pathways"] = [p.to_dict() for p in self.pathways(sizes)]
+            data["symmetries"] = sorted(self.symmetries(sizes))
+            if self.architecture is not None:
+                data["cost"] = self.architecture.cost(sizes, self.pathways(sizes))
+        return data
+
+    def __repr__(self) -> str:
+        options = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
+        return f"{type(self).__name__}({self.name!r}{', ' if options else ''}{options})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Channel):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
