@@ -1,43 +1,28 @@
 """A rate network as Brian2 objects: one time step per sample, the rule on the sample clock.
 
 Per step, in this explicit order (Brian2's default order makes layers lag a step):
-1. ``groups``: the summed inputs S_in of each layer, bottom-up (order = layer), then the
-   feedback pathways' summed B_in, top-down (order 100 + L − layer). O = f(S_in + b),
-   f'(S) and B are subexpressions, so they always see the current S.
+1. ``groups`` order 1..L: the summed input S_in of each layer, bottom-up; then order 100+: the
+   feedback pathways' summed B_in, top layer first. O = f(S_in + b), f'(S) and B are
+   subexpressions, so they always see the current sums.
 2. ``end`` order −1: the output monitor (before any weight changes).
-3. ``end`` order 1..L: every plastic projection applies ``w += gate * F`` (batch-mean when
-   mini-batches are used); ``end`` order 50 + layer: the biases (O_j = 1, w = b).
-Reads come from stored S_in and B_in, so all layers learn from the same forward pass, as the
-numpy backend does.
+3. ``end`` order 1..L: every plastic projection applies ``w += gate * F``; order 50 + layer: the
+   biases (O_j = 1, w = b). All reads come from the stored sums, so every layer learns from the
+   same forward pass, as the numpy backend does.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from ...network import Network
 from ..base import UnsupportedError, Weights
-from .codegen import compile_rule
+from .channel import Brian2Pathway, build_pathways, connect_dense
+from .codegen import Brian2Rule, compile_rule
 from .stream import SampleStream
 from .transfer import transfer_equations
 
 MONITOR_ORDER = -1
 BIAS_ORDER = 50
-FEEDBACK_ORDER = 100
-
-
-@dataclass(frozen=True)
-class FeedbackPathway:
-    """Synapses carrying B from population `source` down to population `target`:
-    B_target = [f'(S_target) ⊙] C · B_source, C of shape (n_target, n_source). The output's B
-    is its error T − O (the descent direction −∂E/∂S)."""
-
-    source: int
-    target: int
-    matrix: np.ndarray
-    derivative: bool = True
 
 
 def learning_code(update: str, batch_size: int, accumulator: str, variable: str) -> str:
@@ -51,6 +36,25 @@ def learning_code(update: str, batch_size: int, accumulator: str, variable: str)
             f"{accumulator} = {accumulator}*(1 - batch_end(t - t_start))")
 
 
+def check_rules(network: Network, pathways: tuple[Brian2Pathway, ...]) -> list[Brian2Rule | None]:
+    """The Brian2 code of every projection's rule; raises when a rule reads what the Brian2
+    objects do not deliver."""
+    delivered = {p.dest for p in pathways}
+    rules = []
+    for layer, projection in enumerate(network.projections, start=1):
+        rule = projection.rule
+        if rule is not None and layer != network.depth:
+            if "feedback" in rule.variables and layer not in delivered:
+                raise UnsupportedError(f"rule {rule.label!r} on layer {layer} reads feedback "
+                                       "(B_i) but no Brian2 pathway reaches that layer")
+            if "target" in rule.variables:
+                raise UnsupportedError(f"rule {rule.label!r} reads a deep target on layer "
+                                       f"{layer}: the Brian2 backend delivers targets to the "
+                                       "output only")
+        rules.append(compile_rule(rule) if rule is not None else None)
+    return rules
+
+
 class RateModel:
     """The Brian2 objects of a rate `Network`; `run` streams samples through one `run()`.
 
@@ -59,7 +63,7 @@ class RateModel:
     """
 
     def __init__(self, network: Network, weights: Weights,
-                 feedback: tuple[FeedbackPathway, ...] = (), batch_size: int = 1,
+                 pathways: tuple[Brian2Pathway, ...] = (), batch_size: int = 1,
                  sample_dt: float = 1e-3):
         import brian2 as b2
 
@@ -68,25 +72,18 @@ class RateModel:
         self.sample_dt = sample_dt * b2.second
         self.clock = b2.Clock(dt=self.sample_dt, name="sample_clock")
         self.learning: list[tuple[str, str]] = []  # (object, code), for equations()
-        delivered = {p.target for p in feedback}
+        rules = check_rules(network, pathways)
+        receivers = {p.dest: p for p in pathways}
         depth = network.depth
-        rules = [compile_rule(pr.rule) if pr.rule is not None else None
-                 for pr in network.projections]
-        for layer, projection in enumerate(network.projections, start=1):
-            if projection.rule is not None:
-                self._check_rule(projection.rule, layer, delivered)
         groups = []
         for index, population in enumerate(network.populations):
-            if index == 0:
-                model = "S = stimulus(t - t_start, i) : 1\n"
-            else:
-                model = "S_in : 1\nb : 1\nS = S_in + b : 1\n"
+            model = "S = stimulus(t - t_start, i) : 1\n" if index == 0 else \
+                "S_in : 1\nb : 1\nS = S_in + b : 1\n"
             model += transfer_equations(population.transfer) + "\n"
             if index == depth:
                 model += "T = targets(t - t_start, i) : 1\nB = T - O : 1\n"
-            elif index in delivered:
-                derivative = next(p.derivative for p in feedback if p.target == index)
-                model += "B_in : 1\n" + ("B = fp*B_in : 1\n" if derivative else "B = B_in : 1\n")
+            elif index in receivers:
+                model += receivers[index].unit_equations()
             bias_rule = rules[index - 1] if index and network.projections[index - 1].bias \
                 else None
             if bias_rule is not None:
@@ -103,19 +100,21 @@ class RateModel:
                 self.learning.append((f"{group.name}.b", code))
             groups.append(group)
         self.groups = groups
+        reverse = {p.source for p in pathways if p.matrix is None}
         self.synapses = []
         for layer, (projection, brule, (w, b)) in enumerate(
                 zip(network.projections, rules, weights), start=1):
-            pre, post = groups[layer - 1], groups[layer]
             model = "w : 1\nS_in_post = w*O_pre : 1 (summed)\n"
+            if layer in reverse:  # bidirectional: the same synapses carry B back
+                model += "B_in_pre = w*B_post : 1 (summed)\n"
             if brule is not None:
                 model += brule.parameter_declarations + "\n"
                 model += "dw_acc : 1\n" if self.batch_size > 1 else ""
-            syn = b2.Synapses(pre, post, model, clock=self.clock,
+            syn = b2.Synapses(groups[layer - 1], groups[layer], model, clock=self.clock,
                               name=f"{projection.pre}_to_{projection.post}")
-            self._connect_dense(syn, np.asarray(w, dtype=np.float64), "w")
+            connect_dense(syn, np.asarray(w, dtype=np.float64), "w")
             syn.summed_updaters["S_in_post"].order = layer
-            post.b = np.asarray(b, dtype=np.float64)
+            groups[layer].b = np.asarray(b, dtype=np.float64)
             if brule is not None:
                 for name, value in brule.parameters.items():
                     setattr(syn, name, value)
@@ -123,38 +122,12 @@ class RateModel:
                 syn.run_regularly(code, when="end", order=layer, name=f"{syn.name}_rule")
                 self.learning.append((syn.name, code))
             self.synapses.append(syn)
-        self.feedback = []
-        for pathway in feedback:
-            src, tgt = groups[pathway.source], groups[pathway.target]
-            syn = b2.Synapses(src, tgt, "C : 1 (constant)\nB_in_post = C*B_pre : 1 (summed)",
-                              clock=self.clock, name=f"feedback_{src.name}_to_{tgt.name}")
-            self._connect_dense(syn, np.asarray(pathway.matrix, dtype=np.float64), "C")
-            syn.summed_updaters["B_in_post"].order = FEEDBACK_ORDER + depth - pathway.target
-            self.feedback.append(syn)
+        self.feedback = build_pathways(pathways, groups, self.synapses, self.clock)
         self.monitor = b2.StateMonitor(groups[-1], "O", record=True, when="end",
                                        order=MONITOR_ORDER, name="output_monitor")
         self.brian2_network = b2.Network(*groups, *self.synapses, *self.feedback, self.monitor)
         self._recorded = 0
 
-    # ----- construction helpers ------------------------------------------------------------
-    def _check_rule(self, rule, layer: int, delivered: set[int]) -> None:
-        if "feedback" in rule.variables and layer != self.network.depth \
-                and layer not in delivered:
-            raise UnsupportedError(f"rule {rule.label!r} on layer {layer} reads feedback "
-                                   "(B_i) but no Brian2 feedback pathway reaches that layer")
-        if "target" in rule.variables and layer != self.network.depth:
-            raise UnsupportedError(f"rule {rule.label!r} reads a deep target on layer {layer}: "
-                                   "the Brian2 backend delivers targets to the output only")
-
-    @staticmethod
-    def _connect_dense(syn, matrix: np.ndarray, variable: str) -> None:
-        """All-to-all synapses with `variable`[i_pre → j_post] = matrix[j, i]."""
-        n_post, n_pre = matrix.shape
-        pre_index, post_index = np.meshgrid(np.arange(n_pre), np.arange(n_post), indexing="ij")
-        syn.connect(i=pre_index.ravel(), j=post_index.ravel())
-        setattr(syn, variable, matrix.T.ravel())
-
-    # ----- use ------------------------------------------------------------------------------
     def weights(self) -> Weights:
         out = []
         for syn, group in zip(self.synapses, self.groups[1:]):
@@ -181,9 +154,8 @@ class RateModel:
         for group in self.groups:
             lines.append(f"NeuronGroup {group.name} ({len(group)} units):\n{group.equations}")
         for syn in [*self.synapses, *self.feedback]:
-            lines.append(f"Synapses {syn.name}:\n{syn.equations}")
+            lines.append(f"{type(syn).__name__} {syn.name}:\n{syn.equations}")
         for name, code in self.learning:
             lines.append(f"learning of {name} (run_regularly, when='end'):\n  "
                          + code.replace("\n", "\n  "))
         return "\n\n".join(lines)
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ...network import get_transfer
 from ..base import UnsupportedError
 
@@ -23,3 +25,11 @@ def transfer_equations(name: str) -> str:
         raise UnsupportedError(f"the Brian2 backend has no expression for transfer {key!r}")
     f, df = EXPRESSIONS[key]
     return f"O = {f} : 1\nfp = {df} : 1"
+
+
+def transfer_expression(name: str, argument: str) -> str:
+    """f(argument) as a Brian2 expression (e.g. a backward unit's nonlinearity g(B_in))."""
+    key = get_transfer(name).name
+    if key not in EXPRESSIONS:
+        raise UnsupportedError(f"the Brian2 backend has no expression for transfer {key!r}")
+    return re.sub(r"\bS\b", argument, EXPRESSIONS[key][0])

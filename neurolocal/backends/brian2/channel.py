@@ -1,0 +1,127 @@
+"""A learning channel's pathways as Brian2 `Synapses` (THEORY.md section 6).
+
+Each `neurolocal.channels.Pathway` becomes real synapses carrying B^source down to hidden
+layer `dest`, where the rule reads it as ``B_post``:
+
+- Bidirectional (BP, matrix "transpose"): the forward synapses of projection `source` conduct
+  in reverse, ``B_in_pre = w*B_post (summed)``, so the backward weights are the forward ones.
+- Conjoined / Distinct (RBP, SRBP, fixed random C): a separate ``Synapses(source → dest)`` with
+  ``B_in_post = C*B_pre (summed)``.
+- Twin: the same C into a population of twin units ``twin_<dest>`` (computing g(B_in)), then one
+  delivery synapse per hidden unit.
+
+The hidden unit computes B = [f'(S) ⊙] g(B_in). Features that change the backward weights
+during learning in ways plain Synapses cannot mirror (redraw, dropout, learned or
+sign-concordant matrices) raise `UnsupportedError` naming the construct.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...network import Network
+from ..base import UnsupportedError, Weights
+from .transfer import transfer_expression
+
+FEEDBACK_ORDER = 100  # summed feedback runs after every forward sum, top layer first
+
+
+@dataclass(frozen=True)
+class Brian2Pathway:
+    """A pathway ready for Brian2: `matrix` (n_dest, n_source) for separate synapses, None for
+    the forward synapses used in reverse."""
+
+    source: int
+    dest: int
+    matrix: np.ndarray | None
+    derivative: bool
+    nonlinearity: str | None
+    twin: bool
+
+    def unit_equations(self) -> str:
+        """Model lines of the receiving hidden unit."""
+        relay = "B_in" if self.nonlinearity is None or self.twin \
+            else transfer_expression(self.nonlinearity, "B_in")
+        return f"B_in : 1\nB = {'fp*' if self.derivative else ''}({relay}) : 1\n"
+
+
+def translate_channel(channel, network: Network, weights: Weights,
+                      rng: np.random.Generator) -> tuple[Brian2Pathway, ...]:
+    """The Brian2 pathways of `channel` (none for channels that deliver nothing)."""
+    if channel is None or channel.delivers is None:
+        return ()
+    from ...channels import FeedbackChannel
+
+    if not isinstance(channel, FeedbackChannel):
+        raise UnsupportedError(f"the Brian2 backend cannot express channel {channel.name!r} "
+                               f"({type(channel).__name__}): only feedback channels with "
+                               "fixed pathways become Brian2 synapses")
+    state = channel.init_state(network, weights, rng)
+    architecture = channel.architecture.name if channel.architecture is not None else None
+    pathways = []
+    for p in channel.pathways(network.sizes):
+        for flag, what in ((p.redraw, "redrawn backward matrices"),
+                           (p.dropout, "feedback dropout (redrawn every minibatch)"),
+                           (p.learned_by, "learned backward synapses (ARBP/ASRBP)")):
+            if flag:
+                raise UnsupportedError(f"the Brian2 backend cannot express {what} in channel "
+                                       f"{channel.name!r}")
+        if p.matrix in ("sign", "sign_concordant"):
+            raise UnsupportedError(f"the Brian2 backend cannot express the {p.matrix!r} "
+                                   f"backward matrix of channel {channel.name!r}: it follows "
+                                   "the signs of the changing forward weights")
+        if p.derivative not in (None, "own"):
+            raise UnsupportedError(f"the Brian2 backend cannot express derivative "
+                                   f"{p.derivative!r} in channel {channel.name!r}: only the "
+                                   "unit's own f' or none")
+        if p.matrix == "transpose" and (p.quantize or p.sparsity):
+            raise UnsupportedError("the Brian2 backend cannot quantize or sparsify the forward "
+                                   "weights used in reverse (bidirectional BP)")
+        matrix = None if p.matrix == "transpose" else \
+            np.asarray(channel.backward_matrix(p, weights, state, rng), dtype=np.float64)
+        pathways.append(Brian2Pathway(p.source, p.dest, matrix, p.derivative == "own",
+                                      p.nonlinearity, architecture == "twin"))
+    return tuple(pathways)
+
+
+def connect_dense(syn, matrix: np.ndarray, variable: str) -> None:
+    """All-to-all synapses with `variable`[i_pre → j_post] = matrix[j, i]."""
+    n_post, n_pre = matrix.shape
+    pre_index, post_index = np.meshgrid(np.arange(n_pre), np.arange(n_post), indexing="ij")
+    syn.connect(i=pre_index.ravel(), j=post_index.ravel())
+    setattr(syn, variable, matrix.T.ravel())
+
+
+def build_pathways(pathways: tuple[Brian2Pathway, ...], groups: list, forward: list,
+                   clock) -> list:
+    """Brian2 objects of the separate pathways (bidirectional ones live in `forward`); sets the
+    summation order of every pathway, top layer first."""
+    import brian2 as b2
+
+    depth = len(groups) - 1
+    objects = []
+    for p in pathways:
+        order = FEEDBACK_ORDER + 2 * (depth - p.dest)
+        src, dst = groups[p.source], groups[p.dest]
+        if p.matrix is None:
+            forward[p.source - 1].summed_updaters["B_in_pre"].order = order
+            continue
+        receiver = dst
+        if p.twin:
+            g = "B_in" if p.nonlinearity is None else transfer_expression(p.nonlinearity,
+                                                                          "B_in")
+            receiver = b2.NeuronGroup(len(dst), f"B_in : 1\nG = {g} : 1", clock=clock,
+                                      name=f"twin_{dst.name}")
+            deliver = b2.Synapses(receiver, dst, "B_in_post = G_pre : 1 (summed)", clock=clock,
+                                  name=f"deliver_{dst.name}")
+            deliver.connect(j="i")
+            deliver.summed_updaters["B_in_post"].order = order + 1
+            objects += [receiver, deliver]
+        syn = b2.Synapses(src, receiver, "C : 1 (constant)\nB_in_post = C*B_pre : 1 (summed)",
+                          clock=clock, name=f"feedback_{src.name}_to_{receiver.name}")
+        connect_dense(syn, p.matrix, "C")
+        syn.summed_updaters["B_in_post"].order = order
+        objects.append(syn)
+    return objects
