@@ -1,0 +1,41 @@
+"""The Brian2 backend: local rules as Brian2 plasticity code, on rate and spiking neurons, with
+the learning channel as real Brian2 synapses (see docs/brian2.md).
+
+``get_backend("brian2").build(network, spiking=False, target="numpy")`` returns a
+`Brian2Simulator`; `compile_rule(rule)` shows the code generated for one rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...network import Network
+from ..base import Weights
+from .codegen import Brian2Rule, compile_rule
+from .simulator import Brian2Simulator
+from .targets import TARGETS
+
+
+class Brian2Backend:
+    """Builds a `Brian2Simulator`; options: ``spiking`` (LIF units with traces), ``target``
+    (one of TARGETS) and, for spiking models, the `SpikingParameters` fields."""
+
+    name = "brian2"
+    unsupported: frozenset[str] = frozenset({
+        "learned_feedback",  # ARBP / ASRBP: backward synapses that learn
+        "redrawn_feedback",  # matrices redrawn every minibatch, feedback dropout
+        "sign_feedback",  # sign-concordant matrices follow the changing forward signs
+        "sigprop",  # Signal Propagation's forward-travelling targets
+        "deep_targets",  # channels that deliver targets to hidden layers
+    })
+
+    def build(self, network: Network, weights: Weights | None = None, seed: int = 0,
+              spiking: bool = False, target: str = "numpy", **options: Any) -> Brian2Simulator:
+        return Brian2Simulator(network, weights, seed=seed, spiking=spiking, target=target,
+                               **options)
+
+
+backend = Brian2Backend()
+
+__all__ = ["TARGETS", "Brian2Backend", "Brian2Rule", "Brian2Simulator", "backend",
+           "compile_rule"]

@@ -25,13 +25,10 @@ MONITOR_ORDER = -1
 BIAS_ORDER = 50
 
 
-def learning_code(update: str, batch_size: int, accumulator: str, variable: str) -> str:
-    """Brian2 code applying `update` to `variable`, gated by the stream's learn_gate: every
-    sample (batch 1) or as a batch mean at the end of each mini-batch."""
-    gate = "learn_gate(t - t_start)"
-    if batch_size == 1:
-        return f"{variable} += {gate}*({update})"
-    return (f"{accumulator} += {gate}*({update})/{batch_size}\n"
+def learning_code(update: str, accumulator: str, variable: str) -> str:
+    """Brian2 code accumulating `update` weighted by the stream's learn_gate (1/|batch| while
+    learning, 0 otherwise) and applying the batch mean to `variable` at each batch end."""
+    return (f"{accumulator} += learn_gate(t - t_start)*({update})\n"
             f"{variable} += {accumulator}*batch_end(t - t_start)\n"
             f"{accumulator} = {accumulator}*(1 - batch_end(t - t_start))")
 
@@ -63,12 +60,10 @@ class RateModel:
     """
 
     def __init__(self, network: Network, weights: Weights,
-                 pathways: tuple[Brian2Pathway, ...] = (), batch_size: int = 1,
-                 sample_dt: float = 1e-3):
+                 pathways: tuple[Brian2Pathway, ...] = (), sample_dt: float = 1e-3):
         import brian2 as b2
 
         self.network = network
-        self.batch_size = int(batch_size)
         self.sample_dt = sample_dt * b2.second
         self.clock = b2.Clock(dt=self.sample_dt, name="sample_clock")
         self.learning: list[tuple[str, str]] = []  # (object, code), for equations()
@@ -88,13 +83,13 @@ class RateModel:
                 else None
             if bias_rule is not None:
                 model += bias_rule.bias_parameter_declarations + "\n"
-                model += "db_acc : 1\n" if self.batch_size > 1 else ""
+                model += "db_acc : 1\n"
             group = b2.NeuronGroup(network.sizes[index], model, clock=self.clock,
                                    name=population.name)
             if bias_rule is not None:
                 for name, value in bias_rule.bias_parameters.items():
                     setattr(group, name, value)
-                code = learning_code(bias_rule.bias_update, self.batch_size, "db_acc", "b")
+                code = learning_code(bias_rule.bias_update, "db_acc", "b")
                 group.run_regularly(code, when="end", order=BIAS_ORDER + index,
                                     name=f"{group.name}_bias_rule")
                 self.learning.append((f"{group.name}.b", code))
@@ -109,7 +104,7 @@ class RateModel:
                 model += "B_in_pre = w*B_post : 1 (summed)\n"
             if brule is not None:
                 model += brule.parameter_declarations + "\n"
-                model += "dw_acc : 1\n" if self.batch_size > 1 else ""
+                model += "dw_acc : 1\n"
             syn = b2.Synapses(groups[layer - 1], groups[layer], model, clock=self.clock,
                               name=f"{projection.pre}_to_{projection.post}")
             connect_dense(syn, np.asarray(w, dtype=np.float64), "w")
@@ -118,7 +113,7 @@ class RateModel:
             if brule is not None:
                 for name, value in brule.parameters.items():
                     setattr(syn, name, value)
-                code = learning_code(brule.update, self.batch_size, "dw_acc", "w")
+                code = learning_code(brule.update, "dw_acc", "w")
                 syn.run_regularly(code, when="end", order=layer, name=f"{syn.name}_rule")
                 self.learning.append((syn.name, code))
             self.synapses.append(syn)
@@ -136,11 +131,11 @@ class RateModel:
             out.append((w, np.asarray(group.b[:], dtype=np.float64).copy()))
         return out
 
-    def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False
-            ) -> np.ndarray:
-        """Present every row of x once (learning when `learn`), in one Brian2 `run()`;
-        returns the output activities O seen before each sample's update, shape (N, n_out)."""
-        stream = SampleStream.build(x, t, self.network.output.size, learn, self.batch_size)
+    def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
+            batch_size: int = 1) -> np.ndarray:
+        """Present every row of x once (learning in mini-batches when `learn`), in one Brian2
+        `run()`; returns the output activities O before each sample's update, (N, n_out)."""
+        stream = SampleStream.build(x, t, self.network.output.size, learn, batch_size)
         namespace = {**stream.timed_arrays(self.sample_dt), "t_start": self.brian2_network.t}
         n = len(stream.inputs)
         self.brian2_network.run(n * self.sample_dt, namespace=namespace)

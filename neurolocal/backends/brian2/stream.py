@@ -2,8 +2,9 @@
 
 Brian2 pays 50–160 ms per `run()` call, so a sample per call is hopeless for training. Instead
 every per-sample quantity is a `TimedArray` indexed by ``t - t_start`` at the sample clock:
-``stimulus(t, i)`` (inputs), ``targets(t, i)``, ``learn_gate(t)`` (1 while learning, 0 while
-predicting or padding) and ``batch_end(t)`` (1 on the last sample of each mini-batch).
+``stimulus(t, i)`` (inputs), ``targets(t, i)``, ``learn_gate(t)`` (1/|batch| while learning,
+so updates accumulate to the batch mean; 0 while predicting or padding) and ``batch_end(t)``
+(1 on the last sample of each mini-batch, when the accumulated update is applied).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class SampleStream:
 
     inputs: np.ndarray  # (N, n_in)
     targets: np.ndarray  # (N, n_out)
-    learn: np.ndarray  # (N,) 0/1
+    learn: np.ndarray  # (N,) 1/|batch| or 0
     batch_end: np.ndarray  # (N,) 0/1
 
     @classmethod
@@ -40,11 +41,15 @@ class SampleStream:
         targets = np.zeros((length, n_out))
         if t is not None:
             targets[:n] = np.asarray(t, dtype=np.float64)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
+        starts = np.arange(0, n, batch_size)
+        sizes = np.minimum(batch_size, n - starts)  # a last partial batch averages its own size
         gate = np.zeros(length)
-        gate[:n] = 1.0 if learn else 0.0
+        if learn:
+            gate[:n] = np.repeat(1.0 / sizes, sizes)
         ends = np.zeros(length)
-        ends[np.arange(batch_size - 1, n, batch_size)] = 1.0
-        ends[n - 1] = 1.0  # a last partial batch is applied too
+        ends[starts + sizes - 1] = 1.0
         return cls(inputs, targets, gate, ends)
 
     def timed_arrays(self, dt) -> dict:
