@@ -15,10 +15,12 @@ import numpy as np
 from .spiking import SpikingNetwork
 
 
-def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True) -> np.ndarray:
-    """The output layer's synaptic input summed over each sample's window, (B, n_out)."""
+def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
+                hardware: bool = False) -> np.ndarray:
+    """The output layer's synaptic input summed over each sample's window, (B, n_out).
+    `hardware` runs on Loihi 2 through `Loihi2HwCfg` (needs the proprietary extension)."""
     from lava.magma.core.run_conditions import RunSteps
-    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg
     from lava.proc.dense.process import Dense
     from lava.proc.io.sink import RingBuffer as Sink
     from lava.proc.io.source import RingBuffer as Source
@@ -56,7 +58,8 @@ def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True) -> n
                                vth=1.0, reset_interval=steps, reset_offset=(1 + k) % steps)
         dense.a_out.connect(neurons.a_in)
         port = neurons.s_out
-    config = Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt")
+    config = Loihi2HwCfg() if hardware else \
+        Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt")
     source.run(condition=RunSteps(num_steps=total), run_cfg=config)
     try:
         recorded = np.asarray(sink.data.get())

@@ -22,7 +22,7 @@ from .profiles import ChipProfile
 @dataclass(frozen=True)
 class CoreAllocation:
     core: int
-    layer: int  # 1..L
+    group: str  # "layer 1".."layer L", or a channel population such as "err_out"
     neurons: int
     synapses: int
 
@@ -58,7 +58,7 @@ class ResourceReport:
 
     def core_rows(self) -> list[dict[str, Any]]:
         p = self.profile
-        return [{"core": c.core, "layer": c.layer, "neurons": c.neurons,
+        return [{"core": c.core, "group": c.group, "neurons": c.neurons,
                  "synapses": c.synapses, "memory_bytes": c.memory_bits(p) // 8,
                  "neuron_utilization": c.neurons / p.neurons_per_core,
                  "memory_utilization": c.memory_bits(p) / p.synaptic_memory_bits_per_core}
@@ -78,7 +78,7 @@ class ResourceReport:
         if self.synaptic_ops is not None:
             lines.append(f"synaptic operations per inference: {self.synaptic_ops:.0f}")
         for row in self.core_rows():
-            lines.append(f"  core {row['core']:3d}  layer {row['layer']}  "
+            lines.append(f"  core {row['core']:3d}  {row['group']:<12s}"
                          f"{row['neurons']:5d} neurons ({100 * row['neuron_utilization']:5.1f}%)"
                          f"  {row['memory_bytes']:7d} B synapses "
                          f"({100 * row['memory_utilization']:5.1f}%)")
@@ -86,31 +86,37 @@ class ResourceReport:
         return "\n".join(lines)
 
 
-def partition(sizes: list[int], profile: ChipProfile) -> ResourceReport:
-    """Place layers sizes[1:] (fan-in sizes[k−1]) onto cores; raise `MappingError` if they do
-    not fit."""
+def partition(sizes: list[int], profile: ChipProfile,
+              extra: tuple[tuple[str, int, int], ...] = (),
+              extra_fan_in: dict[int, int] | None = None) -> ResourceReport:
+    """Place layers sizes[1:] (fan-in sizes[k−1], plus `extra_fan_in[k]` backward synapses a
+    Conjoined channel adds to layer k) and the `extra` populations (name, size, fan-in), e.g. a
+    learning channel's error neurons, onto cores; raise `MappingError` if they do not fit."""
     if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
         raise MappingError(f"layer sizes must be at least two positive integers, not {sizes}")
+    extra_fan_in = extra_fan_in or {}
+    groups = [(f"layer {k}", int(size), int(fan_in) + extra_fan_in.get(k, 0))
+              for k, (fan_in, size) in enumerate(zip(sizes, sizes[1:]), start=1)]
+    for k in range(1, len(sizes) - 1):
+        if profile.max_fan_out is not None and sizes[k + 1] > profile.max_fan_out:
+            raise MappingError(f"layer {k}: fan-out {sizes[k + 1]} exceeds the {profile.name} "
+                               f"limit of {profile.max_fan_out} by "
+                               f"{sizes[k + 1] - profile.max_fan_out}")
     memory = profile.synaptic_memory_bits_per_core
     cores: list[CoreAllocation] = []
-    for layer, (fan_in, size) in enumerate(zip(sizes, sizes[1:]), start=1):
+    for name, size, fan_in in [*groups, *extra]:
         if profile.max_fan_in is not None and fan_in > profile.max_fan_in:
-            raise MappingError(f"layer {layer}: fan-in {fan_in} exceeds the {profile.name} limit "
-                               f"of {profile.max_fan_in} by {fan_in - profile.max_fan_in}")
-        if profile.max_fan_out is not None and layer < len(sizes) - 1 \
-                and sizes[layer + 1] > profile.max_fan_out:
-            excess = sizes[layer + 1] - profile.max_fan_out
-            raise MappingError(f"layer {layer}: fan-out {sizes[layer + 1]} exceeds the "
-                               f"{profile.name} limit of {profile.max_fan_out} by {excess}")
+            raise MappingError(f"{name}: fan-in {fan_in} exceeds the {profile.name} limit of "
+                               f"{profile.max_fan_in} by {fan_in - profile.max_fan_in}")
         bits_per_neuron = fan_in * profile.weight_bits
         if bits_per_neuron > memory:
-            raise MappingError(f"layer {layer}: one neuron's {fan_in} input synapses need "
+            raise MappingError(f"{name}: one neuron's {fan_in} input synapses need "
                                f"{bits_per_neuron // 8} B, exceeding the synaptic memory per "
                                f"core ({memory // 8} B) by {(bits_per_neuron - memory) // 8} B")
-        per_core = min(profile.neurons_per_core, memory // bits_per_neuron)
+        per_core = min(profile.neurons_per_core, memory // max(bits_per_neuron, 1))
         for start in range(0, size, per_core):
             neurons = min(per_core, size - start)
-            cores.append(CoreAllocation(len(cores), layer, neurons, neurons * fan_in))
+            cores.append(CoreAllocation(len(cores), name, neurons, neurons * fan_in))
     if len(cores) > profile.cores:
         raise MappingError(f"the network needs {len(cores)} cores, exceeding the "
                            f"{profile.cores} cores of {profile.name} by "
