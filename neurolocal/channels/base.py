@@ -218,6 +218,13 @@ class Channel(ABC):
         """Which of SYMMETRIES the channel's algorithm needs (architecture aside)."""
         return frozenset()
 
+    def cost(self, sizes: list[int]) -> dict[str, Any]:
+        """Extra synapses and neurons the channel needs beyond the forward network, and the
+        symmetries its architecture imposes (all zero / empty without an architecture)."""
+        if self.architecture is None:
+            return {"extra_synapses": 0, "extra_neurons": 0, "requires": []}
+        return self.architecture.cost(sizes, self.pathways(sizes))
+
     def init_state(self, network: Network, weights: Weights,
                    rng: np.random.Generator) -> State:
         """Training state the channel keeps (backward matrices, masks); owned by a simulator."""
@@ -246,8 +253,7 @@ class Channel(ABC):
         if sizes is not None:
             data["pathways"] = [p.to_dict() for p in self.pathways(sizes)]
             data["symmetries"] = sorted(self.symmetries(sizes))
-            if self.architecture is not None:
-                data["cost"] = self.architecture.cost(sizes, self.pathways(sizes))
+            data["cost"] = self.cost(sizes)
         return data
 
     def __repr__(self) -> str:

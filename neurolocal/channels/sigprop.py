@@ -43,12 +43,9 @@ class SigPropChannel(Channel):
         self.context_scale = float(context_scale)
         self.options: dict[str, Any] = {"context_scale": self.context_scale}
 
-    def symmetries(self, sizes: list[int]) -> frozenset[str]:
-        return frozenset()
-
-    def extra_synapses(self, sizes: list[int]) -> int:
-        """The context projection E: one synapse per (class, input) pair."""
-        return sizes[-1] * sizes[0]
+    def cost(self, sizes: list[int]) -> dict[str, Any]:
+        """The context projection E: one synapse per (class, input) pair, no extra neurons."""
+        return {"extra_synapses": sizes[-1] * sizes[0], "extra_neurons": 0, "requires": []}
 
     def init_state(self, network: Network, weights: Weights,
                    rng: np.random.Generator) -> State:
