@@ -1,0 +1,43 @@
+"""Figures of theory against simulation (matplotlib, Agg backend, PNG)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .analysis import Analysis  # noqa: E402
+
+
+def plot_analysis(analyses: list[Analysis], path: str | Path) -> Path:
+    """‖w‖ (log scale) and the angle between w and the principal eigenvector u of Σ per epoch,
+    simulated (solid) and predicted (dashed), one colour per analysis."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, (ax_norm, ax_angle) = plt.subplots(1, 2, figsize=(11, 4))
+    for k, analysis in enumerate(analyses):
+        colour = f"C{k}"
+        curves = [("simulation", analysis.simulated, "-")]
+        if analysis.prediction is not None:
+            curves.append(("theory", analysis.prediction.trajectory, "--"))
+        for label, trajectory, style in curves:
+            series = analysis.series(trajectory)
+            epochs = np.arange(len(trajectory))
+            name = f"{analysis.rule.label} ({label})"
+            ax_norm.semilogy(epochs, series["norm"], style, color=colour, label=name)
+            angle = np.degrees(np.arccos(np.clip(series["cos_principal"], 0.0, 1.0)))
+            ax_angle.plot(epochs, angle, style, color=colour, label=name)
+        if analysis.simulation.divergence is not None:
+            ax_norm.axvline(analysis.simulation.diverged_at, color=colour, linestyle=":")
+    ax_norm.set(xlabel="epoch", ylabel="‖w‖", title="weight norm")
+    ax_angle.set(xlabel="epoch", ylabel="angle to principal eigenvector (degrees)",
+                 title="direction", ylim=(0, 90))
+    ax_norm.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
