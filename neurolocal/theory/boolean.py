@@ -8,7 +8,7 @@ exactly by LP feasibility of y_r (w·x_r + b) ≥ 1 (scipy's HiGHS), run only on
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from scipy.optimize import linprog
@@ -72,7 +72,7 @@ def is_linearly_separable(table: np.ndarray, inputs: np.ndarray) -> bool:
     return result.status == 0
 
 
-@lru_cache(maxsize=None)
+@cache
 def _separable(n: int) -> np.ndarray:
     tables = all_functions(n)
     inputs = boolean_inputs(n)

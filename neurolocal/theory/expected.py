@@ -1,4 +1,4 @@
-"""The expected update E[Δw] of a rule for a linear unit, derived from the rule's terms (THEORY.md §4).
+"""The expected update E[Δw] of a rule for a linear unit, derived from its terms (THEORY.md §4).
 
 For a linear unit O_i = S_i = Σ_k w_ik I_k, every term α O_i^a O_j^b w_ij^c T_i^d of a rule
 averages to α w_ij^c E[S_i^a I_j^b T_i^d]: a polynomial in w whose coefficients are data moments
