@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,12 @@ DEFAULT_TIMEOUT = 300.0
 
 
 def run_isolated(target: str, kwargs: dict[str, Any] | None = None,
-                 timeout: float = DEFAULT_TIMEOUT) -> Any:
+                 timeout: float = DEFAULT_TIMEOUT,
+                 on_start: Callable[[int], None] | None = None) -> Any:
     """Call ``target`` ("package.module:function") with `kwargs` in an isolated child process
     and return its result. Raises `LavaTimeoutError` after `timeout` seconds and `LavaRunError`
-    (with the child's traceback) when the function raises or the child dies."""
+    (with the child's traceback) when the function raises or the child dies. `on_start` is
+    called with the child's pid, which is also its process-group id."""
     if ":" not in target:
         raise ValueError(f"target must be 'module:function', not {target!r}")
     with tempfile.TemporaryDirectory(prefix="neurolocal-lava-") as folder:
@@ -42,6 +45,8 @@ def run_isolated(target: str, kwargs: dict[str, Any] | None = None,
                 stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True, cwd=_project_root(), env=_child_env())
             try:
+                if on_start is not None:
+                    on_start(child.pid)
                 child.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 kill_group(child)
