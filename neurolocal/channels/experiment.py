@@ -1,0 +1,170 @@
+"""Train one network per channel and seed on a data set, and summarize: what `neurolocal train`
+and `neurolocal compare` run, and what the channel example reproduces.
+
+The data split is fixed by the data seed; network seed k of a channel is ``seed + k`` (initial
+weights, backward matrices, minibatch order), so every run is bit-reproducible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..backends import TrainingHistory, get_backend
+from ..data import Dataset
+from ..network import get_transfer
+from .base import Channel
+from .network import channel_network
+from .registry import get_channel
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every run of a comparison shares."""
+
+    hidden: tuple[int, ...] = (10, 10)
+    epochs: int = 60
+    eta: float = 0.1
+    batch_size: int = 16
+    hidden_transfer: str = "tanh"
+    output_transfer: str = "logistic"
+    backend: str = "numpy"
+    spiking: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.hidden or any(int(n) < 1 for n in self.hidden):
+            raise ValueError(f"hidden sizes must be positive integers, not {self.hidden}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch size must be positive")
+        if not self.eta > 0:
+            raise ValueError(f"the learning rate must be positive, not {self.eta}")
+
+
+@dataclass
+class Run:
+    """One trained network: its channel, seed, history and the trained simulator."""
+
+    channel: Channel
+    seed: int
+    history: TrainingHistory
+    simulator: Any
+
+    @property
+    def test_accuracy(self) -> float:
+        return float("nan") if not self.history.epochs else self.history.last().test_accuracy
+
+
+@dataclass
+class ChannelSummary:
+    """Runs of one channel over seeds, with the mean ± std of the final test accuracy."""
+
+    channel: Channel
+    sizes: list[int]
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def accuracies(self) -> np.ndarray:
+        return np.array([r.test_accuracy for r in self.runs])
+
+    def final_angles(self, key: str) -> list[float | None]:
+        """Mean over seeds of the last epoch's angles per layer (None where undefined)."""
+        rows = [r.history.last().extra.get(key) for r in self.runs if r.history.epochs]
+        rows = [row for row in rows if row is not None]
+        if not rows:
+            return []
+        means = []
+        for values in zip(*rows):
+            defined = [v for v in values if v is not None]
+            means.append(float(np.mean(defined)) if defined else None)
+        return means
+
+    def to_dict(self) -> dict[str, Any]:
+        cost = self.channel.cost(self.sizes)
+        return {
+            "name": self.channel.name,
+            "channel": self.channel.to_dict(),
+            "test_accuracy": float(np.mean(self.accuracies)),
+            "test_accuracy_std": float(np.std(self.accuracies)),
+            "test_accuracy_per_seed": self.accuracies.tolist(),
+            "train_accuracy": float(np.mean([r.history.last().train_accuracy
+                                             for r in self.runs if r.history.epochs] or [0])),
+            "diverged": [r.seed for r in self.runs if r.history.diverged_at is not None],
+            "update_angle": self.final_angles("update_angle"),
+            "feedback_angle": self.final_angles("feedback_angle"),
+            "extra_synapses": cost["extra_synapses"],
+            "extra_neurons": cost["extra_neurons"],
+            "symmetries": sorted(self.channel.symmetries(self.sizes)),
+            "curves": [{"seed": r.seed, "test_accuracy": r.history.series("test_accuracy"),
+                        "train_loss": r.history.series("train_loss")} for r in self.runs],
+        }
+
+
+def targets_for(data: Dataset, labels: np.ndarray, output_transfer: str) -> np.ndarray:
+    """One-hot targets in the output units' range ({0,1}, or {−1,1} for tanh outputs)."""
+    low = get_transfer(output_transfer).low
+    return data.targets(labels, low=low if np.isfinite(low) else 0.0, high=1.0)
+
+
+def train_channel(data: Dataset, channel: Channel | str, setup: Setup, seed: int = 0,
+                  progress: bool = False) -> Run:
+    """Build the network input → hidden… → classes for `channel` and train it."""
+    channel = get_channel(channel)
+    sizes = [data.num_inputs, *setup.hidden, data.num_classes]
+    network = channel_network(sizes, channel, setup.hidden_transfer, setup.output_transfer,
+                              setup.eta)
+    options = {"spiking": True} if setup.spiking else {}
+    simulator = get_backend(setup.backend).build(network, seed=seed, **options)
+    t_train = targets_for(data, data.y_train, setup.output_transfer)
+    t_test = targets_for(data, data.y_test, setup.output_transfer)
+    history = simulator.train(data.x_train, t_train, setup.epochs, setup.batch_size,
+                              test=(data.x_test, t_test), progress=progress)
+    return Run(channel, seed, history, simulator)
+
+
+def compare_channels(data: Dataset, channels: list[Channel | str], setup: Setup,
+                     seeds: int = 3, seed: int = 0, progress: bool = False
+                     ) -> list[ChannelSummary]:
+    """Every channel trained with seeds ``seed, seed+1, …`` (the same seeds for all)."""
+    if seeds < 1:
+        raise ValueError(f"seeds must be at least 1, not {seeds}")
+    resolved = [get_channel(c) for c in channels]
+    sizes = [data.num_inputs, *setup.hidden, data.num_classes]
+    summaries = []
+    for channel in resolved:
+        summary = ChannelSummary(channel, sizes)
+        for k in range(seeds):
+            summary.runs.append(train_channel(data, channel, setup, seed + k, progress))
+        summaries.append(summary)
+    return summaries
+
+
+def plot_curves(summaries: list[ChannelSummary], path: str, title: str = "") -> str:
+    """Test accuracy per epoch (mean over seeds, band = ±1 std) for every channel, as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    for summary in summaries:
+        curves = [r.history.series("test_accuracy") for r in summary.runs]
+        length = min(len(c) for c in curves)
+        if length == 0:
+            continue
+        values = np.array([c[:length] for c in curves], dtype=float)
+        epochs = np.arange(1, length + 1)
+        mean, std = values.mean(axis=0), values.std(axis=0)
+        axis.plot(epochs, mean, label=summary.channel.name)
+        axis.fill_between(epochs, mean - std, mean + std, alpha=0.2)
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("test accuracy")
+    axis.set_ylim(0, 1)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8, ncol=2)
+    axis.set_title(title or "learning curves by channel")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
