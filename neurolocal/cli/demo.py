@@ -11,6 +11,8 @@ from .common import add_common
 DEMO_STEPS: list[tuple[str, list[str]]] = [
     ("the local-rule library", ["rules", "list"]),
     ("one rule in detail", ["rules", "show", "oja"]),
+    ("learning channels on digits", ["compare", "--channels",
+                                     "bp,srbp,sign_redrawn,rbp_redrawn,top", "--epochs", "30"]),
 ]
 
 
