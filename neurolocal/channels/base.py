@@ -61,8 +61,9 @@ class Pathway:
 
     source: layer whose B travels (L is the output error T − O); dest: receiving hidden layer.
     matrix: one of MATRIX_KINDS. redraw: a new random part every minibatch.
-    learned_by: a rule expression the backward synapses learn with (``pre`` = O^dest, the
-    forward activity at the synapse's end, ``feedback`` = B^source), or None (fixed).
+    learned_by: the rule the backward synapses learn with (``pre`` = O^dest, the forward
+    activity at the synapse's end, ``feedback`` = B^source): "forward" (the rule of forward
+    projection `source`, learning-rule symmetry), a rule expression, or None (fixed).
     derivative: "own" multiplies by f'_dest(S^dest); None omits it; a transfer name multiplies
     by that function's derivative at S^dest. nonlinearity: transfer function of the backward
     units (processing symmetry), None = linear. quantize: bits per backward weight (1 = sign

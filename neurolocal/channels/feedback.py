@@ -7,12 +7,13 @@ numpy implementation of B^dst = g(B^src Cᵀ) ⊙ f'(S^dst) over a minibatch, ap
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from ..network import Network, get_transfer
-from ..rules import get_rule
+from ..rules import CompiledRule, LocalRule, get_rule
 from .architectures import Architecture, get_architecture
 from .base import (
     Channel,
@@ -57,7 +58,7 @@ class FeedbackChannel(Channel):
                              derivative=derivative, nonlinearity=nonlinearity,
                              quantize=None if quantize is None else int(quantize),
                              sparsity=float(sparsity), dropout=float(dropout))
-        if learned_by is not None:
+        if learned_by not in (None, "forward"):
             get_rule(learned_by)
         default = "bidirectional" if matrix == "transpose" else (
             "conjoined" if topology == "chained" else "distinct")
@@ -159,24 +160,33 @@ class FeedbackChannel(Channel):
     def update_state(self, network: Network, weights: Weights, state: State,
                      variables: list[LayerVariables]) -> None:
         """Learned backward synapses (ARBP, ASRBP): C^dst learns with its rule, reading
-        ``pre`` = O^dst and ``feedback`` = B^src (Δc = η B O, the forward rule's form)."""
+        ``pre`` = O^dst and ``feedback`` = B^src (Δc = η B O, the forward rule's form);
+        ``learned_by="forward"`` is the rule (and η) of the forward projection into layer src."""
         for p in self.pathways(network.sizes):
             if p.learned_by is None:
                 continue
-            rule = _compiled(p.learned_by)
+            if p.learned_by == "forward":
+                rule = network.projections[p.source - 1].rule
+                if rule is None:
+                    raise ChannelError(f"pathway {p.source} -> {p.dest} learns with the forward "
+                                       f"rule, but projection {p.source} has none")
+            else:
+                rule = _parsed(p.learned_by)
+            compiled = _compiled(rule)
             c_t = state[p.key].T  # (n_src, n_dst): post = source units, pre = dest units
-            c_t += rule(c_t, pre=variables[p.dest - 1].post,
+            c_t += compiled(c_t, pre=variables[p.dest - 1].post,
                         post=variables[p.source - 1].post,
                         feedback=variables[p.source - 1].feedback)
 
 
-_RULE_CACHE: dict[str, Any] = {}
+@lru_cache(maxsize=64)
+def _parsed(expression: str) -> LocalRule:
+    return get_rule(expression)
 
 
-def _compiled(expression: str):
-    if expression not in _RULE_CACHE:
-        _RULE_CACHE[expression] = get_rule(expression).compile()
-    return _RULE_CACHE[expression]
+@lru_cache(maxsize=64)
+def _compiled(rule: LocalRule) -> CompiledRule:
+    return rule.compile()
 
 
 def _random_matrix(shape: tuple[int, int], rng: np.random.Generator,

@@ -13,6 +13,15 @@ from typing import Any
 from .base import Channel, ChannelError
 
 _FEEDBACK = "neurolocal.channels.feedback:FeedbackChannel"
+_PERTURBATION = "neurolocal.channels.perturbation:PerturbationChannel"
+_PERTURBATION_TEXT = {  # perturbation learning, THEORY.md section 7
+    "pwlr": "perturb each weight in turn, feed back ΔE (a finite-difference gradient)",
+    "pwlb": "perturb each weight in turn, feed back one bit: better or worse",
+    "palr": "perturb each unit's S_i in turn, feed back ΔE: B_i = −∂E/∂S_i",
+    "pwgb": "perturb all weights along one random direction, one bit back",
+    "pwgbk": "k random global perturbations, the best one's index back (log2 k bits)",
+    "pwgrk": "k random global perturbations, each ΔE back (gradient on k directions)",
+}
 
 #: name -> (factory "module:attribute", fixed keyword arguments, one-line description).
 CHANNELS: dict[str, tuple[str, dict[str, Any], str]] = {
@@ -25,10 +34,10 @@ CHANNELS: dict[str, tuple[str, dict[str, Any], str]] = {
             "random BP (feedback alignment): fixed random C^{h+1} instead of W^{h+1}ᵀ"),
     "srbp": (_FEEDBACK, {"matrix": "random", "topology": "skip"},
              "skipped RBP (direct feedback alignment): B^h = f'(S^h) ⊙ C^h (T − O)"),
-    "arbp": (_FEEDBACK, {"matrix": "random", "learned_by": "eta*feedback*pre"},
+    "arbp": (_FEEDBACK, {"matrix": "random", "learned_by": "forward"},
              "adaptive RBP: C learns with the forward rule Δc = η B O"),
     "asrbp": (_FEEDBACK, {"matrix": "random", "topology": "skip",
-                          "learned_by": "eta*feedback*pre"},
+                          "learned_by": "forward"},
               "adaptive SRBP: direct feedback C^h learns with Δc = η B O"),
     "sign": (_FEEDBACK, {"matrix": "sign_concordant"},
              "sign-concordant feedback |M| ⊙ sign(W)ᵀ, fixed random magnitudes"),
@@ -39,6 +48,9 @@ CHANNELS: dict[str, tuple[str, dict[str, Any], str]] = {
                     "random feedback redrawn every minibatch, no sign concordance (fails)"),
     "sigprop": ("neurolocal.channels.sigprop:SigPropChannel", {},
                 "Signal Propagation: targets travel forward, per-layer local losses"),
+    **{name: (_PERTURBATION, {}, text) for name, text in _PERTURBATION_TEXT.items()},
+    "deep_targets": ("neurolocal.channels.deep_targets:DeepTargetsChannel", {},
+                     "sampling deep targets for threshold-gate networks (train_deep_targets)"),
 }
 
 
