@@ -90,11 +90,27 @@ class DeepSimulator:
         """One minibatch update of every projection (and of the channel's state)."""
         variables = self.channel.local_variables(self.network, self._weights,
                                                  self.channel_state, x, t, self.rng)
-        for rule, (w, b), biased, v in zip(self.rules, self._weights, self.biased, variables):
-            if rule is not None:
+        direct = self._direct_updates(x, t, self.rng)
+        for h, (rule, (w, b), biased, v) in enumerate(zip(self.rules, self._weights,
+                                                           self.biased, variables)):
+            if rule is not None and direct is not None:  # W += η ΔW, b += η Δb
+                eta = w.dtype.type(rule.rule.parameters.get("eta", 1.0))
+                w += eta * direct[h][0]
+                if biased:
+                    b += eta * direct[h][1]
+            elif rule is not None:
                 apply_rule(rule, w, b if biased else None, v)
         self.channel.update_state(self.network, self._weights, self.channel_state, variables)
         return variables
+
+    def _direct_updates(self, x: np.ndarray, t: np.ndarray, rng: np.random.Generator
+                        ) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """(ΔW^h, Δb^h) from channels that deliver weight changes themselves (weight
+        perturbation, `neurolocal.channels.perturbation`), else None."""
+        direct = getattr(self.channel, "weight_updates", None)
+        if direct is None:
+            return None
+        return direct(self.network, self._weights, self.channel_state, x, t, rng)
 
     # ----- measurement ---------------------------------------------------------------------
     def evaluate(self, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
@@ -114,12 +130,13 @@ class DeepSimulator:
         variables = self.channel.local_variables(self.network, self._weights,
                                                  self.channel_state, x, t, rng, forward=forward)
         deltas = backprop_signals(self.network, self._weights, forward, t)
+        direct = self._direct_updates(x, t, rng)
         update_angle: list[float | None] = []
         for h, (rule, (w, _), v) in enumerate(zip(self.rules, self._weights, variables), 1):
             if rule is None:
                 update_angle.append(None)
                 continue
-            delivered = rule(w, **_rule_inputs(rule, v))
+            delivered = rule(w, **_rule_inputs(rule, v)) if direct is None else direct[h - 1][0]
             update_angle.append(angle(delivered, deltas[h].T @ forward.O[h - 1]))
         feedback_angle: list[float | None] = [None] * (self.network.depth - 1)
         matrix = getattr(self.channel, "backward_matrix", None)

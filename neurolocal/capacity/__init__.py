@@ -1,0 +1,18 @@
+"""The capacity of the learning channel (THEORY.md section 7): closed forms and measurements of
+bits per weight, operations per weight, rate and improvement for every channel."""
+
+from .formulas import (
+    CHANNELS,
+    Capacity,
+    asymptotic_cos,
+    best_of_k_cos,
+    projection_cos,
+    random_direction_abs_cos,
+    sign_cos,
+    theory,
+)
+from .measure import Measurement, capacity_network, fit_exponent, measure
+
+__all__ = ["CHANNELS", "Capacity", "Measurement", "asymptotic_cos", "best_of_k_cos",
+           "capacity_network", "fit_exponent", "measure", "projection_cos",
+           "random_direction_abs_cos", "sign_cos", "theory"]

@@ -1,0 +1,142 @@
+"""Closed forms of the learning channel's capacity (THEORY.md section 7).
+
+For a network with W weights and D-bit real numbers, each algorithm delivers I_W bits about the
+gradient per weight at C_W operations per weight (multiply-adds per sample, as the library's
+implementation executes them), rate R = I_W / C_W, and improves the error at first order by
+E[cos(Δw, −g)]·‖g‖ for a unit step. The cosines are exact for the random algorithms:
+
+- one uniform random direction (PWGB keeps it or its opposite):
+  E|cos| = Γ(W/2) / (√π Γ((W+1)/2)) ≈ √(2/(πW));
+- the best of k uniform directions (PWGBk): E max_m u_m·ĝ, with u·ĝ distributed as 2β − 1,
+  β ~ Beta((W−1)/2, (W−1)/2), integrated numerically ≈ √(2 ln k / W) for 1 ≪ k ≪ e^W;
+- the projection of ĝ on k orthonormal random directions (PWGRk): ‖Pĝ‖² ~ Beta(k/2, (W−k)/2),
+  so E cos = Γ((k+1)/2) Γ(W/2) / (Γ(k/2) Γ((W+1)/2)) ≈ √(k/W) for k ≪ W;
+- the sign of every gradient component (PWLB): cos = ‖g‖₁ / (√W' ‖g‖₂), √(2/π) for a gradient
+  with i.i.d. Gaussian components; W' counts the components that are not exactly zero (a weight
+  from an input that is 0 sees ΔE = 0 exactly and does not move).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import stats
+from scipy.special import gammaln
+
+#: Every channel the capacity table knows: feedback channels and perturbation algorithms.
+CHANNELS = ("bp", "rbp", "srbp", "pwlr", "pwlb", "palr", "pwgb", "pwgbk", "pwgrk")
+
+
+def random_direction_abs_cos(dimension: int) -> float:
+    """E|cos θ| between a fixed vector and a uniform random direction in `dimension` dims."""
+    return float(math.exp(gammaln(dimension / 2) - gammaln((dimension + 1) / 2))
+                 / math.sqrt(math.pi))
+
+
+def best_of_k_cos(dimension: int, k: int) -> float:
+    """E max_{m ≤ k} cos(u_m, ĝ) for k independent uniform random directions u_m."""
+    if dimension < 2:
+        raise ValueError("best_of_k_cos needs dimension ≥ 2")
+    a = (dimension - 1) / 2
+    spread = min(1.0, 12.0 / math.sqrt(dimension))  # the density is negligible beyond
+    c = np.linspace(-spread, spread, 40001)
+    beta = stats.beta(a, a)
+    density = k * beta.cdf((c + 1) / 2) ** (k - 1) * beta.pdf((c + 1) / 2) / 2
+    return float(np.trapz(c * density, c))
+
+
+def projection_cos(dimension: int, k: int) -> float:
+    """E ‖P_k ĝ‖: the cosine between ĝ and its projection on a random k-frame (k ≤ dim)."""
+    if not 1 <= k <= dimension:
+        raise ValueError(f"k must be in 1..{dimension}, not {k}")
+    return float(math.exp(gammaln((k + 1) / 2) + gammaln(dimension / 2) - gammaln(k / 2)
+                          - gammaln((dimension + 1) / 2)))
+
+
+def sign_cos(gradient: np.ndarray) -> float:
+    """cos(sign(g), g) = ‖g‖₁ / (√W' ‖g‖₂), W' = the number of non-zero components."""
+    g = np.asarray(gradient, dtype=np.float64).ravel()
+    return float(np.abs(g).sum() / (math.sqrt(np.count_nonzero(g)) * np.linalg.norm(g)))
+
+
+def asymptotic_cos(name: str, dimension: int, k: int = 1) -> float | None:
+    """THEORY.md's large-W approximations (for the scaling fits), None when there is none."""
+    if name in ("bp", "pwlr", "palr"):
+        return 1.0
+    if name == "pwgb":
+        return math.sqrt(2 / (math.pi * dimension))
+    if name == "pwgbk":
+        return math.sqrt(2 * math.log(k) / dimension)
+    if name == "pwgrk":
+        return math.sqrt(k / dimension)
+    if name == "pwlb":
+        return math.sqrt(2 / math.pi)
+    return None
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Per weight: bits delivered I_W, operations C_W, rate R = I_W/C_W, and E[cos(Δw, −g)]
+    (None: no closed form, e.g. RBP whose alignment depends on training)."""
+
+    channel: str
+    num_weights: int
+    bits_per_weight: float
+    ops_per_weight: float
+    cosine: float | None
+    k: int = 1
+
+    @property
+    def rate(self) -> float:
+        return self.bits_per_weight / self.ops_per_weight
+
+    def improvement(self, gradient_norm: float) -> float | None:
+        """Expected first-order decrease of E for a unit-norm step: E[cos]·‖g‖."""
+        return None if self.cosine is None else self.cosine * gradient_norm
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "rate": self.rate}
+
+
+def layer_sizes(sizes: list[int], bias: bool = True) -> list[int]:
+    """Weights per projection of a chain with population sizes `sizes`."""
+    return [a * b + (b if bias else 0) for a, b in zip(sizes, sizes[1:])]
+
+
+def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 64,
+           bias: bool = True, gradient: np.ndarray | None = None) -> Capacity:
+    """The closed-form capacity of `channel` on a chain with population sizes `sizes`.
+
+    Operation counts are exact for this library's implementation, per sample: a forward pass
+    costs W, forming the update costs W, BP's backward pass Σ_{h≥2} n_h n_{h−1}, SRBP's direct
+    pathways Σ_{h<L} n_h n_L, PALR's unit perturbations Σ_h n_h W_{>h}. PWLB's cosine needs the
+    gradient; without one it is the Gaussian-gradient value √(2/π).
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r} for the capacity table; known: "
+                         f"{', '.join(CHANNELS)}")
+    per_layer = layer_sizes(sizes, bias)
+    w = sum(per_layer)
+    d = precision_bits
+    if channel in ("bp", "rbp"):
+        backward = sum(a * b for a, b in zip(sizes[1:-1], sizes[2:]))
+        return Capacity(channel, w, d, 2 + backward / w, 1.0 if channel == "bp" else None)
+    if channel == "srbp":
+        backward = sum(n * sizes[-1] for n in sizes[1:-1])
+        return Capacity(channel, w, d, 2 + backward / w, None)
+    if channel == "pwlr":
+        return Capacity(channel, w, d, w + 2, 1.0)
+    if channel == "pwlb":
+        cos = math.sqrt(2 / math.pi) if gradient is None else sign_cos(gradient)
+        return Capacity(channel, w, 1.0, w + 2, cos)
+    if channel == "palr":
+        above = [sum(per_layer[h:]) for h in range(1, len(per_layer) + 1)]
+        perturb = sum(n * a for n, a in zip(sizes[1:], above))
+        return Capacity(channel, w, d, 2 + perturb / w, 1.0)
+    if channel == "pwgb":
+        return Capacity(channel, w, 1 / w, 3, random_direction_abs_cos(w))
+    if channel == "pwgbk":
+        return Capacity(channel, w, math.log2(k) / w, k + 2, best_of_k_cos(w, k), k)
+    return Capacity(channel, w, k * d / w, 2 * k + 1, projection_cos(w, k), k)
