@@ -72,7 +72,8 @@ def quantize_bias(b: np.ndarray, scale: float, profile: ChipProfile) -> Quantize
     target = np.asarray(b, dtype=np.float64) * scale
     mant_max = 2 ** (profile.bias_mantissa_bits - 1) - 1
     low, high = profile.bias_exp_range
-    need = np.ceil(np.log2(np.maximum(np.abs(target), 1e-300) / (mant_max + 0.5)))
+    limit = np.where(target < 0, mant_max + 1, mant_max) + 0.5  # two's complement range
+    need = np.ceil(np.log2(np.maximum(np.abs(target), 1e-300) / limit))
     exp = np.clip(need, low, high).astype(np.int32)
     raw = np.round(target / 2.0 ** exp)
     mant = np.clip(raw, -mant_max - 1, mant_max).astype(np.int32)
