@@ -40,8 +40,8 @@ class ExpectedUpdate:
 
     >>> from neurolocal.theory import DataMoments
     >>> field = ExpectedUpdate("hebb", DataMoments(np.eye(2)))
-    >>> field(np.array([1.0, 2.0]))          # η Σ w with Σ = I/2, η = 0.1 by default
-    array([0.05, 0.1 ])
+    >>> field(np.array([1.0, 2.0]))          # η Σ w with Σ = I/2, η = 0.01 by default
+    array([0.005, 0.01 ])
     """
 
     def __init__(self, rule: LocalRule | str, moments: DataMoments):

@@ -1,0 +1,88 @@
+"""Boolean functions: counts, exact separability, and what local rules learn (shallow/deep)."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from neurolocal.theory import boolean, learnability
+from neurolocal.theory.hebb_canonical import hebb_margins
+
+# Published counts (THEORY.md §5): linearly separable and monotone (Dedekind numbers).
+SEPARABLE = {1: 4, 2: 14, 3: 104, 4: 1882}
+MONOTONE = {1: 3, 2: 6, 3: 20, 4: 168}
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_counts(n):
+    assert boolean.counts(n) == {"all": 2 ** 2 ** n, "separable": SEPARABLE[n],
+                                 "monotone": MONOTONE[n]}
+
+
+def test_lp_separability_equals_an_integer_weight_search():
+    # every threshold function of 3 inputs has integer weights in [−2, 2] (independent check)
+    inputs = boolean.boolean_inputs(3)
+    found = set()
+    for w in itertools.product(range(-2, 3), repeat=3):
+        for b in np.arange(-4.5, 5):
+            found.add(tuple((inputs @ np.array(w) + b > 0).astype(int)))
+    tables = boolean.all_functions(3)
+    brute = np.array([tuple(t) in found for t in tables])
+    np.testing.assert_array_equal(boolean.separable_mask(3), brute)
+
+
+def test_monotone_mask_against_the_definition_on_all_pairs():
+    inputs = boolean.boolean_inputs(3)
+    tables = boolean.all_functions(3)
+    below = [(a, b) for a in range(8) for b in range(8) if np.all(inputs[a] <= inputs[b])]
+    by_definition = np.array([all(t[a] <= t[b] for a, b in below) for t in tables])
+    np.testing.assert_array_equal(boolean.monotone_mask(tables, 3), by_definition)
+
+
+def test_perceptron_learns_exactly_the_separable_functions():
+    result = learnability.shallow("perceptron", 3, epochs=100, inits=2)
+    np.testing.assert_array_equal(result.always, boolean.separable_mask(3))
+
+
+@pytest.mark.parametrize("rule, transfer", [("clamped_hebb", "sign"), ("delta", "linear"),
+                                            ("clamped:oja", "sign")])
+def test_a_single_gate_never_learns_a_non_separable_function(rule, transfer):
+    result = learnability.shallow(rule, 3, epochs=60, inits=3, transfer=transfer)
+    assert not np.any(result.learned & ~boolean.separable_mask(3))
+    assert result.learned.sum() > 0
+
+
+def test_clamped_hebb_on_boolean_functions_follows_the_canonical_condition():
+    n = 3
+    tables = boolean.all_functions(n)
+    x = np.concatenate([2.0 * boolean.boolean_inputs(n) - 1, np.ones((2 ** n, 1))], axis=1)
+    margins = np.array([hebb_margins(x, 2.0 * t - 1) for t in tables])
+    sure = np.all(margins > 0, axis=1)  # predicted learned from any start
+    never = np.any(margins < 0, axis=1)  # some pattern predicted wrong forever
+    result = learnability.shallow("clamped_hebb", n, epochs=100, inits=3)
+    assert np.all(result.always[sure])
+    assert not np.any(result.learned[never])
+    assert sure.sum() > 0 and never.sum() > 0
+
+
+def test_deep_local_learning_learns_what_the_hidden_code_separates():
+    # layer 1 never sees targets; the perceptron on top learns exactly the functions that are
+    # separable over the hidden code (exact LP), union over initializations
+    n, hidden, epochs, inits = 3, 3, 60, 2
+    tables = boolean.all_functions(n)
+    predicted = np.zeros(len(tables), dtype=bool)
+    for k in range(inits):
+        code = learnability.hidden_code("oja", n, hidden, epochs, seed=k)
+        predicted |= boolean.separable_in(code, tables)
+    result = learnability.deep("oja", "perceptron", n, hidden=hidden, epochs=epochs,
+                               inits=inits)
+    np.testing.assert_array_equal(result.learned, predicted)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="1..4"):
+        boolean.all_functions(5)
+    with pytest.raises(ValueError, match="supervised"):
+        learnability.shallow("hebb", 2)
+    with pytest.raises(ValueError, match="hidden layer"):
+        learnability.deep("clamped_hebb", "perceptron", 2)
