@@ -11,6 +11,7 @@ from .common import add_common
 DEMO_STEPS: list[tuple[str, list[str]]] = [
     ("the local-rule library", ["rules", "list"]),
     ("one rule in detail", ["rules", "show", "oja"]),
+    ("Oja on digits: theory vs simulation", ["analyze", "--rule", "oja", "--epochs", "10"]),
     ("learning channels on digits", ["compare", "--channels",
                                      "bp,srbp,sign_redrawn,rbp_redrawn,top", "--epochs", "30"]),
 ]
