@@ -30,6 +30,7 @@ from .registry import (
     CHANNELS,
     available_channels,
     channel_from_dict,
+    channel_label,
     describe_channel,
     get_channel,
     parse_channel_spec,
@@ -41,6 +42,6 @@ __all__ = ["ARCHITECTURES", "CHANNELS", "MATRIX_KINDS", "SYMMETRIES", "Architect
            "Bidirectional", "Channel", "ChannelError", "Conjoined", "Distinct",
            "FeedbackChannel", "ForwardPass", "LayerVariables", "LocalChannel", "Pathway",
            "SigPropChannel", "Twin", "available_channels", "backprop_signals",
-           "channel_from_dict", "channel_network", "describe_channel", "forward_pass",
-           "get_architecture", "get_channel", "output_error", "output_loss",
+           "channel_from_dict", "channel_label", "channel_network", "describe_channel",
+           "forward_pass", "get_architecture", "get_channel", "output_error", "output_loss",
            "parse_channel_spec", "split_channel_list"]

@@ -17,7 +17,7 @@ from ..data import Dataset
 from ..network import get_transfer
 from .base import Channel
 from .network import channel_network
-from .registry import get_channel
+from .registry import channel_label, get_channel
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class ChannelSummary:
     def to_dict(self) -> dict[str, Any]:
         cost = self.channel.cost(self.sizes)
         return {
-            "name": self.channel.name,
+            "name": channel_label(self.channel),
             "channel": self.channel.to_dict(),
             "test_accuracy": float(np.mean(self.accuracies)),
             "test_accuracy_std": float(np.std(self.accuracies)),
@@ -156,7 +156,7 @@ def plot_curves(summaries: list[ChannelSummary], path: str, title: str = "") -> 
         values = np.array([c[:length] for c in curves], dtype=float)
         epochs = np.arange(1, length + 1)
         mean, std = values.mean(axis=0), values.std(axis=0)
-        axis.plot(epochs, mean, label=summary.channel.name)
+        axis.plot(epochs, mean, label=channel_label(summary.channel))
         axis.fill_between(epochs, mean - std, mean + std, alpha=0.2)
     axis.set_xlabel("epoch")
     axis.set_ylabel("test accuracy")

@@ -86,6 +86,18 @@ def get_channel(name: str | Channel, **options: Any) -> Channel:
         raise ChannelError(f"channel {name!r}: {error}") from None
 
 
+def channel_label(channel: Channel) -> str:
+    """The channel's name with the options that differ from its registry defaults, in the
+    spec syntax: ``rbp[derivative=None,quantize=1]``."""
+    try:
+        defaults = get_channel(channel.name).options
+    except ChannelError:
+        defaults = {}
+    changed = [f"{k}={v}" for k, v in channel.options.items() if defaults.get(k, v) != v
+               or k not in defaults]
+    return f"{channel.name}[{','.join(changed)}]" if changed else channel.name
+
+
 def channel_from_dict(data: dict[str, Any]) -> Channel:
     """Rebuild a channel from `Channel.to_dict()` output."""
     if not isinstance(data, dict) or "name" not in data:

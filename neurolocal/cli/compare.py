@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 
 from .common import add_common, print_json, table
-from .train import add_training_args, format_angles, setup_from_args
+from .train import (
+    add_training_args,
+    backend_errors_as_user_errors,
+    format_angles,
+    setup_from_args,
+)
 
 DEFAULT_CHANNELS = "bp,rbp,srbp,arbp,sign,sigprop,local"
 
@@ -23,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+@backend_errors_as_user_errors
 def run(args: argparse.Namespace) -> int:
     from ..channels import split_channel_list
     from ..channels.experiment import compare_channels, plot_curves

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable
 
+from ..backends import UnsupportedError
 from .common import add_common, print_json
 
 
@@ -36,6 +39,19 @@ def setup_from_args(args: argparse.Namespace):
             from None
     return Setup(hidden, args.epochs, args.lr, args.batch_size, args.hidden_transfer,
                  args.output_transfer, args.backend, args.spiking)
+
+
+def backend_errors_as_user_errors(run: Callable[[argparse.Namespace], int]
+                                  ) -> Callable[[argparse.Namespace], int]:
+    """A backend that cannot run a request (e.g. --spiking on numpy) is a user error: one
+    line, exit 2."""
+    @functools.wraps(run)
+    def guarded(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except UnsupportedError as error:
+            raise ValueError(str(error)) from None
+    return guarded
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,6 +87,7 @@ def list_channels(args: argparse.Namespace) -> int:
     return 0
 
 
+@backend_errors_as_user_errors
 def run(args: argparse.Namespace) -> int:
     if args.list_channels:
         return list_channels(args)

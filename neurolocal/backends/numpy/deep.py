@@ -76,12 +76,15 @@ class DeepSimulator:
                 for first in range(0, len(x), batch_size):
                     rows = order[first:first + batch_size]
                     self.step(x[rows], t[rows])
-            elapsed += time.perf_counter() - start
-            samples += len(x)
-            if not all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in self._weights):
-                history.diverged_at = epoch
+                elapsed += time.perf_counter() - start
+                samples += len(x)
+                finite = all(np.isfinite(w).all() and np.isfinite(b).all()
+                             for w, b in self._weights)
+                record = self._record(epoch, x, t, test, diagnostics) if finite else None
+            if record is None or not np.isfinite(record.train_loss):
+                history.diverged_at = epoch  # weights or outputs overflowed
                 break
-            history.epochs.append(self._record(epoch, x, t, test, diagnostics))
+            history.epochs.append(record)
         history.samples_per_second = samples / elapsed if elapsed > 0 else None
         return history
 
