@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"averaged     {result.extra['expected_update']}")
     print(f"data         {data.name}: {data.x_train.shape[0]} samples, {data.num_inputs} inputs;"
           f" unit {args.unit}, {args.mode}, η = {args.eta:g}, {args.epochs} epochs")
-    print(f"verdict      along u (principal eigenvector of E[I Iᵀ]): {verdict['summary']}")
+    print(f"verdict      linear unit, along u (principal eigenvector of E[I Iᵀ]): "
+          f"{verdict['summary']}")
     if verdict["off_line"] > 1e-6:
         print(f"             (the line through u is not invariant: off-line part "
               f"{verdict['off_line']:.2g}, so this 1-D verdict is approximate)")

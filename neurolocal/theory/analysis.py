@@ -61,7 +61,7 @@ class Analysis:
         out: dict[str, Any] = {
             "rule": self.rule.label, "pretty": self.rule.pretty(), "unit": self.unit,
             "mode": self.mode, "effective_degree": self.rule.effective_degree,
-            "verdict": {"along": "principal eigenvector of E[I I^T]",
+            "verdict": {"along": "principal eigenvector of E[I I^T]", "for_unit": "linear",
                         "coefficients": list(self.verdict.coefficients),
                         "degree": self.verdict.degree,
                         "converges_everywhere": self.verdict.converges_everywhere,

@@ -12,10 +12,16 @@ import numpy as np  # noqa: E402
 
 from .analysis import Analysis  # noqa: E402
 
+REFERENCES = {"principal": ("cos_principal", "principal eigenvector of E[I Iᵀ]"),
+              "centre": ("cos_centre", "centre of gravity E[I]")}
 
-def plot_analysis(analyses: list[Analysis], path: str | Path) -> Path:
-    """‖w‖ (log scale) and the angle between w and the principal eigenvector u of Σ per epoch,
-    simulated (solid) and predicted (dashed), one colour per analysis."""
+
+def plot_analysis(analyses: list[Analysis], path: str | Path,
+                  reference: str = "principal") -> Path:
+    """‖w‖ (log scale) and the angle between w and a reference direction (the principal
+    eigenvector u of Σ, or the centre of gravity) per epoch, simulated (solid) and predicted
+    (dashed), one colour per analysis."""
+    key, reference_name = REFERENCES[reference]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, (ax_norm, ax_angle) = plt.subplots(1, 2, figsize=(11, 4))
@@ -29,13 +35,13 @@ def plot_analysis(analyses: list[Analysis], path: str | Path) -> Path:
             epochs = np.arange(len(trajectory))
             name = f"{analysis.rule.label} ({label})"
             ax_norm.semilogy(epochs, series["norm"], style, color=colour, label=name)
-            angle = np.degrees(np.arccos(np.clip(series["cos_principal"], 0.0, 1.0)))
+            angle = np.degrees(np.arccos(np.clip(series[key], -1.0, 1.0)))
             ax_angle.plot(epochs, angle, style, color=colour, label=name)
         if analysis.simulation.divergence is not None:
             ax_norm.axvline(analysis.simulation.diverged_at, color=colour, linestyle=":")
     ax_norm.set(xlabel="epoch", ylabel="‖w‖", title="weight norm")
-    ax_angle.set(xlabel="epoch", ylabel="angle to principal eigenvector (degrees)",
-                 title="direction", ylim=(0, 90))
+    ax_angle.set(xlabel="epoch", ylabel=f"angle to the {reference_name} (degrees)",
+                 title="direction", ylim=(0, 180 if reference == "centre" else 90))
     ax_norm.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
