@@ -12,7 +12,9 @@ from .formulas import (
     theory,
 )
 from .measure import Measurement, capacity_network, fit_exponent, measure
+from .scaling import Sweep, capacity_table, k_exponent, plot_sweep, sweep
 
-__all__ = ["CHANNELS", "Capacity", "Measurement", "asymptotic_cos", "best_of_k_cos",
-           "capacity_network", "fit_exponent", "measure", "projection_cos",
-           "random_direction_abs_cos", "sign_cos", "theory"]
+__all__ = ["CHANNELS", "Capacity", "Measurement", "Sweep", "asymptotic_cos", "best_of_k_cos",
+           "capacity_network", "capacity_table", "fit_exponent", "k_exponent", "measure",
+           "plot_sweep", "projection_cos", "random_direction_abs_cos", "sign_cos", "sweep",
+           "theory"]

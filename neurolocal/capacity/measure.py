@@ -85,6 +85,8 @@ def measure(network: Network, channel: str, x: np.ndarray, t: np.ndarray, sample
     t = np.asarray(t, dtype=np.float64)
     if len(x) != len(t) or len(x) == 0:
         raise ValueError(f"x and t need the same positive number of rows ({len(x)}, {len(t)})")
+    if channel not in ("pwgbk", "pwgrk"):
+        k = 1  # k counts the trials of the k-trial algorithms only
     rng = np.random.default_rng(seed)
     mlp = FlatMLP(network)
     theta = mlp.flatten(weights if weights is not None else network.init_weights(seed))
@@ -133,6 +135,9 @@ def _deliverer(channel: str, k: int, network: Network, mlp: FlatMLP, theta: np.n
     return deliver
 
 
-def fit_exponent(xs: list[float] | np.ndarray, ys: list[float] | np.ndarray) -> float:
-    """Least-squares slope of log y against log x: y ∝ x^slope."""
-    return float(np.polyfit(np.log(np.asarray(xs, float)), np.log(np.asarray(ys, float)), 1)[0])
+def fit_exponent(xs: list[float] | np.ndarray, ys: list[float] | np.ndarray) -> float | None:
+    """Least-squares slope of log y against log x: y ∝ x^slope (None unless all y > 0)."""
+    ys = np.asarray(ys, dtype=float)
+    if np.any(ys <= 0) or not np.all(np.isfinite(ys)):
+        return None
+    return float(np.polyfit(np.log(np.asarray(xs, float)), np.log(ys), 1)[0])

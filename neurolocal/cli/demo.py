@@ -14,6 +14,7 @@ DEMO_STEPS: list[tuple[str, list[str]]] = [
     ("Oja on digits: theory vs simulation", ["analyze", "--rule", "oja", "--epochs", "10"]),
     ("learning channels on digits", ["compare", "--channels",
                                      "bp,srbp,sign_redrawn,rbp_redrawn,top", "--epochs", "30"]),
+    ("capacity of the learning channel", ["capacity", "--hidden", "10,10", "--samples", "50"]),
 ]
 
 

@@ -1,0 +1,111 @@
+"""The capacity table for one network, and how it scales with the number of weights W and the
+number of trials k (fitted log-log exponents, a log-log plot)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .formulas import CHANNELS, asymptotic_cos
+from .measure import Measurement, capacity_network, fit_exponent, measure
+
+
+def capacity_table(sizes: list[int], x: np.ndarray, t: np.ndarray,
+                   channels: tuple[str, ...] = CHANNELS, samples: int = 100, k: int = 8,
+                   seed: int = 0, precision_bits: int = 64,
+                   progress: bool = False) -> list[Measurement]:
+    """One `Measurement` per channel on the chain `sizes`, at its initial weights for `seed`."""
+    network = capacity_network(sizes)
+    return [measure(network, name, x, t, samples=samples, k=k, seed=seed,
+                    precision_bits=precision_bits, progress=progress) for name in channels]
+
+
+@dataclass
+class Sweep:
+    """Per channel, the measurements over a range of networks, and fitted exponents
+    (y ∝ W^exponent) of the measured ops/weight, rate and cosine, next to the theory's."""
+
+    widths: list[int]
+    measurements: dict[str, list[Measurement]] = field(default_factory=dict)
+
+    def exponents(self, channel: str) -> dict[str, float]:
+        rows = self.measurements[channel]
+        w = [m.num_weights for m in rows]
+        fitted = {"ops_per_weight": fit_exponent(w, [m.ops_per_weight for m in rows]),
+                  "rate": fit_exponent(w, [m.rate for m in rows]),
+                  "cosine": fit_exponent(w, [m.cosine for m in rows])}
+        predicted = [m.predicted.cosine for m in rows]
+        if None not in predicted:
+            fitted["cosine_theory"] = fit_exponent(w, predicted)
+        fitted["rate_theory"] = fit_exponent(w, [m.predicted.rate for m in rows])
+        return fitted
+
+    def to_dict(self) -> dict:
+        return {"widths": self.widths,
+                "channels": {name: {"measurements": [m.to_dict() for m in rows],
+                                    "exponents": self.exponents(name)}
+                             for name, rows in self.measurements.items()}}
+
+
+def sweep(widths: list[int], depth: int, x: np.ndarray, t: np.ndarray,
+          channels: tuple[str, ...] = CHANNELS, samples: int = 50, k: int = 8, seed: int = 0,
+          precision_bits: int = 64, progress: bool = False) -> Sweep:
+    """Measure every channel on networks n_in → width×depth → n_out for each width."""
+    if len(widths) < 2:
+        raise ValueError("a sweep needs at least two widths to fit an exponent")
+    result = Sweep(list(widths), {name: [] for name in channels})
+    for width in widths:
+        sizes = [x.shape[1], *([width] * depth), t.shape[1]]
+        for row in capacity_table(sizes, x, t, channels, samples, k, seed, precision_bits,
+                                  progress):
+            result.measurements[row.channel].append(row)
+    return result
+
+
+def k_exponent(channel: str, ks: list[int], sizes: list[int], x: np.ndarray, t: np.ndarray,
+               samples: int = 100, seed: int = 0) -> dict[str, float]:
+    """Fitted exponents in k (at fixed W) of the measured ops/weight and cosine of PWGBk or
+    PWGRk (theory: C_W ∝ k; cosine ∝ √k for PWGRk, ∝ √(ln k) for PWGBk)."""
+    network = capacity_network(sizes)
+    rows = [measure(network, channel, x, t, samples=samples, k=k, seed=seed) for k in ks]
+    return {"ops_per_weight": fit_exponent(ks, [m.ops_per_weight for m in rows]),
+            "cosine": fit_exponent(ks, [m.cosine for m in rows]),
+            "cosine_theory": fit_exponent(ks, [m.predicted.cosine for m in rows])}
+
+
+def plot_sweep(result: Sweep, path: str) -> str:
+    """Log-log plot of the measured rate and cosine against W per channel (markers), with the
+    closed forms (lines); written as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for index, (name, rows) in enumerate(result.measurements.items()):
+        color = f"C{index % 10}"
+        w = np.array([m.num_weights for m in rows])
+        label = rows[0].label
+        left.loglog(w, [m.rate for m in rows], "o", color=color, label=label)
+        left.loglog(w, [m.predicted.rate for m in rows], "-", color=color, alpha=0.6)
+        right.errorbar(w, [m.cosine for m in rows], yerr=[2 * m.cosine_se for m in rows],
+                       fmt="o", color=color, label=label, capsize=2)
+        predicted = [m.predicted.cosine for m in rows]
+        if None not in predicted:
+            right.plot(w, predicted, "-", color=color, alpha=0.6)
+        asymptotic = [asymptotic_cos(name, int(n), rows[0].k) for n in w]
+        if None not in asymptotic and name not in ("bp", "pwlr", "palr", "pwlb"):
+            right.plot(w, asymptotic, ":", color=color, alpha=0.6)
+    right.set_xscale("log")
+    right.set_yscale("log")
+    left.set_title("rate R = bits / operations per weight")
+    right.set_title("E cos(Δw, −g): measured (±2 SE), exact (—), asymptotic (⋯)")
+    for axis in (left, right):
+        axis.set_xlabel("number of weights W")
+        axis.grid(alpha=0.3, which="both")
+    left.legend(fontsize=8, ncol=2)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path

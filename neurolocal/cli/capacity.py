@@ -1,0 +1,129 @@
+"""`neurolocal capacity`: bits, operations, rate and gradient alignment of every learning channel
+on one network (THEORY.md section 7), measured next to the closed forms."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import add_common, print_json, table
+
+DEFAULT_CHANNELS = "bp,rbp,srbp,pwlr,pwlb,palr,pwgb,pwgbk,pwgrk"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = add_common(sub.add_parser(
+        "capacity", help="capacity of the learning channel: bits and operations per weight, "
+                         "rate, cosine with the gradient"))
+    parser.add_argument("--hidden", default="20,20",
+                        help="hidden layer sizes, comma separated (default 20,20)")
+    parser.add_argument("--samples", type=int, default=100,
+                        help="minibatches the cosine is averaged over (default 100)")
+    parser.add_argument("--channels", default=DEFAULT_CHANNELS,
+                        help=f"comma-separated channels (default {DEFAULT_CHANNELS})")
+    parser.add_argument("--k", type=int, default=8, help="trials of PWGBk and PWGRk (default 8)")
+    parser.add_argument("--precision", type=int, default=64,
+                        help="bits D of one real-valued message (default 64)")
+    parser.add_argument("--dataset", default="digits",
+                        help="data set the minibatches come from (default digits)")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="also sweep the hidden width and write a log-log plot of rate and "
+                             "cosine against W per channel, with fitted exponents")
+    parser.add_argument("--widths", default="4,8,16,32",
+                        help="hidden widths of the sweep behind --plot (default 4,8,16,32)")
+    parser.add_argument("--progress", action="store_true", help="show progress bars")
+    parser.set_defaults(func=run)
+
+
+def _integers(text: str, flag: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"{flag} takes comma-separated integers, not {text!r}") from None
+    if not values or min(values) < 1:
+        raise ValueError(f"{flag} needs positive integers, not {text!r}")
+    return values
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..capacity import CHANNELS, capacity_table, plot_sweep, sweep
+    from ..data import load_dataset
+
+    hidden = _integers(args.hidden, "--hidden")
+    channels = tuple(c.strip() for c in args.channels.split(",") if c.strip())
+    unknown = [c for c in channels if c not in CHANNELS]
+    if unknown or not channels:
+        raise ValueError(f"unknown channel {', '.join(unknown) or '(none)'}; the capacity table "
+                         f"knows {', '.join(CHANNELS)}")
+    if args.samples < 2:
+        raise ValueError("--samples must be at least 2")
+    if args.precision < 1:
+        raise ValueError("--precision must be a positive number of bits")
+    if args.k < 2 and {"pwgbk", "pwgrk"} & set(channels):
+        raise ValueError("--k must be at least 2 for pwgbk")
+    data = load_dataset(args.dataset, seed=args.seed)
+    x, t = data.x_train, data.t_train
+    sizes = [x.shape[1], *hidden, t.shape[1]]
+    rows = capacity_table(sizes, x, t, channels, args.samples, args.k, args.seed,
+                          args.precision, args.progress)
+    result = {"dataset": data.name, "sizes": sizes, "num_weights": rows[0].num_weights,
+              "samples": args.samples, "k": args.k, "precision_bits": args.precision,
+              "channels": [r.to_dict() for r in rows], "bp_is_maximal": _bp_maximal(rows)}
+    scaling = None
+    if args.plot:
+        widths = _integers(args.widths, "--widths")
+        scaling = sweep(widths, len(hidden), x, t, channels, args.samples, args.k, args.seed,
+                        args.precision, args.progress)
+        plot_sweep(scaling, args.plot)
+        result["sweep"] = scaling.to_dict()
+        result["plot"] = args.plot
+    if args.json:
+        print_json(result)
+        return 0
+    print(f"{data.name}: {' → '.join(map(str, sizes))}, W = {rows[0].num_weights} weights, "
+          f"{args.samples} samples, D = {args.precision} bits, k = {args.k}, seed {args.seed}")
+    body = [[r.label, _pair(r.bits_per_weight, r.predicted.bits_per_weight),
+             _pair(r.ops_per_weight, r.predicted.ops_per_weight),
+             _pair(r.rate, r.predicted.rate),
+             f"{r.cosine:.4f} ± {r.cosine_se:.4f}", _num(r.predicted.cosine),
+             f"{r.improvement:.4g}"] for r in rows]
+    print(table(body, ["channel", "bits_per_weight", "ops_per_weight", "rate",
+                       "cosine (measured)", "cosine (predicted)", "improvement"]))
+    print("(measured / closed form; cosine = mean cos(Δw, −∂E/∂w) ± standard error; "
+          "improvement = mean cos·‖g‖)")
+    verdict = result["bp_is_maximal"]
+    if verdict is not None:
+        print(f"BP's improvement is the largest: {verdict['improvement']}; the largest rate "
+              f"({verdict['max_rate_channel']}) is {verdict['max_rate_over_bp_rate']:.3g}× BP's")
+    if scaling is not None:
+        print(f"\nexponents in W over hidden widths {scaling.widths} (y ∝ W^e; theory in "
+              f"brackets):")
+        body = []
+        for name in scaling.measurements:
+            e = scaling.exponents(name)
+            body.append([scaling.measurements[name][0].label, _num(e["ops_per_weight"]),
+                         f"{_num(e['rate'])} [{_num(e['rate_theory'])}]",
+                         f"{_num(e['cosine'])} [{_num(e.get('cosine_theory'))}]"])
+        print(table(body, ["channel", "ops_per_weight", "rate", "cosine"]))
+        print(f"plot: {args.plot}")
+    return 0
+
+
+def _bp_maximal(rows) -> dict | None:
+    """The theorem's check: BP's improvement is the largest in the table (ties within 10⁻⁶
+    relative), and its rate the largest up to a constant factor (the ratio of the largest
+    rate to BP's). None when BP is not in the table."""
+    bp = [r for r in rows if r.channel == "bp"]
+    if not bp:
+        return None
+    best_rate = max(rows, key=lambda r: r.rate)
+    return {"improvement": all(bp[0].improvement >= r.improvement * (1 - 1e-6) for r in rows),
+            "max_rate_over_bp_rate": best_rate.rate / bp[0].rate,
+            "max_rate_channel": best_rate.label}
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4g}"
+
+
+def _pair(measured: float, predicted: float) -> str:
+    return f"{measured:.4g} / {predicted:.4g}"
