@@ -184,9 +184,12 @@ def output_loss(network: Network, output: np.ndarray, target: np.ndarray) -> flo
 
 
 def derivatives(network: Network, forward: ForwardPass) -> list[np.ndarray | None]:
-    """f'_h(S^h) for h = 0..L (None at the input)."""
-    return [None] + [get_transfer(p.transfer).df(s)
-                     for p, s in zip(network.populations[1:], forward.S[1:])]
+    """f'_h(S^h) for h = 0..L (None at the input), from O^h where the transfer allows."""
+    out: list[np.ndarray | None] = [None]
+    for population, s, o in zip(network.populations[1:], forward.S[1:], forward.O[1:]):
+        transfer = get_transfer(population.transfer)
+        out.append(transfer.df(s) if transfer.df_output is None else transfer.df_output(o))
+    return out
 
 
 def backprop_signals(network: Network, weights: Weights, forward: ForwardPass,

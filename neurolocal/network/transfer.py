@@ -16,6 +16,7 @@ class Transfer:
     low: float  # range of f
     high: float
     differentiable: bool = True
+    df_output: Callable[[np.ndarray], np.ndarray] | None = None  # f'(S) from O = f(S), if cheaper
 
     def __call__(self, s: np.ndarray) -> np.ndarray:
         return self.f(s)
@@ -35,8 +36,9 @@ TRANSFERS: dict[str, Transfer] = {
     t.name: t
     for t in (
         Transfer("linear", lambda s: s, np.ones_like, -np.inf, np.inf),
-        Transfer("logistic", _logistic, _dlogistic, 0.0, 1.0),
-        Transfer("tanh", np.tanh, lambda s: 1.0 - np.tanh(s) ** 2, -1.0, 1.0),
+        Transfer("logistic", _logistic, _dlogistic, 0.0, 1.0, df_output=lambda o: o * (1 - o)),
+        Transfer("tanh", np.tanh, lambda s: 1.0 - np.tanh(s) ** 2, -1.0, 1.0,
+                 df_output=lambda o: 1 - o * o),
         Transfer("relu", lambda s: np.maximum(s, 0), lambda s: (s > 0).astype(s.dtype), 0.0,
                  np.inf),
         Transfer("step01", lambda s: (s > 0).astype(s.dtype), np.zeros_like, 0.0, 1.0, False),
