@@ -130,9 +130,11 @@ class FeedbackChannel(Channel):
         return c
 
     def signals(self, network: Network, weights: Weights, state: State, forward: ForwardPass,
-                target: np.ndarray, rng: np.random.Generator) -> list[np.ndarray | None]:
-        """Delivered B^h for h = 1..L (index 0 None); B^L = T − O^L."""
-        dfs = derivatives(network, forward)
+                target: np.ndarray, rng: np.random.Generator,
+                dfs: list[np.ndarray | None] | None = None) -> list[np.ndarray | None]:
+        """Delivered B^h for h = 1..L (index 0 None); B^L = T − O^L. `dfs`: the f'(S^h) of
+        `derivatives(network, forward)` when already computed."""
+        dfs = dfs if dfs is not None else derivatives(network, forward)
         signals: list[np.ndarray | None] = [None] * (network.depth + 1)
         signals[-1] = output_error(network, forward.O[-1], target)
         for p in self.pathways(network.sizes):
@@ -151,7 +153,7 @@ class FeedbackChannel(Channel):
                         forward: ForwardPass | None = None) -> list[LayerVariables]:
         forward = forward or forward_pass(network, weights, x)
         dfs = derivatives(network, forward)
-        signals = self.signals(network, weights, state, forward, target, rng)
+        signals = self.signals(network, weights, state, forward, target, rng, dfs)
         return [LayerVariables(pre=forward.O[h - 1], post=forward.O[h], dpost=dfs[h],
                                feedback=signals[h],
                                target=target if h == network.depth else None)
