@@ -114,7 +114,7 @@ class RecurrentNetwork:
         e = (y - t) * _mask(mask, t)[..., None] / len(x)  # (B, T, n_out)
         df = get_transfer(self.hidden).df(s)
         back_out = w["w_out"] if channel == "bptt" else feedback["c_out"].T
-        back_rec = w["w_rec"] if channel == "bptt" else feedback.get("c_rec")
+        back_rec = w["w_rec"] if channel == "bptt" else feedback["c_rec"].T
         delta = np.zeros_like(s)
         if channel == "srbptt":
             later = np.cumsum(e[:, ::-1], axis=1)[:, ::-1]  # Σ_{τ ≥ t} e_τ
@@ -142,7 +142,7 @@ class RecurrentNetwork:
 
     def random_feedback(self, seed: int | np.random.Generator = 0) -> dict[str, np.ndarray]:
         """Fixed random backward matrices C_out (n_hidden, n_out) and C_rec (n_hidden,
-        n_hidden), scaled like the forward weights."""
+        n_hidden), standing for W_outᵀ and W_recᵀ, scaled like the forward weights."""
         rng = np.random.default_rng(seed)
         return {"c_out": rng.standard_normal((self.n_hidden, self.n_out)) / np.sqrt(self.n_hidden),
                 "c_rec": rng.standard_normal((self.n_hidden, self.n_hidden))
