@@ -1,0 +1,173 @@
+"""Deployment end to end: resource report, accuracy on target vs the float model, channel
+refusals, on-chip learning (emulator vs Lava), and the `neurolocal deploy` command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hw.deploy import deploy, plan
+from hw.errors import MappingError, RuleCompileError
+from hw.learning import emulate_learning, initial_weights, learn_on_chip, make_plan
+from hw.profiles import LOIHI2
+from hw.runner import run_isolated
+from neurolocal.backends import get_backend
+from neurolocal.channels import get_channel
+from neurolocal.data import load_digits
+from neurolocal.io import load_model, save_model
+from neurolocal.network import Network
+from neurolocal.rules import get_rule
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+@pytest.fixture(scope="module")
+def model_file(digits, tmp_path_factory):
+    rule = get_rule("backprop").with_parameters(eta=0.05)
+    network = Network.layered([64, 32, 10], hidden="relu", output="logistic",
+                              channel=get_channel("srbp"), rule=rule, hidden_rule=rule)
+    simulator = get_backend("numpy").build(network, seed=0)
+    simulator.train(digits.x_train, digits.t_train, epochs=15, batch_size=32)
+    path = tmp_path_factory.mktemp("model") / "srbp.npz"
+    return save_model(path, network, simulator.weights(), simulator.channel_state)
+
+
+def test_resource_report_by_hand(model_file):
+    model = load_model(model_file)
+    report, mapping = plan(model.network, LOIHI2)
+    # forward layers 32 + 10, SRBP (Distinct): err_out 10 and err_h1 32 error neurons
+    assert report.neurons == 32 + 10 + 10 + 32
+    assert report.synapses == 64 * 32 + 32 * 10 + 10 * 2 + 32 * 11
+    assert mapping.extra_synapses == 32 * 10 and mapping.architecture == "distinct"
+
+
+def test_emulator_accuracy_tracks_the_float_model(model_file, digits):
+    """Tolerance: rate-coded fixed point with 32 steps agrees with the float model's class on
+    ≥ 90% of the test set and loses at most 5 points of accuracy."""
+    model = load_model(model_file)
+    for fixed in (True, False):
+        result = deploy(model.network, model.weights, digits, sim="emulator", fixed=fixed)
+        assert result.num_test == len(digits.x_test)
+        assert result.agreement >= 0.90
+        assert result.target_accuracy >= result.float_accuracy - 0.05
+        assert result.resources.synaptic_ops > 0
+
+
+def test_bidirectional_channel_is_refused_with_the_physical_reason(digits):
+    network = Network.layered([64, 8, 10], hidden="relu", channel=get_channel("bp"))
+    with pytest.raises(MappingError, match="conduct one way"):
+        deploy(network, network.init_weights(0), digits)
+
+
+def test_a_network_that_does_not_fit_fails_before_anything_runs(digits):
+    network = Network.layered([64, 20_000, 10], hidden="relu", channel=get_channel("srbp"))
+    small = LOIHI2.from_dict({**LOIHI2.to_dict(), "name": "one-chip", "cores_per_chip": 2})
+    with pytest.raises(MappingError, match="exceeding the 2 cores of one-chip by"):
+        deploy(network, [(np.zeros((20_000, 64)), np.zeros(20_000)),
+                         (np.zeros((10, 20_000)), np.zeros(10))], digits, small)
+
+
+def test_learning_needs_an_explicit_opt_in_for_inexact_rules(model_file, digits):
+    model = load_model(model_file)  # η = 0.05 is not m·2^e
+    with pytest.raises(RuleCompileError, match="nearest representable rule"):
+        make_plan(model.network, model.weights, model.channel_state, digits.x_train[:200],
+                  LOIHI2)
+
+
+def test_on_chip_learning_on_the_emulator_learns_digits(model_file, digits):
+    """From fresh random weights, 2 epochs on 600 samples: well above chance (10%)."""
+    model = load_model(model_file)
+    result = learn_on_chip(model, digits, epochs=2, num_train=600, num_test=300,
+                           approximate=True)
+    assert result.initial_accuracy < 0.3
+    assert result.learned_accuracy >= 0.6
+    assert all(s.endswith("*u0*x1*y2") for s in result.rule_strings)
+
+
+@pytest.mark.lava
+def test_lava_learning_matches_the_emulator(model_file, digits):
+    """Float: Lava's LearningDense and the emulator agree to 1e-9. Fixed: Lava rounds
+    stochastically, the emulator to nearest; over 40 samples the weight changes correlate
+    ≥ 0.9 and the online predictions agree on ≥ 75% of samples."""
+    model = load_model(model_file)
+    learner = make_plan(model.network, model.network.init_weights(1, dtype=np.float64),
+                        model.channel_state, digits.x_train[:200], LOIHI2, approximate=True)
+    x, t = digits.x_train[:40], digits.t_train[:40]
+    for fixed in (False, True):
+        start = initial_weights(learner, fixed)
+        ours, our_online = emulate_learning(learner, x, t, fixed, start)
+        lava, lava_online = run_isolated("hw.lava_learning:run_learning",
+                                         {"plan": learner, "x": x, "targets": t,
+                                          "fixed": fixed, "weights": start}, timeout=180)
+        for a, b, w0 in zip(ours, lava, start):
+            if fixed:
+                assert np.corrcoef((a - w0).ravel(), (b - w0).ravel())[0, 1] >= 0.9
+            else:
+                np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+        if fixed:
+            assert np.mean(our_online.argmax(1) == lava_online.argmax(1)) >= 0.75
+        else:
+            np.testing.assert_allclose(our_online, lava_online, rtol=1e-9, atol=1e-9)
+
+
+# ----- the command line -----------------------------------------------------------------------
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "neurolocal", "deploy", *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+def test_cli_deploy_json(model_file):
+    done = cli(str(model_file), "--num-test", "100", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["target"] == "loihi2" and data["precision"] == "fixed"
+    assert data["num_test"] == 100 and 0.0 <= data["target_accuracy"] <= 1.0
+    assert data["resources"]["cores_used"] == len(data["resources"]["cores"])
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"not a zip", "not a readable .npz file"),
+    (None, "no such model file"),
+])
+def test_cli_bad_model_file_is_one_line(tmp_path, content, message):
+    path = tmp_path / "model.npz"
+    if content is not None:
+        path.write_bytes(content)
+    done = cli(str(path))
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_incompatible_version(tmp_path, model_file):
+    with np.load(model_file) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    arrays["version"] = np.array(99)
+    path = tmp_path / "future.npz"
+    np.savez(path, **arrays)
+    done = cli(str(path))
+    assert done.returncode == 2 and "version 99" in done.stderr
+
+
+def test_cli_hardware_path_explains_what_is_missing(model_file):
+    done = cli(str(model_file), "--sim", "loihi")
+    assert done.returncode == 2
+    assert "proprietary Lava extension" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.lava
+def test_cli_deploy_on_lava_fixed_point(model_file):
+    done = cli(str(model_file), "--sim", "lava", "--num-test", "40", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["sim"] == "lava" and data["agreement"] >= 0.85
