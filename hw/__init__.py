@@ -1,0 +1,40 @@
+"""neurolocal's hardware layer: Loihi-style targets through Lava (imports neurolocal; neurolocal
+never imports it). See docs/hw.md.
+
+- `get_profile` / `ChipProfile`: Loihi 1, Loihi 2 and user-defined chip profiles.
+- `convert`, `quantize_weights`, …: fixed-point formats and their error.
+- `plan`, `partition`: cores, neurons, synaptic memory; `MappingError` when it does not fit.
+- `map_channel`: a learning channel as error populations and backward projections.
+- `compile_rule`: a `LocalRule` as a Loihi learning-rule string (m·2^e coefficients).
+- `emulator`: vectorized numpy fixed-point emulator, bit-exact with Lava's fixed_pt inference.
+- `deploy`, `learn_on_chip`: end to end, on the emulator, Lava's CPU simulator or hardware.
+- `run_isolated`: every Lava run in its own process session, with a timeout.
+"""
+
+from . import emulator
+from .channel_map import ChannelMapping, map_channel
+from .deploy import DeployResult, deploy, plan
+from .errors import (
+    HardwareError,
+    HardwareUnavailableError,
+    LavaRunError,
+    LavaTimeoutError,
+    MappingError,
+    RuleCompileError,
+)
+from .hardware import hardware_available
+from .learning import LearningResult, learn_on_chip
+from .partition import ResourceReport, partition
+from .profiles import LOIHI1, LOIHI2, PROFILES, ChipProfile, get_profile
+from .quantize import quantize_bias, quantize_decay, quantize_weights
+from .rule_compiler import LoihiRule, compile_rule
+from .runner import run_isolated
+from .spiking import SpikingNetwork, convert
+
+__all__ = ["LOIHI1", "LOIHI2", "PROFILES", "ChannelMapping", "ChipProfile", "DeployResult",
+           "HardwareError", "HardwareUnavailableError", "LavaRunError", "LavaTimeoutError",
+           "LearningResult", "LoihiRule", "MappingError", "ResourceReport",
+           "RuleCompileError", "SpikingNetwork", "compile_rule", "convert", "deploy",
+           "emulator", "get_profile", "hardware_available", "learn_on_chip", "map_channel",
+           "partition", "plan", "quantize_bias", "quantize_decay", "quantize_weights",
+           "run_isolated"]

@@ -16,10 +16,6 @@ class RuleCompileError(HardwareError):
     """A `LocalRule` cannot be expressed (exactly) as a Loihi learning-rule string."""
 
 
-class ModelFileError(HardwareError):
-    """A model file is missing, corrupted or of an incompatible version."""
-
-
 class HardwareUnavailableError(HardwareError):
     """The real-hardware path was requested but the proprietary Lava extension is missing."""
 
