@@ -20,6 +20,10 @@ def channel_network(sizes: list[int], channel: Channel, hidden: str = "tanh",
         rule = get_rule("backprop", eta=eta)
         return Network.layered(sizes, hidden, output, rule=rule, hidden_rule=rule,
                                channel=channel)
+    if channel.delivers == "targets":  # deep targets: every layer learns η (T_i − O_i) O_j
+        rule = get_rule("delta", eta=eta)
+        return Network.layered(sizes, hidden, output, rule=rule, hidden_rule=rule,
+                               channel=channel)
     if channel.delivers is not None:
         raise ValueError(f"channel {channel.name!r} delivers {channel.delivers}: build its "
                          "network with Network.layered and a supervised hidden rule")
