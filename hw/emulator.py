@@ -79,24 +79,30 @@ def simulate(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
     hidden = network.layers[:-1]
     states = [LifState(np.zeros((batch, layer.shape[0]), dtype),
                        np.zeros((batch, layer.shape[0]), dtype)) for layer in hidden]
-    weights = [(layer.fixed_weights.stored.T.astype(np.int64) if fixed else layer.weights.T)
+    # integer sums are computed by float64 BLAS: exact while |Σ| < 2^53 (checked)
+    weights = [(layer.fixed_weights.stored.T.astype(np.float64) if fixed else layer.weights.T)
                for layer in network.layers]
+    if fixed:
+        bound = max(np.abs(w).sum(axis=0).max() for w in weights) * max(
+            np.abs(inputs).max(initial=0), 1)
+        if bound >= 2.0 ** 53:
+            raise ValueError("synaptic sums could exceed 2^53: not exact in float64")
     counts = [np.zeros((batch, layer.shape[0]), np.int64) for layer in hidden]
     summed = np.zeros((batch, network.layers[-1].shape[0]), dtype)
     step = lif_step_fixed if fixed else lif_step_float
     for t in range(network.steps):
-        activity = inputs[t].astype(dtype)
+        activity = inputs[t].astype(np.float64)
         for k, layer in enumerate(network.layers):
             synaptic = activity @ weights[k]
             if fixed:
-                synaptic = shift_input(synaptic, layer.weight_exp)
+                synaptic = shift_input(synaptic.astype(np.int64), layer.weight_exp)
             if layer.is_output:
                 summed += synaptic
             else:
                 spikes = step(states[k], synaptic, layer)
                 if record_spikes:
                     counts[k] += spikes
-                activity = spikes.astype(dtype)
+                activity = spikes.astype(np.float64)
     return summed, counts
 
 
