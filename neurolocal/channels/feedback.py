@@ -28,15 +28,14 @@ from .base import (
     output_error,
 )
 
-#: Pathway options a user may set on any feedback channel (`get_channel("rbp", dropout=0.5)`).
-PATHWAY_OPTIONS = ("derivative", "nonlinearity", "quantize", "sparsity", "dropout")
-
 
 class FeedbackChannel(Channel):
     """B^h delivered to every hidden layer.
 
     topology: "chained" (B^{h+1} → h, as BP/RBP) or "skip" (B^L → h directly, as SRBP).
-    matrix, redraw, learned_by and the PATHWAY_OPTIONS are copied onto every pathway.
+    matrix, redraw, learned_by, derivative, nonlinearity, quantize, sparsity and dropout are
+    copied onto every pathway (see `Pathway`); `architecture` defaults to Bidirectional for
+    transposed weights, Conjoined for other chained pathways, Distinct for skips.
     """
 
     delivers = "feedback"

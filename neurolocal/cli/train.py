@@ -68,13 +68,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def list_channels(args: argparse.Namespace) -> int:
-    from ..channels import CHANNELS, get_channel
+    from ..channels import available_channels, describe_channel, get_channel
 
     sizes = [64, 10, 10, 10]
     rows = []
-    for name, (_, _, description) in CHANNELS.items():
+    for name in available_channels():
         channel = get_channel(name)
-        rows.append({"name": name, "description": description, "delivers": channel.delivers,
+        rows.append({"name": name, "description": describe_channel(name),
+                     "delivers": channel.delivers,
                      "architecture": channel.to_dict()["architecture"],
                      "symmetries": sorted(channel.symmetries(sizes))})
     if args.json:
