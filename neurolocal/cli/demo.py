@@ -15,6 +15,7 @@ DEMO_STEPS: list[tuple[str, list[str]]] = [
     ("learning channels on digits", ["compare", "--channels",
                                      "bp,srbp,sign_redrawn,rbp_redrawn,top", "--epochs", "30"]),
     ("capacity of the learning channel", ["capacity", "--hidden", "10,10", "--samples", "50"]),
+    ("Loihi chip profiles for deployment", ["deploy", "--targets"]),
 ]
 
 
