@@ -84,6 +84,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("theory       the averaged-dynamics prediction covers linear units; see "
               "docs/theory.md for the dropout/Taylor approximations of logistic and tanh")
+    if "approximations" in report:
+        a = report["approximations"]
+        print(f"E[f(S)]      under dropout p = {a['keep_probability']} at the final weights "
+              f"({a['samples']} samples, {a['masks']} Monte Carlo masks): |error| of f(E S) "
+              f"mean {a['dropout_mean']:.2e} max {a['dropout_max']:.2e}; of the Taylor "
+              f"correction mean {a['taylor_mean']:.2e} max {a['taylor_max']:.2e} (Monte Carlo "
+              f"standard error ≤ {a['reference_standard_error']:.1e})")
     if "affine_limit_norm" in report:
         print(f"exact limit  ‖w*‖ = {report['affine_limit_norm']:.6g} (affine dynamics)")
     if args.plot:

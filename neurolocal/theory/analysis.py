@@ -19,10 +19,15 @@ from scipy.integrate import solve_ivp
 
 from ..backends.numpy.layer import LayerRun, train_layer
 from ..rules import LocalRule, get_rule
+from .approximations import SECOND_DERIVATIVES, approximation_errors
 from .convergence import Verdict, classify
 from .expected import ExpectedUpdate
 from .linear import affine_limit, affine_trajectory
 from .moments import DataMoments
+
+#: Errors of the dropout / Taylor approximations of E[f(S)] are measured for non-linear units
+#: at the final weights, on the first samples, against a Monte Carlo estimate over masks.
+DROPOUT_P, APPROXIMATION_SAMPLES, APPROXIMATION_MASKS = 0.5, 20, 100_000
 
 
 @dataclass
@@ -85,6 +90,8 @@ class Analysis:
                                  "norm": pred["norm"].tolist(),
                                  "cos_principal": pred["cos_principal"].tolist(),
                                  "max_relative_norm_error": self.norm_error()}
+        if "approximations" in self.extra:
+            out["approximations"] = self.extra["approximations"]
         if self.affine_limit is not None:
             out["affine_limit_norm"] = float(np.linalg.norm(self.affine_limit))
         if self.least_squares is not None:
@@ -157,7 +164,13 @@ def analyze(rule: LocalRule | str, x: np.ndarray, target: np.ndarray | None = No
         if expected.degree <= 1:
             m, c = expected.affine()
             limit_w = affine_limit(m, c, run.trajectory[0, 0])
+    extra: dict[str, Any] = {"expected_update": expected.describe()}
+    if unit in SECOND_DERIVATIVES:
+        extra["approximations"] = {
+            "keep_probability": DROPOUT_P, "samples": APPROXIMATION_SAMPLES,
+            "masks": APPROXIMATION_MASKS,
+            **approximation_errors(unit, run.weights[0], x[:APPROXIMATION_SAMPLES], DROPOUT_P,
+                                   samples=APPROXIMATION_MASKS, seed=seed)}
     return Analysis(rule, unit, mode, run, prediction, classify(expected.along(u)),
                     expected.off_line(u), u, moments.mean, limit_w,
-                    moments.least_squares() if rule.is_supervised else None,
-                    {"expected_update": expected.describe()})
+                    moments.least_squares() if rule.is_supervised else None, extra)

@@ -79,19 +79,27 @@ def exact_expectation(transfer: str, w: np.ndarray, x: np.ndarray, p: float) -> 
 
 
 def monte_carlo_expectation(transfer: str, w: np.ndarray, x: np.ndarray, p: float,
-                            samples: int, seed: int = 0) -> np.ndarray:
-    """E[f(S)] estimated from `samples` random dropout masks."""
+                            samples: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """E[f(S)] estimated from `samples` random dropout masks, and its standard error."""
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     masks = (np.random.default_rng(seed).random((samples, x.shape[1])) < p).astype(np.float64)
-    return get_transfer(transfer).f((masks * w) @ x.T).mean(axis=0)
+    values = get_transfer(transfer).f((masks * w) @ x.T)
+    return values.mean(axis=0), values.std(axis=0, ddof=1) / np.sqrt(samples)
 
 
-def approximation_errors(transfer: str, w: np.ndarray, x: np.ndarray, p: float
-                         ) -> dict[str, float]:
-    """Mean and max |error| of the dropout and Taylor approximations against exact enumeration."""
-    exact = exact_expectation(transfer, w, x, p)
+def approximation_errors(transfer: str, w: np.ndarray, x: np.ndarray, p: float,
+                         samples: int | None = None, seed: int = 0) -> dict[str, float]:
+    """Mean and max |error| of the dropout and Taylor approximations, against exact enumeration
+    of the masks (samples=None, small n) or a Monte Carlo estimate from `samples` masks."""
+    standard_error = np.zeros(1)
+    if samples is None:
+        reference = exact_expectation(transfer, w, x, p)
+    else:
+        reference, standard_error = monte_carlo_expectation(transfer, w, x, p, samples, seed)
     mean, var = dropout_moments(w, x, p)
-    errors = {"dropout": np.abs(dropout_approximation(transfer, mean) - exact),
-              "taylor": np.abs(taylor_approximation(transfer, mean, var) - exact)}
-    return {f"{name}_{stat}": float(getattr(np, stat)(e)) for name, e in errors.items()
-            for stat in ("mean", "max")}
+    errors = {"dropout": np.abs(dropout_approximation(transfer, mean) - reference),
+              "taylor": np.abs(taylor_approximation(transfer, mean, var) - reference)}
+    out = {f"{name}_{stat}": float(getattr(np, stat)(e)) for name, e in errors.items()
+           for stat in ("mean", "max")}
+    out["reference_standard_error"] = float(np.max(standard_error))
+    return out

@@ -37,10 +37,14 @@ def test_analyze_hebb_diverges_when_predicted_and_is_reproducible():
     assert np.all(np.isfinite(sim["norm"])) and data["verdict"]["converges_everywhere"] is False
 
 
-def test_analyze_supervised_tanh_text():
-    result = run("analyze", "--rule", "delta", "--unit", "tanh", "--epochs", "2")
+def test_analyze_supervised_tanh_reports_the_approximation_errors():
+    result = run("analyze", "--rule", "delta", "--unit", "tanh", "--epochs", "2", "--json")
     assert result.returncode == 0, result.stderr
-    assert "verdict" in result.stdout and "theory" in result.stdout
+    data = json.loads(result.stdout)
+    assert "prediction" not in data and data["verdict"]["for_unit"] == "linear"
+    errors = data["approximations"]
+    # the second-order Taylor correction beats f(E[S]) by more than the Monte Carlo noise
+    assert errors["taylor_mean"] + 3 * errors["reference_standard_error"] < errors["dropout_mean"]
 
 
 def test_boolean_counts_and_table():

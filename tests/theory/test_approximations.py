@@ -62,8 +62,9 @@ def test_taylor_beats_first_order_for_small_variance(unit, transfer):
 def test_monte_carlo_agrees_with_enumeration(unit):
     w, x = unit
     exact = exact_expectation("tanh", w, x, 0.6)
-    estimate = monte_carlo_expectation("tanh", w, x, 0.6, samples=20000, seed=1)
+    estimate, se = monte_carlo_expectation("tanh", w, x, 0.6, samples=20000, seed=1)
     assert np.max(np.abs(estimate - exact)) < 4 / np.sqrt(20000)  # 4σ, |tanh| ≤ 1
+    assert np.all(np.abs(estimate - exact) < 5 * se) and np.all(se < 1 / np.sqrt(20000))
 
 
 def test_bad_input():
