@@ -19,8 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = add_common(sub.add_parser(
         "boolean", help="learnability of all Boolean functions of N inputs by local rules"))
     parser.add_argument("--inputs", type=int, required=True, help="N, from 1 to 4")
-    parser.add_argument("--rule", help="one rule (name or expression) instead of the default set;"
-                        " supervised for --layers 1, unsupervised for --layers 2")
+    parser.add_argument("--rule", help="one rule (name or expression) instead of the default set:"
+                        " supervised for --layers 1 (learned on a sign unit), unsupervised for "
+                        "--layers 2")
     parser.add_argument("--layers", type=int, choices=(1, 2), default=1,
                         help="1: a single threshold gate; 2: unsupervised hidden layer + "
                         "perceptron output (deep local learning)")
@@ -61,13 +62,16 @@ def run(args: argparse.Namespace) -> int:
                "learned_every_init": int(r.always.sum()),
                "learned_separable": int((r.learned & separable).sum()),
                "learned_not_separable": int((r.learned & ~separable).sum()),
-               "diverged_runs": r.diverged}
+               "diverged_runs": r.diverged,
+               "learned_functions": [int(f) for f in r.learned.nonzero()[0]]}
         if args.monotone:
             row["learned_monotone"] = int((r.learned & monotone).sum())
         rows.append(row)
     if args.json:
         print_json({"inputs": n, "layers": args.layers, "epochs": args.epochs,
-                    "inits": args.inits, "counts": counts, "rules": rows})
+                    "inits": args.inits, "counts": counts, "rules": rows,
+                    "function_numbering": "function f outputs bit r of f on the input whose "
+                                          "bits x_i are the bits of r"})
         return 0
     print(f"Boolean functions of {n} inputs: {counts['all']} in all, {counts['separable']} "
           f"linearly separable (exact LP), {counts['monotone']} monotone "

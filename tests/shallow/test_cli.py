@@ -55,6 +55,8 @@ def test_boolean_counts_and_table():
                               "monotone_separable": 6}
     perceptron = next(r for r in data["rules"] if r["rule"] == "perceptron")
     assert perceptron["learned"] == 14 and perceptron["learned_not_separable"] == 0
+    # all but XOR (truth table 0110 read from row 3 down: number 6) and XNOR (1001: 9)
+    assert perceptron["learned_functions"] == sorted(set(range(16)) - {6, 9})
     text = run("boolean", "--inputs", "2", "--layers", "2", "--rule", "oja")
     assert text.returncode == 0 and "oja → perceptron" in text.stdout
 
