@@ -102,3 +102,18 @@ def test_deep_layers_need_their_own_derivative():
             runs.append(history.last().test_accuracy)
         accuracy[channel] = np.mean(runs)
     assert accuracy["srbp"] - accuracy["srbp[derivative=none]"] > 0.15
+
+
+@pytest.mark.parametrize("dtype, order", [(np.float32, "C"), (np.float64, "C"),
+                                          (np.float32, "F")])
+def test_add_outer_against_a_loop(dtype, order):
+    """W += α xᵀ pre (BLAS in place, or numpy for non-C-contiguous W) vs a sum of outer
+    products; float32 tolerance 1e-5 relative."""
+    from neurolocal.backends.numpy.deep import add_outer
+
+    rng = np.random.default_rng(0)
+    w = np.asarray(rng.normal(size=(7, 5)), dtype=dtype, order=order)
+    x, pre = rng.normal(size=(3, 7)).astype(dtype), rng.normal(size=(3, 5)).astype(dtype)
+    expected = w.astype(np.float64) + 0.3 * sum(np.outer(x[n], pre[n]) for n in range(3))
+    add_outer(w, x, pre, 0.3)
+    np.testing.assert_allclose(w, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)

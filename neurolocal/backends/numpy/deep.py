@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 import numpy as np
+from scipy.linalg.blas import get_blas_funcs
 from tqdm import tqdm
 
 from ...channels import Channel, LocalChannel, backprop_signals, forward_pass, output_loss
@@ -180,23 +181,35 @@ def apply_rule(rule: CompiledRule, w: np.ndarray, b: np.ndarray | None,
                v: LayerVariables) -> None:
     """W += ΔW and b += Δb in place, Δ the batch-mean update of `rule` (b: weights from a unit
     clamped to 1; None: no bias). A rule that is one product α·X_i·O_j (X_i one post-side
-    variable, as the back-propagation form η B_i O_j) takes a fused path: W += (α/B · X)ᵀ O,
-    one matrix product and no temporaries of W's size; any other rule goes through
-    `CompiledRule`."""
+    variable, as the back-propagation form η B_i O_j) takes a fused path: W += (α/B) Xᵀ O,
+    one in-place matrix product (`add_outer`); any other rule goes through `CompiledRule`."""
     inputs = _rule_inputs(rule, v)
     single = _single_product(rule)
     if single is not None:
         coefficient, variable = single
-        x = inputs[variable] * w.dtype.type(coefficient / len(v.pre))
-        w += x.T @ v.pre
+        alpha = coefficient / len(v.pre)
+        add_outer(w, inputs[variable], v.pre, alpha)
         if b is not None:
-            b += x.sum(axis=0)
+            b += w.dtype.type(alpha) * inputs[variable].sum(axis=0)
         return
     w += rule(w, **inputs)
     if b is None:
         return
     ones = np.ones((len(v.pre), 1), dtype=w.dtype)
     b += rule(b[:, None], **{**inputs, "pre": ones})[:, 0]
+
+
+def add_outer(w: np.ndarray, x: np.ndarray, pre: np.ndarray, alpha: float) -> None:
+    """W += α · xᵀ pre in place (x: (B, n_post), pre: (B, n_pre)). For a C-contiguous float W
+    this is one BLAS gemm with β = 1 on Wᵀ (a Fortran-ordered view of the same memory), so no
+    temporary of W's size is made."""
+    if w.flags.c_contiguous and w.dtype in (np.float32, np.float64):
+        gemm = get_blas_funcs("gemm", (w,))
+        out = gemm(alpha, pre.T, x.T, beta=1.0, c=w.T, trans_b=1, overwrite_c=1)
+        if not np.may_share_memory(out, w):  # BLAS worked on a copy: write it back
+            w[...] = out.T
+        return
+    w += alpha * (x.T @ pre)
 
 
 def _single_product(rule: CompiledRule) -> tuple[float, str] | None:
