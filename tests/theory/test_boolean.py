@@ -86,3 +86,9 @@ def test_bad_arguments():
         learnability.shallow("hebb", 2)
     with pytest.raises(ValueError, match="hidden layer"):
         learnability.deep("clamped_hebb", "perceptron", 2)
+
+
+@pytest.mark.slow
+def test_perceptron_learns_exactly_the_1882_separable_functions_of_4_inputs():
+    result = learnability.shallow("perceptron", 4, epochs=100, inits=1)
+    np.testing.assert_array_equal(result.learned, boolean.separable_mask(4))
