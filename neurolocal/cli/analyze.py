@@ -27,8 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="learning rate η given to the rule (default 1e-4)")
     parser.add_argument("--decay", type=float, default=None,
                         help="decay c for rules that use it (default: the rule's own)")
-    parser.add_argument("--digit", type=int, default=9,
-                        help="class whose one-vs-rest labels are the target T (default 9)")
+    parser.add_argument("--digit", type=int, default=None,
+                        help="class whose one-vs-rest labels are the target T (default: the "
+                        "last class, 9 on digits)")
     parser.add_argument("--plot", metavar="FILE.png", help="write the figure there")
     parser.set_defaults(func=run)
 
@@ -45,10 +46,11 @@ def run(args: argparse.Namespace) -> int:
     rule = get_rule(args.rule)
     rule = rule.with_parameters(**{k: v for k, v in parameters.items() if k in rule.parameters})
     data = load_dataset(args.dataset, seed=args.seed)
-    if not 0 <= args.digit < data.num_classes:
+    digit = data.num_classes - 1 if args.digit is None else args.digit
+    if not 0 <= digit < data.num_classes:
         raise ValueError(f"--digit must be a class of {data.name} (0..{data.num_classes - 1})")
     low = -1.0 if args.unit == "tanh" else 0.0
-    target = np.where(data.y_train == args.digit, 1.0, low)
+    target = np.where(data.y_train == digit, 1.0, low)
     result = analyze(rule, data.x_train, target, unit=args.unit, epochs=args.epochs,
                      mode=args.mode, seed=args.seed, progress=not args.json)
     if args.plot:

@@ -70,3 +70,13 @@ def test_user_errors_are_one_line_exit_2():
         result = run(*args)
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, args
+
+
+def test_analyze_average_mode_on_another_data_set_is_exact():
+    # a linear unit in average mode runs exactly the averaged recurrence the theory iterates
+    result = run("analyze", "--rule", "hebb_decay", "--dataset", "teacher", "--mode", "average",
+                 "--epochs", "50", "--eta", "0.05", "--decay", "0.6", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["prediction"]["max_relative_norm_error"] < 1e-10
+    assert data["verdict"]["converges_everywhere"] is True
