@@ -165,11 +165,13 @@ def _mask(mask: np.ndarray | None, t: np.ndarray) -> np.ndarray:
 
 @dataclass
 class RecurrentRun:
-    """Losses (epoch 0 = before training) and the final accuracy on the target steps."""
+    """Losses (epoch 0 = before training), the final accuracy on the target steps, and the
+    cosine between the channel's first update and the gradient."""
 
     channel: str
     losses: list[float]
     accuracy: float
+    initial_cosine: float
 
 
 def accuracy(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
@@ -195,6 +197,7 @@ def train_recurrent(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
     feedback = net.random_feedback(rng) if channel != "bptt" else None
     full_mask = np.array(_mask(mask, t))
     losses = [net.loss(x, t, full_mask)]
+    cosine = update_cosine(net, channel, x, t, full_mask, feedback)
     for _ in tqdm(range(epochs), disable=not progress, desc=f"train {channel}", leave=False):
         order = rng.permutation(len(x))
         for first in range(0, len(x), batch_size):
@@ -203,4 +206,14 @@ def train_recurrent(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
             for name, change in updates.items():
                 net.weights[name] += lr * change
         losses.append(net.loss(x, t, full_mask))
-    return RecurrentRun(channel, losses, accuracy(net, x, t, full_mask))
+    return RecurrentRun(channel, losses, accuracy(net, x, t, full_mask), cosine)
+
+
+def update_cosine(net: RecurrentNetwork, channel: str, x: np.ndarray, t: np.ndarray,
+                  mask: np.ndarray | None, feedback: dict[str, np.ndarray] | None) -> float:
+    """cos between the update `channel` delivers (all shared weights) and −∂E/∂w."""
+    update, _ = net.deltas(channel, x, t, mask, feedback)
+    exact, _ = net.deltas("bptt", x, t, mask)
+    a = np.concatenate([v.ravel() for v in update.values()])
+    b = np.concatenate([v.ravel() for v in exact.values()])
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))

@@ -106,3 +106,21 @@ def test_reproducible_and_errors():
         sequence_task("copy")
     with pytest.raises(NetworkError, match="differentiable"):
         RecurrentNetwork(1, 3, 1, hidden="sign")
+
+
+def test_sequence_cli(tmp_path, capsys):
+    import json
+
+    from neurolocal.cli import main
+
+    plot = tmp_path / "seq.png"
+    code = main(["sequence", "--task", "recall", "--steps", "5", "--sequences", "64",
+                 "--epochs", "3", "--seeds", "2", "--json", "--plot", str(plot)])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    rows = {r["channel"]: r for r in data["channels"]}
+    assert rows["bptt"]["initial_cosine"] == pytest.approx(1.0, abs=1e-12)
+    assert all(-1 <= r["initial_cosine"] <= 1 for r in rows.values())
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    assert main(["sequence", "--channels", "bptt,xx"]) == 2
+    assert "unknown recurrent channel xx" in capsys.readouterr().err
