@@ -107,8 +107,8 @@ def test_deep_layers_need_their_own_derivative():
 @pytest.mark.parametrize("dtype, order", [(np.float32, "C"), (np.float64, "C"),
                                           (np.float32, "F")])
 def test_add_outer_against_a_loop(dtype, order):
-    """W += α xᵀ pre (BLAS in place, or numpy for non-C-contiguous W) vs a sum of outer
-    products; float32 tolerance 1e-5 relative."""
+    """W += α xᵀ pre in place, for C- and Fortran-ordered W, vs a sum of outer products;
+    float32 tolerance 1e-5 relative."""
     from neurolocal.backends.numpy.deep import add_outer
 
     rng = np.random.default_rng(0)
