@@ -141,3 +141,16 @@ def test_measure_rejects_bad_input(data):
         measure(net, "pwgbk", x, t, k=1)
     assert fit_exponent([1, 2], [1, -1]) is None
     assert math.isclose(fit_exponent([1, 10, 100], [3, 30, 300]), 1.0)
+
+
+@pytest.mark.parametrize("output", ["logistic", "tanh", "linear"])
+def test_flat_loss_is_the_channels_matched_loss(data, output):
+    from neurolocal.channels import forward_pass, output_loss
+
+    x, t = data
+    net = capacity_network(SIZES, output=output)
+    weights = net.init_weights(4, np.float64)
+    tt = 2 * t - 1 if output == "tanh" else t
+    mlp = FlatMLP(net)
+    reference = output_loss(net, forward_pass(net, weights, x).O[-1], tt)
+    assert mlp.loss(mlp.flatten(weights), x, tt) == pytest.approx(reference, rel=1e-9)
