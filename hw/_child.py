@@ -8,13 +8,21 @@ Lava's `stop()` (which can block forever after a failure); the parent kills the 
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import pickle
 import sys
 import traceback
 
+#: Lava's runtime logs a failing actor's traceback at INFO (and only says "1 Exception(s)
+#: occurred" in the exception); Lava runs here use ``loglevel=logging.INFO`` in their run
+#: configuration, and this handler sends those records to the child's output, which the parent
+#: attaches to `LavaRunError.child_traceback`.
+LAVA_RUNTIME_LOGGER = "lava.magma.runtime.runtime"
+
 
 def main(request: str, reply: str) -> None:
+    logging.getLogger(LAVA_RUNTIME_LOGGER).addHandler(logging.StreamHandler(sys.stderr))
     with open(request, "rb") as handle:
         target, kwargs = pickle.load(handle)
     module, _, function = target.partition(":")

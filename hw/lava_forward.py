@@ -10,6 +10,8 @@ data index c − L, so the run lasts N·steps + L steps.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from .spiking import SpikingNetwork
@@ -19,6 +21,7 @@ def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
                 hardware: bool = False) -> np.ndarray:
     """The output layer's synaptic input summed over each sample's window, (B, n_out).
     `hardware` runs on Loihi 2 through `Loihi2HwCfg` (needs the proprietary extension)."""
+    from lava.magma.core.process.process import LogConfig
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg
     from lava.proc.dense.process import Dense
@@ -35,14 +38,21 @@ def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
     stream[:, :batch * steps] = inputs.transpose(2, 1, 0).reshape(inputs.shape[2], -1)
     source = Source(data=stream)
     port = source.s_out
+    denses = []
     for k, layer in enumerate(network.layers, start=1):
         message_bits = 8 if (k == 1 and network.encoding == "graded") else 0
+        # the process we run logs at INFO: Lava's runtime reports a failing actor's traceback
+        # only at that level (see hw._child)
+        logging_options = {"log_config": LogConfig(level=logging.INFO)} if k == 1 else {}
         if fixed:
             dense = Dense(weights=layer.fixed_weights.stored.astype(np.int32),
                           weight_exp=layer.weight_exp, num_weight_bits=8,
-                          sign_mode=SignMode.MIXED, num_message_bits=message_bits)
+                          sign_mode=SignMode.MIXED, num_message_bits=message_bits,
+                          **logging_options)
         else:
-            dense = Dense(weights=layer.weights, num_message_bits=message_bits)
+            dense = Dense(weights=layer.weights, num_message_bits=message_bits,
+                          **logging_options)
+        denses.append(dense)
         port.connect(dense.s_in)
         if layer.is_output:
             sink = Sink(shape=(layer.shape[0],), buffer=total)
@@ -60,11 +70,11 @@ def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
         port = neurons.s_out
     config = Loihi2HwCfg() if hardware else \
         Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt")
-    source.run(condition=RunSteps(num_steps=total), run_cfg=config)
+    denses[0].run(condition=RunSteps(num_steps=total), run_cfg=config)
     try:
         recorded = np.asarray(sink.data.get())
     finally:
-        source.stop()
+        denses[0].stop()
     per_step = recorded[:, depth:depth + batch * steps]  # (n_out, B·steps)
     summed = per_step.reshape(per_step.shape[0], batch, steps).sum(axis=2).T
     return summed.astype(np.int64) if fixed else summed

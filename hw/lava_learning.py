@@ -11,6 +11,8 @@ held for one learning epoch of `plan.epoch_steps` steps.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from .learning import ERR_SCALE, OUT_SCALE, TRACE_TAU, LearningPlan, input_payload
@@ -23,6 +25,7 @@ def run_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray, fixed: 
     and the output S^L read at the end of each sample's epoch (before its update)."""
     from lava.magma.core.learning.constants import GradedSpikeCfg
     from lava.magma.core.learning.learning_rule import Loihi3FLearningRule
+    from lava.magma.core.process.process import LogConfig
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
     from lava.proc.dense.process import Dense, LearningDense
@@ -54,8 +57,11 @@ def run_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray, fixed: 
         rule = Loihi3FLearningRule(dw=(proj.fixed_rule if fixed else proj.float_rule).dw,
                                    x1_tau=TRACE_TAU, t_epoch=steps,
                                    rng_seed=seed)
+        # the process we run logs at INFO: Lava's runtime reports a failing actor's traceback
+        # only at that level (see hw._child)
+        logging_options = {} if learning else {"log_config": LogConfig(level=logging.INFO)}
         synapses = dense(w, proj.weight_exp, learning_rule=rule,
-                         graded_spike_cfg=GradedSpikeCfg.OVERWRITE)
+                         graded_spike_cfg=GradedSpikeCfg.OVERWRITE, **logging_options)
         port.connect(synapses.s_in)
         bias = proj.fixed_bias.astype(np.int32) if fixed else proj.bias
         shape = (w.shape[0],)
@@ -93,12 +99,12 @@ def run_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray, fixed: 
     sink = Sink(shape=(targets.shape[1],), buffer=total)
     output.o_out.connect(sink.a_in)
     config = Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt")
-    source.run(condition=RunSteps(num_steps=total), run_cfg=config)
+    learning[0].run(condition=RunSteps(num_steps=total), run_cfg=config)
     try:
         learned = [np.asarray(s.weights.get()) for s in learning]
         recorded = np.asarray(sink.data.get())
     finally:
-        source.stop()
+        learning[0].stop()
     online = recorded[:, steps - 1::steps].T
     if fixed:
         learned = [w.astype(np.int64) for w in learned]

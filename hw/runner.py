@@ -61,8 +61,11 @@ def run_isolated(target: str, kwargs: dict[str, Any] | None = None,
             raise LavaRunError(f"Lava run {target} died with exit code {child.returncode} "
                                "before returning a result", _tail(log))
         status, value = pickle.loads(reply.read_bytes())
+        output = _tail(log)
     if status == "error":
         message, trace = value
+        if output:  # Lava logs the failing actor's own traceback (at INFO) to the child output
+            trace += "\n--- child output (last lines) ---\n" + output
         raise LavaRunError(f"Lava run {target} failed in its child process: {message}", trace)
     return value
 

@@ -127,3 +127,15 @@ def test_a_failing_lava_build_surfaces_the_child_error():
                      timeout=60, on_start=groups.append)
     assert "run_forward" in info.value.child_traceback
     assert not group_alive(groups[0])
+
+
+@pytest.mark.lava
+def test_an_exception_inside_a_lava_actor_is_surfaced():
+    """Lava itself only says "1 Exception(s) occurred"; the actor's own traceback must reach
+    the caller, and no actor may survive."""
+    groups = []
+    with pytest.raises(LavaRunError, match="1 Exception") as info:
+        run_isolated("lava_failing.procs:run_exploding", timeout=60, on_start=groups.append)
+    assert "OverflowError: synthetic failure inside a Lava actor at step 3" in \
+        info.value.child_traceback
+    assert not group_alive(groups[0])
