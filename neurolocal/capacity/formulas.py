@@ -25,8 +25,17 @@ import numpy as np
 from scipy import stats
 from scipy.special import gammaln
 
-#: Every channel the capacity table knows: feedback channels and perturbation algorithms.
-CHANNELS = ("bp", "rbp", "srbp", "pwlr", "pwlb", "palr", "pwgb", "pwgbk", "pwgrk")
+from ..channels.registry import CHANNELS as REGISTRY
+
+#: The registry's feedback channels (B^h through backward pathways) and their topology:
+#: "chained" (B^{h+1} → h, BP's cost) or "skip" (B^L → h directly, SRBP's cost).
+FEEDBACK_TOPOLOGY: dict[str, str] = {
+    name: fixed.get("topology", "chained")
+    for name, (factory, fixed, _) in REGISTRY.items() if factory.endswith(":FeedbackChannel")}
+PERTURBATION = ("pwlr", "pwlb", "palr", "pwgb", "pwgbk", "pwgrk")
+#: Every channel the capacity table knows, and the theory's table (THEORY.md section 7).
+CHANNELS = (*FEEDBACK_TOPOLOGY, *PERTURBATION)
+DEFAULT_CHANNELS = ("bp", "rbp", "srbp", *PERTURBATION)
 
 
 def random_direction_abs_cos(dimension: int) -> float:
@@ -110,9 +119,10 @@ def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 64,
     """The closed-form capacity of `channel` on a chain with population sizes `sizes`.
 
     Operation counts are exact for this library's implementation, per sample: a forward pass
-    costs W, forming the update costs W, BP's backward pass Σ_{h≥2} n_h n_{h−1}, SRBP's direct
-    pathways Σ_{h<L} n_h n_L, PALR's unit perturbations Σ_h n_h W_{>h}. PWLB's cosine needs the
-    gradient; without one it is the Gaussian-gradient value √(2/π).
+    costs W, forming the update costs W, BP's (and every chained feedback channel's) backward
+    pass Σ_{h≥2} n_h n_{h−1}, SRBP's (and ASRBP's) direct pathways Σ_{h<L} n_h n_L, PALR's
+    unit perturbations Σ_h n_h W_{>h}. PWLB's cosine needs the gradient; without one it is
+    the Gaussian-gradient value √(2/π).
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r} for the capacity table; known: "
@@ -120,12 +130,12 @@ def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 64,
     per_layer = layer_sizes(sizes, bias)
     w = sum(per_layer)
     d = precision_bits
-    if channel in ("bp", "rbp"):
-        backward = sum(a * b for a, b in zip(sizes[1:-1], sizes[2:]))
+    if channel in FEEDBACK_TOPOLOGY:  # exact gradient only for BP
+        if FEEDBACK_TOPOLOGY[channel] == "chained":
+            backward = sum(a * b for a, b in zip(sizes[1:-1], sizes[2:]))
+        else:
+            backward = sum(n * sizes[-1] for n in sizes[1:-1])
         return Capacity(channel, w, d, 2 + backward / w, 1.0 if channel == "bp" else None)
-    if channel == "srbp":
-        backward = sum(n * sizes[-1] for n in sizes[1:-1])
-        return Capacity(channel, w, d, 2 + backward / w, None)
     if channel == "pwlr":
         return Capacity(channel, w, d, w + 2, 1.0)
     if channel == "pwlb":

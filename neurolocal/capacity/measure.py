@@ -4,9 +4,9 @@ For `samples` random minibatches at fixed weights, the channel delivers an updat
 measurement records the cosine between Δθ and −g (g = ∂E/∂θ by back-propagation, not charged to
 the channel), the multiply-adds the channel's code path executed and the feedback bits it
 produced (an `OpCounter`), and reports their means per weight next to the closed forms of
-`formulas.theory`. Feedback channels (BP, RBP, SRBP) are the shared ones of
-`neurolocal.channels`; their backward cost is charged per pathway they multiply through
-(n_dst · n_src per sample).
+`formulas.theory`. Feedback channels (BP, RBP, SRBP, ARBP, sign-concordant, …) are the shared
+ones of `neurolocal.channels`; their backward cost is charged per pathway they multiply
+through (n_dst · n_src per sample).
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from ..channels.network import channel_network
 from ..network import Network
 from ..perturbation import ALGORITHMS, FlatMLP, OpCounter, Perturbation
 from .formulas import CHANNELS, Capacity, sign_cos, theory
-
-FEEDBACK_CHANNELS = ("bp", "rbp", "srbp")
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def test_stacked_losses_equal_one_at_a_time(data):
 
 @pytest.mark.parametrize("channel,k", [("bp", 1), ("rbp", 1), ("srbp", 1), ("pwlr", 1),
                                        ("pwlb", 1), ("palr", 1), ("pwgb", 1), ("pwgbk", 4),
-                                       ("pwgrk", 5)])
+                                       ("pwgrk", 5), ("asrbp", 1), ("sign_redrawn", 1)])
 def test_counts_equal_closed_forms(data, channel, k):
     x, t = data
     m = measure(capacity_network(SIZES), channel, x, t, samples=3, batch_size=4, k=k,
