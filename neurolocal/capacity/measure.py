@@ -39,6 +39,7 @@ class Measurement:
     improvement: float  # mean cos·‖g‖: first-order decrease of E for a unit step
     predicted: Capacity
     gradient_norm: float  # mean ‖g‖
+    forward_passes: float  # forward passes (full or partial, over the minibatch) per sample
 
     @property
     def rate(self) -> float:
@@ -54,6 +55,7 @@ class Measurement:
         return {"channel": self.channel, "label": self.label, "k": self.k,
                 "num_weights": self.num_weights, "samples": self.samples,
                 "bits_per_weight": self.bits_per_weight, "ops_per_weight": self.ops_per_weight,
+                "forward_passes": self.forward_passes,
                 "rate": self.rate, "cosine": self.cosine, "cosine_se": self.cosine_se,
                 "improvement": self.improvement,
                 "predicted": {"bits_per_weight": p.bits_per_weight,
@@ -108,7 +110,8 @@ def measure(network: Network, channel: str, x: np.ndarray, t: np.ndarray, sample
     return Measurement(channel, k, w, samples, counter.feedback_bits / (w * samples),
                        counter.multiply_adds / (w * samples * batch_size),
                        float(cosines.mean()), float(cosines.std(ddof=1) / math.sqrt(samples)),
-                       float(np.mean(cosines * norms)), predicted, float(norms.mean()))
+                       float(np.mean(cosines * norms)), predicted, float(norms.mean()),
+                       counter.forward_passes / samples)
 
 
 def _deliverer(channel: str, k: int, network: Network, mlp: FlatMLP, theta: np.ndarray,
@@ -126,6 +129,7 @@ def _deliverer(channel: str, k: int, network: Network, mlp: FlatMLP, theta: np.n
     def deliver(x: np.ndarray, t: np.ndarray) -> np.ndarray:
         variables = feedback.local_variables(network, weights, state, x, t, rng)
         counter.add_ops(len(x) * (mlp.num_weights + backward))  # forward and backward
+        counter.forward_passes += 1
         counter.add_real_feedback(mlp.num_weights)  # one real derivative B_i O_j per weight
         outputs = [v.pre for v in variables]
         return mlp.update_from_signals(outputs, [v.feedback for v in variables], counter)

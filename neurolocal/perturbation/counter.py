@@ -18,7 +18,7 @@ class OpCounter:
     precision_bits: int = 64  # D: bits of one real-valued feedback message
     multiply_adds: int = 0
     feedback_bits: float = 0.0
-    forward_passes: int = 0  # full or partial passes, each counted once per sample
+    forward_passes: int = 0  # full or partial passes over a minibatch
 
     def add_ops(self, count: int) -> None:
         self.multiply_adds += int(count)

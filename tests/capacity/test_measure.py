@@ -68,6 +68,10 @@ def test_counts_equal_closed_forms(data, channel, k):
     assert m.num_weights == 75
     assert m.ops_per_weight == pytest.approx(p.ops_per_weight, rel=1e-12)
     assert m.bits_per_weight == pytest.approx(p.bits_per_weight, rel=1e-12)
+    # forward passes per minibatch: 1 + W (PWLR, PWLB), 1 + k (PWGBk, PWGRk), 2 (PWGB),
+    # 1 + N (PALR, one partial pass per unit), 1 (feedback channels)
+    passes = {"pwlr": 76, "pwlb": 76, "pwgb": 2, "pwgbk": 1 + k, "pwgrk": 1 + k, "palr": 10}
+    assert m.forward_passes == passes.get(channel, 1)
 
 
 @pytest.mark.parametrize("channel", ["bp", "pwlr", "palr"])
