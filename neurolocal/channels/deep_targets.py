@@ -45,14 +45,17 @@ class DeepTargetsChannel(Channel):
     """Delivers a deep target T^h to every hidden layer by sampling (module docstring).
 
     samples: candidates per sample and layer (besides the current activity); radius: mean
-    number of flipped bits ("flip"); schedule: the layer order `train_deep_targets` follows.
+    number of flipped bits ("flip"); schedule: the layer order `train_deep_targets` follows;
+    group: samples whose input to the layer, O^{h−1}, coincides (the layer cannot map them
+    apart) get one common target, the candidate with the smallest error summed over all their
+    targets (the seed's non-injective case), searched among the first such sample's candidates.
     """
 
     delivers = "targets"
     architecture = None
 
     def __init__(self, name: str = "deep_targets", sampling: str = "flip", samples: int = 64,
-                 radius: float = 1.0, schedule: str = "down"):
+                 radius: float = 1.0, schedule: str = "down", group: bool = True):
         if sampling not in SAMPLING:
             raise ChannelError(f"sampling must be one of {', '.join(SAMPLING)}, not "
                                f"{sampling!r}")
@@ -64,10 +67,11 @@ class DeepTargetsChannel(Channel):
         if not radius > 0:
             raise ChannelError(f"radius must be positive, not {radius!r}")
         self.name = name
-        self.sampling, self.samples, self.radius, self.schedule = \
-            sampling, int(samples), float(radius), schedule
+        self.sampling, self.samples, self.radius, self.schedule, self.group = \
+            sampling, int(samples), float(radius), schedule, bool(group)
         self.options: dict[str, Any] = {"sampling": sampling, "samples": int(samples),
-                                        "radius": float(radius), "schedule": schedule}
+                                        "radius": float(radius), "schedule": schedule,
+                                        "group": bool(group)}
 
     def check(self, network: Network) -> None:
         if self.sampling == "exhaustive":
@@ -105,10 +109,19 @@ class DeepTargetsChannel(Channel):
         transfer = get_transfer(population.transfer)
         current = forward.O[layer]
         candidates = self.candidates(current, transfer.low, transfer.high, rng)
+        if self.group:  # samples layer h cannot tell apart share their group's candidates
+            _, first, group = np.unique(forward.O[layer - 1], axis=0, return_index=True,
+                                        return_inverse=True)
+            group = group.ravel()
+            candidates = candidates[first][group]
         a = candidates
         for population_above, (w, b) in zip(network.populations[layer + 1:], weights[layer:]):
             a = get_transfer(population_above.transfer)(a @ w.T + b)
         error = np.sum((a - target[:, None, :]) ** 2, axis=-1)  # (B, 1 + M)
+        if self.group:  # summed over the group's targets
+            summed = np.zeros((len(first), error.shape[1]))
+            np.add.at(summed, group, error)
+            error = summed[group]
         distance = np.sum(candidates != current[:, None, :], axis=-1)
         best = error <= error.min(axis=1, keepdims=True) + 1e-9
         choice = np.argmin(np.where(best, distance, np.iinfo(np.int64).max), axis=1)
