@@ -15,6 +15,7 @@ from . import emulator
 from .channel_map import ChannelMapping, map_channel
 from .deploy import DeployResult, deploy, plan
 from .errors import (
+    ChannelMappingError,
     HardwareError,
     HardwareUnavailableError,
     LavaRunError,
@@ -31,10 +32,10 @@ from .rule_compiler import LoihiRule, compile_rule
 from .runner import run_isolated
 from .spiking import SpikingNetwork, convert
 
-__all__ = ["LOIHI1", "LOIHI2", "PROFILES", "ChannelMapping", "ChipProfile", "DeployResult",
-           "HardwareError", "HardwareUnavailableError", "LavaRunError", "LavaTimeoutError",
-           "LearningResult", "LoihiRule", "MappingError", "ResourceReport",
-           "RuleCompileError", "SpikingNetwork", "compile_rule", "convert", "deploy",
-           "emulator", "get_profile", "hardware_available", "learn_on_chip", "map_channel",
-           "partition", "plan", "quantize_bias", "quantize_decay", "quantize_weights",
-           "run_isolated"]
+__all__ = ["LOIHI1", "LOIHI2", "PROFILES", "ChannelMapping", "ChannelMappingError",
+           "ChipProfile", "DeployResult", "HardwareError", "HardwareUnavailableError",
+           "LavaRunError", "LavaTimeoutError", "LearningResult", "LoihiRule", "MappingError",
+           "ResourceReport", "RuleCompileError", "SpikingNetwork", "compile_rule", "convert",
+           "deploy", "emulator", "get_profile", "hardware_available", "learn_on_chip",
+           "map_channel", "partition", "plan", "quantize_bias", "quantize_decay",
+           "quantize_weights", "run_isolated"]

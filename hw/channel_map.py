@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import MappingError
+from .errors import ChannelMappingError
 
 BIDIRECTIONAL_REASON = ("Loihi synapses conduct one way (presynaptic axon → postsynaptic "
                         "dendrite), so the forward weights cannot carry the error back; "
@@ -88,16 +88,23 @@ class ChannelMapping:
 
 def map_channel(channel: Any, sizes: list[int]) -> ChannelMapping | None:
     """The hardware plan of `channel` (a `neurolocal.channels.Channel`) for population sizes
-    `sizes`; None when there is no channel. Raises `MappingError` for what cores cannot do."""
+    `sizes`; None when there is no channel. Raises `ChannelMappingError` for what cores cannot
+    do."""
     if channel is None or channel.delivers is None:
         return None
     if channel.delivers != "feedback":
-        raise MappingError(f"channel {channel.name!r} delivers {channel.delivers}; the hardware "
-                           "layer maps channels that deliver feedback B_i")
+        raise ChannelMappingError(f"channel {channel.name!r} delivers {channel.delivers}; the "
+                                  "hardware layer maps channels that deliver feedback B_i")
     architecture = getattr(channel, "architecture", None)
-    name = architecture.name if architecture is not None else "distinct"
+    if architecture is None:
+        raise ChannelMappingError(f"channel {channel.name!r} has no backward-pathway "
+                                  "architecture (its signal is not carried by backward "
+                                  "projections); the hardware layer maps feedback channels "
+                                  "such as rbp and srbp")
+    name = architecture.name
     if name == "bidirectional":
-        raise MappingError(f"channel {channel.name!r} is Bidirectional: {BIDIRECTIONAL_REASON}")
+        raise ChannelMappingError(f"channel {channel.name!r} is Bidirectional: "
+                                  f"{BIDIRECTIONAL_REASON}")
     top = len(sizes) - 1
     populations = [ErrorPopulation("err_out", top, sizes[top], 2)]  # output and target
     projections = []

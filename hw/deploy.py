@@ -19,7 +19,7 @@ from neurolocal.network import Network
 
 from . import emulator
 from .channel_map import ChannelMapping, map_channel
-from .errors import MappingError
+from .errors import ChannelMappingError, MappingError
 from .hardware import require_hardware
 from .partition import ResourceReport, partition, synaptic_ops
 from .profiles import ChipProfile, get_profile
@@ -82,11 +82,12 @@ def transfers_of(network: Network) -> list[str]:
     return [p.transfer for p in network.populations[1:]]
 
 
-def plan(network: Network, profile: ChipProfile | str
+def plan(network: Network, profile: ChipProfile | str, channel: bool = True
          ) -> tuple[ResourceReport, ChannelMapping | None]:
-    """Check that `network` and its channel fit `profile`; raise `MappingError` otherwise."""
+    """Check that `network` (and, if `channel`, its learning channel) fit `profile`; raise
+    `MappingError` otherwise (`ChannelMappingError` when only the channel cannot be built)."""
     profile = get_profile(profile)
-    mapping = map_channel(network.channel, network.sizes)
+    mapping = map_channel(network.channel, network.sizes) if channel else None
     extra = mapping.partition_groups() if mapping is not None else ()
     fan_in = mapping.extra_fan_in() if mapping is not None else {}
     return partition(network.sizes, profile, extra, fan_in), mapping
@@ -122,7 +123,12 @@ def deploy(network: Network, weights: Weights, data: Dataset, target: ChipProfil
     `data` (the first `num_test` test samples; all by default)."""
     start = time.perf_counter()
     profile = get_profile(target)
-    resources, mapping = plan(network, profile)
+    notes = []
+    try:
+        resources, mapping = plan(network, profile)
+    except ChannelMappingError as error:  # inference needs no channel
+        resources, mapping = plan(network, profile, channel=False)
+        notes.append(f"inference only, the channel is not mapped: {error}")
     x_test = data.x_test if num_test is None else data.x_test[:num_test]
     y_test = data.y_test[:len(x_test)]
     spiking = convert(weights, transfers_of(network), data.x_train[:calibration], profile,
@@ -140,4 +146,4 @@ def deploy(network: Network, weights: Weights, data: Dataset, target: ChipProfil
                         float(np.mean(float_class == y_test)),
                         float(np.mean(target_class == y_test)),
                         float(np.mean(target_class == float_class)),
-                        time.perf_counter() - start, list(spiking.warnings))
+                        time.perf_counter() - start, notes + list(spiking.warnings))

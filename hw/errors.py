@@ -12,6 +12,11 @@ class MappingError(HardwareError):
     """A network does not fit the target; the message names the limit and the excess."""
 
 
+class ChannelMappingError(MappingError):
+    """A learning channel cannot be built on the target (e.g. Bidirectional); inference of the
+    forward network is still possible."""
+
+
 class RuleCompileError(HardwareError):
     """A `LocalRule` cannot be expressed (exactly) as a Loihi learning-rule string."""
 

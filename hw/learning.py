@@ -82,8 +82,19 @@ class LearningPlan:
     def epoch_steps(self) -> int:
         return len(self.projections) + 4
 
-    def rule_strings(self, fixed: bool) -> list[str]:
-        return [(p.fixed_rule if fixed else p.float_rule).dw for p in self.projections]
+    def rules(self, fixed: bool) -> list[LoihiRule]:
+        return [p.fixed_rule if fixed else p.float_rule for p in self.projections]
+
+    def check_exact(self, fixed: bool) -> None:
+        """Raise `RuleCompileError` naming the first projection whose compiled coefficient is
+        not exactly the one the rule asks for, and the nearest representable rule."""
+        for rule in self.rules(fixed):
+            if not rule.exact:
+                term = rule.terms[0]
+                raise RuleCompileError(
+                    f"{rule.rule.label}: the rule needs the coefficient {term.coefficient:.6g}, "
+                    f"which is not m*2^e; nearest representable rule: dw = {rule.dw} (pass "
+                    "approximate=True / --approximate to use it)")
 
 
 def _three_factor_eta(rule: LocalRule | None, where: str) -> float:
@@ -99,9 +110,10 @@ def _three_factor_eta(rule: LocalRule | None, where: str) -> float:
 
 def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
               channel_state: dict[str, np.ndarray], calibration: np.ndarray,
-              profile: ChipProfile, approximate: bool = False) -> LearningPlan:
+              profile: ChipProfile) -> LearningPlan:
     """Quantize `weights` and the channel's feedback matrices, and compile each projection's
-    rule for both precisions. Raises for channels or rules the scheme cannot map."""
+    rule for both precisions (to the nearest representable coefficients; `check_exact` says
+    whether that is exact). Raises for channels or rules the scheme cannot map."""
     channel = network.channel
     if channel is None or channel.delivers != "feedback":
         raise MappingError("on-chip learning needs a channel that delivers feedback "
@@ -135,13 +147,10 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         stored = (2 * np.clip(np.round(np.asarray(w, np.float64) * scale / 2.0 ** (exp + 1)),
                               -128, 127)).astype(np.int32)
         coefficient = eta * scales[h - 1] * scale * 8 / (127 * ERR_SCALE * 2.0 ** exp)
-        try:
-            fixed_rule = compile_rule(LocalRule(f"{coefficient!r}*feedback*pre"), profile,
-                                      approximate=approximate, t_epoch=depth + 4)
-            float_rule = compile_rule(LocalRule(f"{2 * eta!r}*feedback*pre"), profile,
-                                      approximate=approximate, t_epoch=depth + 4)
-        except RuleCompileError as error:
-            raise RuleCompileError(f"projection {h} (η = {eta:g}): {error}") from None
+        fixed_rule, float_rule = (
+            compile_rule(LocalRule(f"{c!r}*feedback*pre", name=f"projection {h} ({kind})"),
+                         profile, approximate=True, t_epoch=depth + 4)
+            for c, kind in ((coefficient, "fixed point"), (2 * eta, "floating point")))
         projections.append(LearningProjection(
             np.asarray(w, np.float64), np.asarray(b, np.float64), stored, exp,
             np.round(np.asarray(b, np.float64) * units).astype(np.int64),
@@ -291,12 +300,6 @@ class LearningResult:
         return "\n".join(lines)
 
 
-def reinitialized(plan: LearningPlan, network: Network, seed: int,
-                  calibration: np.ndarray, profile: ChipProfile,
-                  approximate: bool, channel_state: dict[str, np.ndarray]) -> LearningPlan:
-    """The plan with fresh random forward weights (biases zero), keeping the model's units."""
-    fresh = network.init_weights(seed, dtype=np.float64)
-    return make_plan(network, fresh, channel_state, calibration, profile, approximate)
 
 
 def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2",
@@ -322,9 +325,11 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
         state = network.channel.init_state(network, network.init_weights(seed),
                                            np.random.default_rng(seed))
     calibration = data.x_train[:500]
-    trained = make_plan(network, model.weights, state, calibration, profile, approximate)
-    learner = reinitialized(trained, network, seed, calibration, profile, approximate, state) \
-        if from_scratch else trained
+    trained = make_plan(network, model.weights, state, calibration, profile)
+    learner = make_plan(network, network.init_weights(seed, dtype=np.float64), state,
+                        calibration, profile) if from_scratch else trained
+    if not approximate:
+        learner.check_exact(fixed)
     float_acc = float(np.mean(output_scores(trained, initial_weights(trained, False), x_test,
                                             False).argmax(1) == y_test))
     weights = initial_weights(learner, fixed)
@@ -340,7 +345,7 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
                  "weights": weights, "seed": seed}, timeout=timeout)
         online.append(float(np.mean(scores.argmax(1) == t_train.argmax(1))))
     learned = float(np.mean(output_scores(learner, weights, x_test, fixed).argmax(1) == y_test))
-    rules = [p.fixed_rule if fixed else p.float_rule for p in learner.projections]
+    rules = learner.rules(fixed)
     notes = []
     if not all(r.exact for r in rules):
         notes.append("rule coefficients were rounded to the nearest representable m*2^e")

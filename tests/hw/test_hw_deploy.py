@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 
 from hw.deploy import deploy, plan
-from hw.errors import MappingError, RuleCompileError
+from hw.errors import ChannelMappingError, MappingError, RuleCompileError
 from hw.learning import emulate_learning, initial_weights, learn_on_chip, make_plan
 from hw.profiles import LOIHI2
 from hw.runner import run_isolated
 from neurolocal.backends import get_backend
 from neurolocal.channels import get_channel
 from neurolocal.data import load_digits
-from neurolocal.io import load_model, save_model
+from neurolocal.io import Model, load_model, save_model
 from neurolocal.network import Network
 from neurolocal.rules import get_rule
 
@@ -65,8 +65,16 @@ def test_emulator_accuracy_tracks_the_float_model(model_file, digits):
 
 def test_bidirectional_channel_is_refused_with_the_physical_reason(digits):
     network = Network.layered([64, 8, 10], hidden="relu", channel=get_channel("bp"))
-    with pytest.raises(MappingError, match="conduct one way"):
-        deploy(network, network.init_weights(0), digits)
+    with pytest.raises(ChannelMappingError, match="conduct one way"):
+        plan(network, LOIHI2)
+    model = Model(network, network.init_weights(0), {})
+    with pytest.raises(ChannelMappingError, match="conduct one way"):
+        learn_on_chip(model, digits, num_train=10, num_test=10, approximate=True)
+    # inference of the forward network needs no channel: deployed with a note
+    result = deploy(network, network.init_weights(0), digits, num_test=20)
+    assert result.channel is None
+    assert any("conduct one way" in w for w in result.warnings)
+    assert result.resources.neurons == 8 + 10
 
 
 def test_a_network_that_does_not_fit_fails_before_anything_runs(digits):
@@ -78,10 +86,11 @@ def test_a_network_that_does_not_fit_fails_before_anything_runs(digits):
 
 
 def test_learning_needs_an_explicit_opt_in_for_inexact_rules(model_file, digits):
-    model = load_model(model_file)  # η = 0.05 is not m·2^e
-    with pytest.raises(RuleCompileError, match="nearest representable rule"):
-        make_plan(model.network, model.weights, model.channel_state, digits.x_train[:200],
-                  LOIHI2)
+    model = load_model(model_file)  # η = 0.05: 2η = 0.1 is not m·2^e
+    with pytest.raises(RuleCompileError, match=r"projection 1 \(floating point\): the rule "
+                                               r"needs the coefficient 0\.1, .*nearest "
+                                               r"representable rule: dw = 3\*2\^-5\*u0"):
+        learn_on_chip(model, digits, fixed=False, num_train=10, num_test=10)
 
 
 def test_on_chip_learning_on_the_emulator_learns_digits(model_file, digits):
@@ -101,7 +110,7 @@ def test_lava_learning_matches_the_emulator(model_file, digits):
     ≥ 0.9 and the online predictions agree on ≥ 75% of samples."""
     model = load_model(model_file)
     learner = make_plan(model.network, model.network.init_weights(1, dtype=np.float64),
-                        model.channel_state, digits.x_train[:200], LOIHI2, approximate=True)
+                        model.channel_state, digits.x_train[:200], LOIHI2)
     x, t = digits.x_train[:40], digits.t_train[:40]
     for fixed in (False, True):
         start = initial_weights(learner, fixed)
