@@ -4,8 +4,8 @@ Every local variable becomes a Brian2 variable of the synapse or of the unit on 
 
 | rule variable | symbol  | Brian2 name (in `Synapses` code) |
 |---------------|---------|----------------------------------|
-| post          | O_i     | ``O_post``                       |
-| pre           | O_j     | ``O_pre``                        |
+| post          | O_i     | ``r_post``                       |
+| pre           | O_j     | ``r_pre``                        |
 | w             | w_ij    | ``w``                            |
 | target        | T_i     | ``T_post``                       |
 | feedback      | B_i     | ``B_post``                       |
@@ -34,8 +34,8 @@ from ..base import UnsupportedError
 
 #: Brian2 variable standing for each local variable, seen from a synapse.
 SYNAPSE_NAMES: dict[str, str] = {
-    "post": "O_post",
-    "pre": "O_pre",
+    "post": "r_post",
+    "pre": "r_pre",
     "w": "w",
     "target": "T_post",
     "feedback": "B_post",
@@ -45,7 +45,7 @@ SYNAPSE_NAMES: dict[str, str] = {
 #: The same variables seen from the postsynaptic unit itself (a bias is a weight from a unit
 #: clamped to 1, so it lives on the unit, with O_j = 1).
 UNIT_NAMES: dict[str, str] = {
-    "post": "O",
+    "post": "r",
     "w": "b",
     "target": "T",
     "feedback": "B",

@@ -2,7 +2,7 @@
 
 Per step, in this explicit order (Brian2's default order makes layers lag a step):
 1. ``groups`` order 1..L: the summed input S_in of each layer, bottom-up; then order 100+: the
-   feedback pathways' summed B_in, top layer first. O = f(S_in + b), f'(S) and B are
+   feedback pathways' summed B_in, top layer first. r = f(S_in + b), f'(S) and B are
    subexpressions, so they always see the current sums.
 2. ``end`` order −1: the output monitor (before any weight changes).
 3. ``end`` order 1..L: every plastic projection applies ``w += gate * F``; order 50 + layer: the
@@ -76,7 +76,7 @@ class RateModel:
                 "S_in : 1\nb : 1\nS = S_in + b : 1\n"
             model += transfer_equations(population.transfer) + "\n"
             if index == depth:
-                model += "T = targets(t - t_start, i) : 1\nB = T - O : 1\n"
+                model += "T = targets(t - t_start, i) : 1\nB = T - r : 1\n"
             elif index in receivers:
                 model += receivers[index].unit_equations()
             bias_rule = rules[index - 1] if index and network.projections[index - 1].bias \
@@ -99,7 +99,7 @@ class RateModel:
         self.synapses = []
         for layer, (projection, brule, (w, b)) in enumerate(
                 zip(network.projections, rules, weights), start=1):
-            model = "w : 1\nS_in_post = w*O_pre : 1 (summed)\n"
+            model = "w : 1\nS_in_post = w*r_pre : 1 (summed)\n"
             if layer in reverse:  # bidirectional: the same synapses carry B back
                 model += "B_in_pre = w*B_post : 1 (summed)\n"
             if brule is not None:
@@ -118,7 +118,7 @@ class RateModel:
                 self.learning.append((syn.name, code))
             self.synapses.append(syn)
         self.feedback = build_pathways(pathways, groups, self.synapses, self.clock)
-        self.monitor = b2.StateMonitor(groups[-1], "O", record=True, when="end",
+        self.monitor = b2.StateMonitor(groups[-1], "r", record=True, when="end",
                                        order=MONITOR_ORDER, name="output_monitor")
         self.brian2_network = b2.Network(*groups, *self.synapses, *self.feedback, self.monitor)
         self._recorded = 0
@@ -137,9 +137,9 @@ class RateModel:
         `run()`; returns the output activities O before each sample's update, (N, n_out)."""
         stream = SampleStream.build(x, t, self.network.output.size, learn, batch_size)
         namespace = {**stream.timed_arrays(self.sample_dt), "t_start": self.brian2_network.t}
-        n = len(stream.inputs)
+        n = stream.samples
         self.brian2_network.run(n * self.sample_dt, namespace=namespace)
-        outputs = np.asarray(self.monitor.O[:, self._recorded:self._recorded + n]).T
+        outputs = np.asarray(self.monitor.r[:, self._recorded:self._recorded + n]).T
         self._recorded += n
         return outputs
 

@@ -5,6 +5,10 @@ every per-sample quantity is a `TimedArray` indexed by ``t - t_start`` at the sa
 ``stimulus(t, i)`` (inputs), ``targets(t, i)``, ``learn_gate(t)`` (1/|batch| while learning,
 so updates accumulate to the batch mean; 0 while predicting or padding) and ``batch_end(t)``
 (1 on the last sample of each mini-batch, when the accumulated update is applied).
+
+Compiled targets bake a `TimedArray`'s name and row count into its code, so the arrays keep
+fixed names and are padded to a power-of-two `capacity`: a new data length recompiles nothing
+unless it crosses a power of two (the padding is never simulated: a run lasts N samples).
 """
 
 from __future__ import annotations
@@ -15,25 +19,32 @@ import numpy as np
 
 #: Names the generated equations use for the streamed quantities.
 STREAM_NAMES = ("stimulus", "targets", "learn_gate", "batch_end")
+MIN_CAPACITY = 256
+
+
+def capacity(n: int) -> int:
+    """Rows the stream arrays get for n samples: the next power of two, at least 256."""
+    return max(MIN_CAPACITY, 1 << max(0, int(n) - 1).bit_length())
 
 
 @dataclass(frozen=True)
 class SampleStream:
     """Per-step arrays of one run: `steps_per_sample` steps show each sample."""
 
-    inputs: np.ndarray  # (N, n_in)
-    targets: np.ndarray  # (N, n_out)
-    learn: np.ndarray  # (N,) 1/|batch| or 0
-    batch_end: np.ndarray  # (N,) 0/1
+    inputs: np.ndarray  # (capacity, n_in)
+    targets: np.ndarray  # (capacity, n_out)
+    learn: np.ndarray  # (capacity,) 1/|batch| or 0
+    batch_end: np.ndarray  # (capacity,) 0/1
+    samples: int  # N, the rows that are data
 
     @classmethod
     def build(cls, x: np.ndarray, t: np.ndarray | None, n_out: int, learn: bool,
               batch_size: int = 1, length: int | None = None) -> SampleStream:
         """The stream of samples x (with targets t, zeros when None), padded with inert
-        samples (learn = 0) to `length` when given."""
+        samples (learn = 0) to `length` (default: `capacity(N)`)."""
         x = np.asarray(x, dtype=np.float64)
         n = len(x)
-        length = n if length is None else length
+        length = capacity(n) if length is None else length
         if length < n:
             raise ValueError(f"stream of {n} samples does not fit a build for {length}")
         inputs = np.zeros((length, x.shape[1]))
@@ -50,13 +61,12 @@ class SampleStream:
             gate[:n] = np.repeat(1.0 / sizes, sizes)
         ends = np.zeros(length)
         ends[starts + sizes - 1] = 1.0
-        return cls(inputs, targets, gate, ends)
+        return cls(inputs, targets, gate, ends, n)
 
     def timed_arrays(self, dt) -> dict:
         """The four `TimedArray`s, by the names the equations use."""
         from brian2 import TimedArray
 
-        return {"stimulus": TimedArray(self.inputs, dt=dt),
-                "targets": TimedArray(self.targets, dt=dt),
-                "learn_gate": TimedArray(self.learn, dt=dt),
-                "batch_end": TimedArray(self.batch_end, dt=dt)}
+        arrays = (self.inputs, self.targets, self.learn, self.batch_end)
+        return {name: TimedArray(values, dt=dt, name=name)
+                for name, values in zip(STREAM_NAMES, arrays)}

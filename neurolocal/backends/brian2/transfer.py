@@ -1,4 +1,4 @@
-"""Transfer functions f and f' as Brian2 expressions of the summed input S (and of O = f(S))."""
+"""Transfer functions f and f' as Brian2 expressions of the summed input S (and of r = f(S))."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import re
 from ...network import get_transfer
 from ..base import UnsupportedError
 
-#: name -> (O = f(S), f'(S) written with O where that is shorter)
+#: name -> (r = f(S), f'(S) written with r where that is shorter)
 EXPRESSIONS: dict[str, tuple[str, str]] = {
     "linear": ("S", "1.0"),
-    "logistic": ("1/(1 + exp(-S))", "O*(1 - O)"),
-    "tanh": ("tanh(S)", "1 - O**2"),
+    "logistic": ("1/(1 + exp(-S))", "r*(1 - r)"),
+    "tanh": ("tanh(S)", "1 - r**2"),
     "relu": ("S*int(S > 0)", "1.0*int(S > 0)"),
     "step01": ("1.0*int(S > 0)", "0.0"),
     "sign": ("2.0*int(S > 0) - 1", "0.0"),
@@ -19,12 +19,12 @@ EXPRESSIONS: dict[str, tuple[str, str]] = {
 
 
 def transfer_equations(name: str) -> str:
-    """Brian2 model lines ``O = f(S)`` and ``fp = f'(S)`` for transfer `name`."""
+    """Brian2 model lines ``r = f(S)`` and ``fp = f'(S)`` for transfer `name`."""
     key = get_transfer(name).name
     if key not in EXPRESSIONS:
         raise UnsupportedError(f"the Brian2 backend has no expression for transfer {key!r}")
     f, df = EXPRESSIONS[key]
-    return f"O = {f} : 1\nfp = {df} : 1"
+    return f"r = {f} : 1\nfp = {df} : 1"
 
 
 def transfer_expression(name: str, argument: str) -> str:
