@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .base import ChannelError, Pathway
+from .base import Channel, ChannelError, Pathway
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,13 @@ class Architecture:
     def extra_synapses(self, sizes: list[int], pathways: tuple[Pathway, ...]) -> int:
         """Backward synapses beyond the forward ones: one per backward matrix entry."""
         return sum(sizes[p.dest] * sizes[p.source] for p in pathways)
+
+    def carries(self, channel: Channel, sizes: tuple[int, ...] = (4, 3, 3, 3, 2)) -> bool:
+        """Whether this architecture can carry every backward pathway of `channel` (on a
+        network with `sizes`; the default has three hidden layers). Channels without backward
+        pathways (local learning, SigProp) need no architecture: False."""
+        pathways = channel.pathways(list(sizes))
+        return bool(pathways) and all(self.can_carry(p) for p in pathways)
 
     def check(self, pathways: tuple[Pathway, ...]) -> None:
         for pathway in pathways:

@@ -91,3 +91,14 @@ def test_specs_and_errors():
                          ("srbp[matrix=transpose]", "only chained")]:
         with pytest.raises(ChannelError, match=message):
             get_channel(bad)
+
+
+def test_which_channels_each_architecture_carries():
+    names = ["bp", "rbp", "srbp", "arbp", "asrbp", "sign", "sign_redrawn", "rbp_redrawn",
+             "sigprop", "local"]
+    carried = {a: [n for n in names if get_architecture(a).carries(get_channel(n))]
+               for a in ("bidirectional", "conjoined", "twin", "distinct")}
+    assert carried["bidirectional"] == ["bp"]
+    assert carried["conjoined"] == carried["twin"] == [
+        "bp", "rbp", "arbp", "sign", "sign_redrawn", "rbp_redrawn"]
+    assert carried["distinct"] == ["rbp", "srbp", "arbp", "asrbp", "rbp_redrawn"]
