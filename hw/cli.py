@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--epochs", type=int, default=3, help="on-chip learning epochs")
     parser.add_argument("--num-train", type=int, default=None,
                         help="on-chip learning: use only the first N training samples")
+    parser.add_argument("--fine-tune", action="store_true",
+                        help="on-chip learning starts from the model's weights instead of "
+                             "fresh random ones")
     parser.add_argument("--approximate", action="store_true",
                         help="accept the nearest representable learning rule")
     parser.add_argument("--targets", action="store_true", help="list the chip profiles")
@@ -101,7 +104,8 @@ def _run(args: argparse.Namespace):
         result = learn_on_chip(model, data, profile, sim=args.sim, fixed=args.fixed,
                                epochs=args.epochs, num_train=args.num_train,
                                num_test=args.num_test, approximate=args.approximate,
-                               seed=args.seed, timeout=args.timeout, progress=not args.json)
+                               seed=args.seed, from_scratch=not args.fine_tune,
+                               timeout=args.timeout, progress=not args.json)
         return result.to_dict(), result.format()
     from .deploy import deploy
 

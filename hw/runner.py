@@ -86,20 +86,25 @@ def kill_group(child: subprocess.Popen) -> None:
         time.sleep(0.01)
 
 
+def group_members(pgid: int) -> list[int]:
+    """Pids of the live (non-zombie) processes of process group `pgid` (Linux /proc)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
 def group_alive(pgid: int) -> bool:
     """Whether any process of process group `pgid` still exists (zombies excluded)."""
-    proc = Path("/proc")
-    if proc.exists():
-        for entry in proc.iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                return True
-        return False
+    if Path("/proc").exists():
+        return bool(group_members(pgid))
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:

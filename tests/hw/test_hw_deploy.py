@@ -174,6 +174,19 @@ def test_cli_hardware_path_explains_what_is_missing(model_file):
     assert "proprietary Lava extension" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_cli_learn_on_the_emulator_is_reproducible(model_file):
+    args = (str(model_file), "--learn", "--epochs", "1", "--num-train", "200", "--num-test",
+            "100", "--approximate", "--json", "--seed", "3")
+    first, second = cli(*args), cli(*args)
+    assert first.returncode == 0, first.stderr
+    a, b = json.loads(first.stdout), json.loads(second.stdout)
+    assert a["learned_accuracy"] == b["learned_accuracy"]
+    assert a["online_accuracy"] == b["online_accuracy"]
+    assert all(s.endswith("*u0*x1*y2") for s in a["rule_strings"])
+    refused = cli(str(model_file), "--learn", "--num-train", "10")
+    assert refused.returncode == 2 and "--approximate" in refused.stderr
+
+
 @pytest.mark.lava
 def test_cli_deploy_on_lava_fixed_point(model_file):
     done = cli(str(model_file), "--sim", "lava", "--num-test", "40", "--json")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from hw.errors import LavaRunError, LavaTimeoutError
-from hw.runner import group_alive, run_isolated
+from hw.runner import group_alive, group_members, run_isolated
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -139,3 +139,36 @@ def test_an_exception_inside_a_lava_actor_is_surfaced():
     assert "OverflowError: synthetic failure inside a Lava actor at step 3" in \
         info.value.child_traceback
     assert not group_alive(groups[0])
+
+
+@pytest.mark.lava
+def test_interrupting_a_real_lava_run_leaves_no_actor_behind(tmp_path):
+    pgid_file = tmp_path / "pgid"
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import numpy as np\n"
+        "from hw.profiles import LOIHI2\n"
+        "from hw.runner import run_isolated\n"
+        "from hw.spiking import convert\n"
+        "rng = np.random.default_rng(0)\n"
+        "w = [(rng.normal(size=(5, 4)), np.zeros(5)), (rng.normal(size=(3, 5)), np.zeros(3))]\n"
+        "x = rng.uniform(size=(2, 4))\n"
+        "net = convert(w, ['relu', 'linear'], x, LOIHI2, steps=200_000)\n"
+        "try:\n"
+        "    run_isolated('hw.lava_forward:run_forward', {'network': net, 'x': x}, timeout=300,\n"
+        f"                 on_start=lambda pid: Path({str(pgid_file)!r}).write_text(str(pid)))\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(42)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 60
+    while not pgid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pgid_file.exists(), "the Lava child never started"
+    pgid = int(pgid_file.read_text())
+    time.sleep(3.0)  # Lava is compiled and its actors are running
+    assert len(group_members(pgid)) >= 4  # the child and Lava's actor processes
+    parent.send_signal(signal.SIGINT)
+    assert parent.wait(timeout=60) == 42
+    assert not group_alive(pgid)
