@@ -263,3 +263,17 @@ def test_local_channel_delivers_nothing_to_hidden_layers():
     np.testing.assert_array_equal(variables[-1].target, t)
     top = channel_network([5, 4, 3, 2], get_channel("top"))
     assert [p.rule is None for p in top.projections] == [True, True, False]
+
+
+def test_redrawn_random_feedback_statistics():
+    """rbp_redrawn: a fresh C ~ N(0, 1/n_src) every minibatch, independent of W."""
+    channel = get_channel("rbp_redrawn")
+    net, weights, state = big_net(channel)
+    path = channel.pathways(net.sizes)[1]  # 100 × 100
+    rng = np.random.default_rng(0)
+    first, second = (channel.backward_matrix(path, weights, state, rng) for _ in range(2))
+    assert abs(np.corrcoef(first.ravel(), second.ravel())[0, 1]) < 0.04  # 4/√10⁴
+    # variance 1/100 estimated from 10⁴ entries: relative standard error √(2/10⁴) ≈ 1.4%
+    assert abs(first.var() * 100 - 1) < 0.06 and abs(first.mean()) < 0.004
+    forward_t = weights[path.source - 1][0].T
+    assert abs(np.mean(np.sign(first) == np.sign(forward_t)) - 0.5) < 0.02  # no concordance

@@ -117,3 +117,14 @@ def test_add_outer_against_a_loop(dtype, order):
     expected = w.astype(np.float64) + 0.3 * sum(np.outer(x[n], pre[n]) for n in range(3))
     add_outer(w, x, pre, 0.3)
     np.testing.assert_allclose(w, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_top_layer_only_keeps_hidden_weights_fixed():
+    sim = simulator("top")
+    before = sim.weights()
+    sim.train(DIGITS.x_train[:200], DIGITS.t_train[:200], epochs=2, diagnostics=False)
+    after = sim.weights()
+    for h in (0, 1):
+        np.testing.assert_array_equal(before[h][0], after[h][0])
+        np.testing.assert_array_equal(before[h][1], after[h][1])
+    assert not np.array_equal(before[2][0], after[2][0])
