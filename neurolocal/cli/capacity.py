@@ -30,6 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "cosine against W per channel, with fitted exponents")
     parser.add_argument("--widths", default="4,8,16,32",
                         help="hidden widths of the sweep behind --plot (default 4,8,16,32)")
+    parser.add_argument("--recurrent", metavar="TASK",
+                        help="measure channels through time instead, on a recurrent network "
+                             "(the first --hidden size) and a sequence task: delay, recall or "
+                             "parity (channels bptt,rbptt,srbptt,pwlr,pwlb,pwgb,pwgbk,pwgrk)")
+    parser.add_argument("--steps", type=int, default=8,
+                        help="sequence length with --recurrent (default 8)")
     parser.add_argument("--progress", action="store_true", help="show progress bars")
     parser.set_defaults(func=run)
 
@@ -49,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from ..data import load_dataset
 
     hidden = _integers(args.hidden, "--hidden")
+    if args.recurrent:
+        return run_recurrent(args, hidden[0])
     channels = tuple(c.strip() for c in args.channels.split(",") if c.strip())
     unknown = [c for c in channels if c not in CHANNELS]
     if unknown or not channels:
@@ -81,13 +89,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{data.name}: {' → '.join(map(str, sizes))}, W = {rows[0].num_weights} weights, "
           f"{args.samples} samples, D = {args.precision} bits, k = {args.k}, seed {args.seed}")
-    body = [[r.label, _pair(r.bits_per_weight, r.predicted.bits_per_weight),
-             _pair(r.ops_per_weight, r.predicted.ops_per_weight),
-             _pair(r.rate, r.predicted.rate),
-             f"{r.cosine:.4f} ± {r.cosine_se:.4f}", _num(r.predicted.cosine),
-             f"{r.improvement:.4g}"] for r in rows]
-    print(table(body, ["channel", "bits_per_weight", "ops_per_weight", "rate",
-                       "cosine (measured)", "cosine (predicted)", "improvement"]))
+    print(_table(rows))
     print("(measured / closed form; cosine = mean cos(Δw, −∂E/∂w) ± standard error; "
           "improvement = mean cos·‖g‖)")
     verdict = result["bp_is_maximal"]
@@ -106,6 +108,45 @@ def run(args: argparse.Namespace) -> int:
         print(table(body, ["channel", "ops_per_weight", "rate", "cosine"]))
         print(f"plot: {args.plot}")
     return 0
+
+
+def run_recurrent(args: argparse.Namespace, hidden: int) -> int:
+    from ..recurrent import RecurrentNetwork, sequence_task
+    from ..recurrent.capacity import RECURRENT_CAPACITY, measure_recurrent
+
+    channels = RECURRENT_CAPACITY if args.channels == DEFAULT_CHANNELS else tuple(
+        c.strip() for c in args.channels.split(",") if c.strip())
+    unknown = [c for c in channels if c not in RECURRENT_CAPACITY]
+    if unknown or not channels:
+        raise ValueError(f"unknown recurrent channel {', '.join(unknown) or '(none)'}; known: "
+                         f"{', '.join(RECURRENT_CAPACITY)}")
+    if args.samples < 2:
+        raise ValueError("--samples must be at least 2")
+    x, t, mask = sequence_task(args.recurrent, 512, args.steps, seed=args.seed)
+    net = RecurrentNetwork(1, hidden, 1).init(args.seed)
+    rows = [measure_recurrent(net, c, x, t, mask, args.samples, k=args.k, seed=args.seed,
+                              precision_bits=args.precision, progress=args.progress)
+            for c in channels]
+    if args.json:
+        print_json({"task": args.recurrent, "steps": args.steps, "hidden": hidden,
+                    "num_weights": net.num_weights, "samples": args.samples, "k": args.k,
+                    "channels": [r.to_dict() for r in rows]})
+        return 0
+    print(f"recurrent network 1 → {hidden} (recurrent) → 1 unfolded over {args.steps} steps, "
+          f"W = {net.num_weights} shared weights, task {args.recurrent}, {args.samples} "
+          f"sequences, D = {args.precision} bits, k = {args.k}; ops per weight and sequence")
+    print(_table(rows))
+    return 0
+
+
+def _table(rows) -> str:
+    body = [[r.label, _pair(r.bits_per_weight, r.predicted.bits_per_weight),
+             _pair(r.ops_per_weight, r.predicted.ops_per_weight),
+             _pair(r.rate, r.predicted.rate),
+             f"{r.cosine:.4f} ± {r.cosine_se:.4f}", _num(r.predicted.cosine),
+             f"{r.improvement:.4g}"] for r in rows]
+    return table(body, ["channel", "bits_per_weight", "ops_per_weight", "rate",
+                        "cosine (measured)", "cosine (predicted)", "improvement"])
 
 
 def _bp_maximal(rows) -> dict | None:

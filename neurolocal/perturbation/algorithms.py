@@ -13,6 +13,9 @@ Names follow P{W weights | A activities}{L local, one at a time | G global, all 
   projection of −g onto their span.
 
 Binary-feedback algorithms deliver unit-norm steps, real-feedback ones their estimate of −g.
+The weight-perturbation algorithms need only E of stacked parameter vectors, so any model with
+`num_weights` and `sample_losses(thetas, x, t, counter)` serves (a `FlatMLP`, or the unfolded
+recurrent network's `RecurrentObjective`); PALR needs the layers of a `FlatMLP`.
 `direction(...)` returns the delivered update Δθ (flat, same layout as `FlatMLP.flatten`); the
 counter is charged for every forward pass and update actually computed and for the feedback bits.
 """

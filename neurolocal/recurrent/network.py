@@ -25,6 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..network import NetworkError, get_transfer
+from ..perturbation import OpCounter
 
 CHANNELS = ("bptt", "rbptt", "srbptt")
 PARAMETERS = ("w_in", "w_rec", "b", "w_out", "c")
@@ -72,36 +73,73 @@ class RecurrentNetwork:
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """S (B, T, n_hidden), O (B, T, n_hidden), Y (B, T, n_out) for inputs x (B, T, n_in)."""
-        x = self._check_inputs(x)
-        w = self.weights
-        f, g = get_transfer(self.hidden), get_transfer(self.output)
+        s, o, s_out = self._unfold({k: v[None] for k, v in self.weights.items()},
+                                   self._check_inputs(x))
+        return s[0], o[0], get_transfer(self.output)(s_out[0])
+
+    def _unfold(self, w: dict[str, np.ndarray], x: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The unfolded network for a stack of P weight sets (leading axis of every w[...]):
+        S, O (P, B, T, n_hidden) and the output sums (P, B, T, n_out)."""
+        f = get_transfer(self.hidden)
         batch, steps, _ = x.shape
-        s = np.empty((batch, steps, self.n_hidden))
-        o = np.empty_like(s)
-        previous = np.zeros((batch, self.n_hidden))
-        drive = x @ w["w_in"].T + w["b"]  # all steps at once
+        drive = np.einsum("phi,bti->pbth", w["w_in"], x) + w["b"][:, None, None, :]
+        s = np.empty(drive.shape)
+        o = np.empty(drive.shape)
+        previous = np.zeros((len(drive), batch, self.n_hidden))
+        w_rec_t = w["w_rec"].transpose(0, 2, 1)
         for step in range(steps):  # the recurrence itself is sequential
-            s[:, step] = drive[:, step] + previous @ w["w_rec"].T
-            o[:, step] = previous = f(s[:, step])
-        y = g(o @ w["w_out"].T + w["c"])
-        return s, o, y
+            s[:, :, step] = drive[:, :, step] + previous @ w_rec_t
+            o[:, :, step] = previous = f(s[:, :, step])
+        s_out = np.einsum("poh,pbth->pbto", w["w_out"], o) + w["c"][:, None, None, :]
+        return s, o, s_out
+
+    def _errors(self, s_out: np.ndarray, t: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Per-sequence error Σ_{t with target} ℓ(Y_t, T_t), leading shape of s_out[..., 0, 0]."""
+        if self.output == "logistic":
+            per_step = np.sum(np.logaddexp(0.0, s_out) - t * s_out, axis=-1)
+        else:
+            per_step = 0.5 * np.sum((s_out - t) ** 2, axis=-1)
+        return np.sum(per_step * mask, axis=-1)
 
     def loss(self, x: np.ndarray, t: np.ndarray, mask: np.ndarray | None = None) -> float:
         """E = (1/B) Σ_b Σ_{t with target} ℓ(Y_t, T_t)."""
-        _, o, y = self.forward(x)
-        mask = _mask(mask, t)
-        if self.output == "logistic":
-            s_out = o @ self.weights["w_out"].T + self.weights["c"]
-            per_step = np.sum(np.logaddexp(0.0, s_out) - t * s_out, axis=-1)
-        else:
-            per_step = 0.5 * np.sum((y - t) ** 2, axis=-1)
-        return float(np.sum(per_step * mask) / len(x))
+        return float(self.sample_losses(self.flatten()[None], x, t, mask).mean())
+
+    # ----- flat parameters (for perturbation learning) -------------------------------------
+    def flatten(self) -> np.ndarray:
+        return np.concatenate([self.weights[name].ravel() for name in PARAMETERS])
+
+    def unflatten(self, thetas: np.ndarray) -> dict[str, np.ndarray]:
+        """Stacked weights (P, ...) from flat parameter vectors thetas (P, W)."""
+        out, start = {}, 0
+        for name in PARAMETERS:
+            shape = self.weights[name].shape
+            size = int(np.prod(shape))
+            out[name] = thetas[:, start:start + size].reshape(len(thetas), *shape)
+            start += size
+        return out
+
+    def sample_losses(self, thetas: np.ndarray, x: np.ndarray, t: np.ndarray,
+                      mask: np.ndarray | None = None, counter: OpCounter | None = None
+                      ) -> np.ndarray:
+        """Per-sequence errors of P flat parameter vectors, (P, B); a forward pass costs
+        W multiply-adds per time step and sequence."""
+        x = self._check_inputs(x)
+        _, _, s_out = self._unfold(self.unflatten(np.atleast_2d(thetas)), x)
+        if counter is not None:
+            counter.add_ops(len(thetas) * x.shape[0] * x.shape[1] * self.num_weights)
+            counter.forward_passes += len(thetas)
+        return self._errors(s_out, t, _mask(mask, t))
 
     def deltas(self, channel: str, x: np.ndarray, t: np.ndarray, mask: np.ndarray | None,
-               feedback: dict[str, np.ndarray] | None = None
+               feedback: dict[str, np.ndarray] | None = None, counter: OpCounter | None = None
                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """(updates, signals): the update every shared weight receives (summed over time
-        copies; the negative gradient for BPTT) and the delivered δ_t (B, T, n_hidden)."""
+        copies; the negative gradient for BPTT) and the delivered δ_t (B, T, n_hidden).
+        `counter` is charged T·W multiply-adds per sequence for the forward pass and for the
+        updates, and the backward pass's T·(n_out + n_hidden)·n_hidden (BPTT, RBPTT) or
+        T·n_out·n_hidden (SRBPTT)."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown recurrent channel {channel!r}; known: "
                              f"{', '.join(CHANNELS)}")
@@ -132,6 +170,11 @@ class RecurrentNetwork:
             "w_out": -np.einsum("bti,btj->ij", e, o),
             "c": -e.sum(axis=(0, 1)),
         }
+        if counter is not None:
+            relayed = self.n_out + (self.n_hidden if channel != "srbptt" else 0)
+            counter.add_ops(x.shape[0] * x.shape[1] * (2 * self.num_weights
+                                                       + relayed * self.n_hidden))
+            counter.forward_passes += 1
         return updates, {"delta": delta, "error": e}
 
     def gradient(self, x: np.ndarray, t: np.ndarray, mask: np.ndarray | None = None

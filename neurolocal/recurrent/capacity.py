@@ -1,0 +1,112 @@
+"""The capacity of the learning channel through time (THEORY.md section 7, last paragraph):
+in a recurrent network unfolded over T steps every target must reach every copy of every
+weight that influences it; BPTT does so at a cost of O(T) per weight and sequence, like one
+forward pass of the unfolded network, and delivers the whole gradient.
+
+Measured as for feed-forward networks (`neurolocal.capacity.measure`): per sequence and weight,
+the multiply-adds the channel's code executes and the feedback bits it produces, and the mean
+cosine between its update and the BPTT gradient; weight-perturbation algorithms run on the
+unfolded network's error E(θ) through `RecurrentObjective`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from tqdm import tqdm
+
+from ..capacity.formulas import (
+    Capacity,
+    best_of_k_cos,
+    projection_cos,
+    random_direction_abs_cos,
+    sign_cos,
+)
+from ..capacity.measure import Measurement
+from ..perturbation import OpCounter, Perturbation
+from .network import CHANNELS, RecurrentNetwork
+
+RECURRENT_CAPACITY = (*CHANNELS, "pwlr", "pwlb", "pwgb", "pwgbk", "pwgrk")
+
+
+class RecurrentObjective:
+    """E(θ) of an unfolded network for the weight-perturbation algorithms (their `mlp`):
+    `num_weights` and per-sequence errors of stacked parameter vectors, for one `mask`."""
+
+    def __init__(self, net: RecurrentNetwork, mask: np.ndarray):
+        self.net, self.mask = net, mask
+        self.num_weights = net.num_weights
+
+    def sample_losses(self, thetas: np.ndarray, x: np.ndarray, t: np.ndarray,
+                      counter: OpCounter | None = None) -> np.ndarray:
+        return self.net.sample_losses(thetas, x, t, self.mask, counter)
+
+
+def theory_recurrent(channel: str, net: RecurrentNetwork, steps: int, k: int = 1,
+                     precision_bits: int = 64) -> Capacity:
+    """Closed forms per sequence of `steps` steps and per weight, exact for this
+    implementation: BPTT and RBPTT T(2 + (n_out + n_h) n_h / W), SRBPTT T(2 + n_out n_h / W);
+    PWLR and PWLB (1 + W) T + 1, PWGB 2T + 1, PWGBk (1 + k) T + 1, PWGRk (1 + k) T + k."""
+    if channel not in RECURRENT_CAPACITY:
+        raise ValueError(f"unknown recurrent channel {channel!r}; known: "
+                         f"{', '.join(RECURRENT_CAPACITY)}")
+    w, t, d, n_h = net.num_weights, steps, precision_bits, net.n_hidden
+    if channel in CHANNELS:
+        relayed = net.n_out + (n_h if channel != "srbptt" else 0)
+        return Capacity(channel, w, d, t * (2 + relayed * n_h / w),
+                        1.0 if channel == "bptt" else None)
+    if channel in ("pwlr", "pwlb"):
+        return Capacity(channel, w, d if channel == "pwlr" else 1.0, (1 + w) * t + 1,
+                        1.0 if channel == "pwlr" else math.sqrt(2 / math.pi))
+    if channel == "pwgb":
+        return Capacity(channel, w, 1 / w, 2 * t + 1, random_direction_abs_cos(w))
+    if channel == "pwgbk":
+        return Capacity(channel, w, math.log2(k) / w, (1 + k) * t + 1, best_of_k_cos(w, k), k)
+    return Capacity(channel, w, k * d / w, (1 + k) * t + k, projection_cos(w, k), k)
+
+
+def measure_recurrent(net: RecurrentNetwork, channel: str, x: np.ndarray, t: np.ndarray,
+                      mask: np.ndarray, samples: int = 100, batch_size: int = 1, k: int = 8,
+                      seed: int = 0, precision_bits: int = 64,
+                      progress: bool = False) -> Measurement:
+    """Measure `channel` (RECURRENT_CAPACITY) on `net` at its current weights over `samples`
+    minibatches of sequences (x, t, mask as from `sequence_task`)."""
+    if channel not in RECURRENT_CAPACITY:
+        raise ValueError(f"unknown recurrent channel {channel!r}; known: "
+                         f"{', '.join(RECURRENT_CAPACITY)}")
+    if not isinstance(samples, int) or samples < 2:
+        raise ValueError(f"samples must be an integer ≥ 2, not {samples!r}")
+    if channel not in ("pwgbk", "pwgrk"):
+        k = 1
+    rng = np.random.default_rng(seed)
+    counter = OpCounter(precision_bits=precision_bits)
+    feedback = net.random_feedback(rng) if channel in ("rbptt", "srbptt") else None
+    algorithm = Perturbation(channel, k) if channel not in CHANNELS else None
+    theta = net.flatten()
+    cosines, norms, sign_cosines = np.empty(samples), np.empty(samples), np.empty(samples)
+    for n in tqdm(range(samples), disable=not progress, desc=f"capacity {channel}",
+                  leave=False):
+        rows = rng.integers(0, len(x), size=batch_size)
+        g = -np.concatenate([v.ravel() for v in
+                             net.deltas("bptt", x[rows], t[rows], mask[rows])[0].values()])
+        if algorithm is None:
+            updates, _ = net.deltas(channel, x[rows], t[rows], mask[rows], feedback, counter)
+            counter.add_real_feedback(net.num_weights)  # one real number per weight
+            delta = np.concatenate([v.ravel() for v in updates.values()])
+        else:
+            delta = algorithm.direction(RecurrentObjective(net, mask[rows]), theta, x[rows],
+                                        t[rows], rng, counter)
+        norms[n] = np.linalg.norm(g)
+        cosines[n] = -(delta @ g) / (np.linalg.norm(delta) * norms[n])
+        sign_cosines[n] = sign_cos(g)
+    predicted = theory_recurrent(channel, net, x.shape[1], k, precision_bits)
+    if channel == "pwlb":  # the closed form evaluated on the measured gradients
+        predicted = Capacity("pwlb", predicted.num_weights, 1.0, predicted.ops_per_weight,
+                             float(sign_cosines.mean()))
+    w = net.num_weights
+    return Measurement(channel, k, w, samples, counter.feedback_bits / (w * samples),
+                       counter.multiply_adds / (w * samples * batch_size),
+                       float(cosines.mean()), float(cosines.std(ddof=1) / math.sqrt(samples)),
+                       float(np.mean(cosines * norms)), predicted, float(norms.mean()),
+                       counter.forward_passes / samples)
