@@ -12,9 +12,10 @@ def channel_network(sizes: list[int], channel: Channel, hidden: str = "tanh",
                     hidden_eta: float | None = None) -> Network:
     """``sizes[0] → … → sizes[-1]`` with learning rate `eta` (η).
 
-    A feedback channel gets Δw_ij = η B_i O_j everywhere (B^L = T − O at the top); with no
-    channel the top layer learns with the delta rule η (T_i − O_i) O_j and hidden layers with
-    the channel's unsupervised `hidden_rule` at rate `hidden_eta` (default η/10), or stay fixed.
+    A feedback channel gets Δw_ij = η B_i O_j everywhere (B^L = T − O at the top); a channel
+    delivering deep targets gets the delta rule η (T_i − O_i) O_j everywhere; with no channel
+    the top layer learns with the delta rule and hidden layers with the channel's unsupervised
+    `hidden_rule` at rate `hidden_eta` (default η/10), or stay fixed.
     """
     if channel.delivers == "feedback":
         rule = get_rule("backprop", eta=eta)
@@ -24,10 +25,10 @@ def channel_network(sizes: list[int], channel: Channel, hidden: str = "tanh",
         rule = get_rule("delta", eta=eta)
         return Network.layered(sizes, hidden, output, rule=rule, hidden_rule=rule,
                                channel=channel)
-    if channel.delivers is not None:
-        raise ValueError(f"channel {channel.name!r} delivers {channel.delivers}: build its "
-                         "network with Network.layered and a supervised hidden rule")
     top = get_rule("delta", eta=eta)
+    if channel.delivers == "targets":
+        return Network.layered(sizes, hidden, output, rule=top, hidden_rule=top,
+                               channel=channel)
     hidden_rule = getattr(channel, "hidden_rule", None)
     if hidden_rule is not None:
         deep = get_rule(hidden_rule, eta=hidden_eta if hidden_eta is not None else eta / 10)

@@ -102,3 +102,20 @@ def test_which_channels_each_architecture_carries():
     assert carried["conjoined"] == carried["twin"] == [
         "bp", "rbp", "arbp", "sign", "sign_redrawn", "rbp_redrawn"]
     assert carried["distinct"] == ["rbp", "srbp", "arbp", "asrbp", "rbp_redrawn"]
+
+
+def test_channel_network_rules_by_what_the_channel_delivers():
+    from neurolocal.channels import LocalChannel, channel_network
+
+    class TargetsStub(LocalChannel):
+        delivers = "targets"
+
+    rules = {name: [str(p.rule.expr) if p.rule else None for p in
+                    channel_network(SIZES, channel, eta=0.5).projections]
+             for name, channel in (("feedback", get_channel("rbp")),
+                                   ("targets", TargetsStub("stub")),
+                                   ("local", get_channel("local")), ("top", get_channel("top")))}
+    assert rules["feedback"] == ["eta*feedback*pre"] * 3
+    assert rules["targets"] == ["-eta*post*pre + eta*pre*target"] * 3
+    assert rules["local"][:2] == ["-eta*post**2*w + eta*post*pre"] * 2
+    assert rules["top"] == [None, None, "-eta*post*pre + eta*pre*target"]
