@@ -128,3 +128,16 @@ def test_top_layer_only_keeps_hidden_weights_fixed():
         np.testing.assert_array_equal(before[h][0], after[h][0])
         np.testing.assert_array_equal(before[h][1], after[h][1])
     assert not np.array_equal(before[2][0], after[2][0])
+
+
+def test_one_output_unit_accuracy_is_thresholded():
+    """XOR with one logistic output: accuracy counts outputs on the right side of 0.5."""
+    sim = simulator("bp", sizes=(2, 4, 1), eta=1.0)
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    t = np.array([[0], [1], [1], [0]], dtype=np.float32)
+    out = sim.predict(x)
+    _, accuracy = sim.evaluate(x, t)
+    assert accuracy == np.mean((out > 0.5) == (t > 0.5))
+    sim.train(np.tile(x, (8, 1)), np.tile(t, (8, 1)), epochs=400, batch_size=4,
+              diagnostics=False)
+    assert sim.evaluate(x, t)[1] == 1.0

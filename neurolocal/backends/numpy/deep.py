@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from ...channels import Channel, LocalChannel, backprop_signals, forward_pass, output_loss
 from ...channels.base import LayerVariables
-from ...network import Network, NetworkError
+from ...network import Network, NetworkError, get_transfer
 from ...rules import CompiledRule
 from ..base import EpochRecord, TrainingHistory, Weights
 
@@ -117,10 +117,17 @@ class DeepSimulator:
 
     # ----- measurement ---------------------------------------------------------------------
     def evaluate(self, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
-        """(loss, accuracy) of the current weights on (x, t)."""
-        out = self.predict(x)
-        accuracy = float(np.mean(out.argmax(axis=1) == np.asarray(t).argmax(axis=1)))
-        return output_loss(self.network, out, np.asarray(t)), accuracy
+        """(loss, accuracy) of the current weights on (x, t). Accuracy: argmax of outputs
+        against argmax of targets; with one output unit, both thresholded at the middle of
+        the output range (0.5 for logistic, 0 for tanh or linear)."""
+        out, t = self.predict(x), np.asarray(t)
+        if out.shape[1] == 1:
+            transfer = get_transfer(self.network.output.transfer)
+            middle = (transfer.low + transfer.high) / 2 if np.isfinite(transfer.low) else 0.0
+            accuracy = float(np.mean((out > middle) == (t > middle)))
+        else:
+            accuracy = float(np.mean(out.argmax(axis=1) == t.argmax(axis=1)))
+        return output_loss(self.network, out, t), accuracy
 
     def alignment(self, x: np.ndarray, t: np.ndarray) -> dict[str, list[float | None]]:
         """Angles in degrees, per projection h = 1..L: `update_angle` between the update the
