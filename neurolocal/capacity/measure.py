@@ -12,7 +12,8 @@ through (n_dst · n_src per sample).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 from tqdm import tqdm
@@ -92,22 +93,34 @@ def measure(network: Network, channel: str, x: np.ndarray, t: np.ndarray, sample
     theta = mlp.flatten(weights if weights is not None else network.init_weights(seed))
     counter = OpCounter(precision_bits=precision_bits)
     deliver = _deliverer(channel, k, network, mlp, theta, rng, counter)
-    cosines, norms, sign_cosines = np.empty(samples), np.empty(samples), np.empty(samples)
-    for n in tqdm(range(samples), disable=not progress, desc=f"capacity {channel}",
-                  leave=False):
+
+    def step() -> tuple[np.ndarray, np.ndarray]:
         rows = rng.integers(0, len(x), size=batch_size)
-        g = mlp.gradient(theta, x[rows], t[rows])
-        delta = deliver(x[rows], t[rows])
+        return mlp.gradient(theta, x[rows], t[rows]), deliver(x[rows], t[rows])
+
+    predicted = theory(channel, network.sizes, k, precision_bits,
+                       bias=all(p.bias for p in network.projections))
+    return collect(predicted, samples, batch_size, counter, step, progress)
+
+
+def collect(predicted: Capacity, samples: int, batch_size: int, counter: OpCounter,
+            step: Callable[[], tuple[np.ndarray, np.ndarray]],
+            progress: bool = False) -> Measurement:
+    """Draw `samples` pairs (g, Δθ) = step() — the true gradient and the update the channel
+    delivers, its costs charged to `counter` — and summarize them per weight and sample next
+    to the closed form `predicted` (PWLB's cosine is evaluated on the drawn gradients)."""
+    cosines, norms, sign_cosines = np.empty(samples), np.empty(samples), np.empty(samples)
+    for n in tqdm(range(samples), disable=not progress, desc=f"capacity {predicted.channel}",
+                  leave=False):
+        g, delta = step()
         norms[n] = np.linalg.norm(g)
         cosines[n] = -(delta @ g) / (np.linalg.norm(delta) * norms[n])
         sign_cosines[n] = sign_cos(g)
-    predicted = theory(channel, network.sizes, k, precision_bits,
-                       bias=all(p.bias for p in network.projections))
-    if channel == "pwlb":  # the closed form evaluated on the measured gradients
-        predicted = Capacity("pwlb", predicted.num_weights, predicted.bits_per_weight,
-                             predicted.ops_per_weight, float(sign_cosines.mean()))
-    w = mlp.num_weights
-    return Measurement(channel, k, w, samples, counter.feedback_bits / (w * samples),
+    if predicted.channel == "pwlb":
+        predicted = replace(predicted, cosine=float(sign_cosines.mean()))
+    w = predicted.num_weights
+    return Measurement(predicted.channel, predicted.k, w, samples,
+                       counter.feedback_bits / (w * samples),
                        counter.multiply_adds / (w * samples * batch_size),
                        float(cosines.mean()), float(cosines.std(ddof=1) / math.sqrt(samples)),
                        float(np.mean(cosines * norms)), predicted, float(norms.mean()),

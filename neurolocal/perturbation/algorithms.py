@@ -6,7 +6,8 @@ Names follow P{W weights | A activities}{L local, one at a time | G global, all 
 - PWLR: perturb each w_ij by ε in turn; feed back ΔE (real): Δw_ij = −ΔE_ij/ε (the derivative).
 - PWLB: as PWLR but feed back only sign(ΔE_ij): Δw_ij = −sign(ΔE_ij)/√W (the gradient's
   orthant, as a unit step).
-- PALR: perturb each unit's S_i by ε in turn; ΔE/ε = ∂E/∂S_i = B_i; Δw_ij = −B_i O_j.
+- PALR: perturb each unit's S_i by ε in turn, per sample; B_i = −Δℓ/ε ≈ −∂ℓ/∂S_i, then
+  Δw_ij = B_i O_j (averaged over the minibatch).
 - PWGB: perturb all weights along a random unit u; one bit: Δw = −sign(ΔE) u.
 - PWGBk: k random units u_1..u_k; feed back which is best (log₂ k bits): Δw = u_best.
 - PWGRk: k orthonormal random directions; feed back each ΔE_m: Δw = −Σ_m (ΔE_m/ε) u_m, the
@@ -99,6 +100,9 @@ class Perturbation:
                 update = -np.sign(change) / np.sqrt(mlp.num_weights)
             counter.add_ops(len(x) * mlp.num_weights)
             return update
+        if self.name == "pwgrk" and self.k > mlp.num_weights:
+            raise PerturbationError(f"pwgrk: k = {self.k} orthonormal directions need k ≤ W = "
+                                    f"{mlp.num_weights}")
         frames = random_unit_vectors(rng, self.k, mlp.num_weights,
                                      orthonormal=self.name == "pwgrk")
         errors = mlp.sample_losses(theta + self.epsilon * frames, x, t, counter).mean(axis=1)

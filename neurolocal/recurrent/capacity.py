@@ -14,18 +14,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tqdm import tqdm
 
 from ..capacity.formulas import (
     Capacity,
     best_of_k_cos,
     projection_cos,
     random_direction_abs_cos,
-    sign_cos,
 )
-from ..capacity.measure import Measurement
+from ..capacity.measure import Measurement, collect
 from ..perturbation import OpCounter, Perturbation
-from .network import CHANNELS, RecurrentNetwork
+from .network import CHANNELS, RecurrentNetwork, flat
 
 RECURRENT_CAPACITY = (*CHANNELS, "pwlr", "pwlb", "pwgb", "pwgbk", "pwgrk")
 
@@ -84,29 +82,16 @@ def measure_recurrent(net: RecurrentNetwork, channel: str, x: np.ndarray, t: np.
     feedback = net.random_feedback(rng) if channel in ("rbptt", "srbptt") else None
     algorithm = Perturbation(channel, k) if channel not in CHANNELS else None
     theta = net.flatten()
-    cosines, norms, sign_cosines = np.empty(samples), np.empty(samples), np.empty(samples)
-    for n in tqdm(range(samples), disable=not progress, desc=f"capacity {channel}",
-                  leave=False):
+
+    def step() -> tuple[np.ndarray, np.ndarray]:
         rows = rng.integers(0, len(x), size=batch_size)
-        g = -np.concatenate([v.ravel() for v in
-                             net.deltas("bptt", x[rows], t[rows], mask[rows])[0].values()])
-        if algorithm is None:
-            updates, _ = net.deltas(channel, x[rows], t[rows], mask[rows], feedback, counter)
-            counter.add_real_feedback(net.num_weights)  # one real number per weight
-            delta = np.concatenate([v.ravel() for v in updates.values()])
-        else:
-            delta = algorithm.direction(RecurrentObjective(net, mask[rows]), theta, x[rows],
-                                        t[rows], rng, counter)
-        norms[n] = np.linalg.norm(g)
-        cosines[n] = -(delta @ g) / (np.linalg.norm(delta) * norms[n])
-        sign_cosines[n] = sign_cos(g)
+        g = -flat(net.deltas("bptt", x[rows], t[rows], mask[rows])[0])
+        if algorithm is not None:
+            return g, algorithm.direction(RecurrentObjective(net, mask[rows]), theta, x[rows],
+                                          t[rows], rng, counter)
+        updates, _ = net.deltas(channel, x[rows], t[rows], mask[rows], feedback, counter)
+        counter.add_real_feedback(net.num_weights)  # one real number per weight
+        return g, flat(updates)
+
     predicted = theory_recurrent(channel, net, x.shape[1], k, precision_bits)
-    if channel == "pwlb":  # the closed form evaluated on the measured gradients
-        predicted = Capacity("pwlb", predicted.num_weights, 1.0, predicted.ops_per_weight,
-                             float(sign_cosines.mean()))
-    w = net.num_weights
-    return Measurement(channel, k, w, samples, counter.feedback_bits / (w * samples),
-                       counter.multiply_adds / (w * samples * batch_size),
-                       float(cosines.mean()), float(cosines.std(ddof=1) / math.sqrt(samples)),
-                       float(np.mean(cosines * norms)), predicted, float(norms.mean()),
-                       counter.forward_passes / samples)
+    return collect(predicted, samples, batch_size, counter, step, progress)

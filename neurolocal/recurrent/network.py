@@ -255,8 +255,11 @@ def train_recurrent(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
 def update_cosine(net: RecurrentNetwork, channel: str, x: np.ndarray, t: np.ndarray,
                   mask: np.ndarray | None, feedback: dict[str, np.ndarray] | None) -> float:
     """cos between the update `channel` delivers (all shared weights) and −∂E/∂w."""
-    update, _ = net.deltas(channel, x, t, mask, feedback)
-    exact, _ = net.deltas("bptt", x, t, mask)
-    a = np.concatenate([v.ravel() for v in update.values()])
-    b = np.concatenate([v.ravel() for v in exact.values()])
+    a = flat(net.deltas(channel, x, t, mask, feedback)[0])
+    b = flat(net.deltas("bptt", x, t, mask)[0])
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def flat(updates: dict[str, np.ndarray]) -> np.ndarray:
+    """Per-weight updates as one vector, in the order of `RecurrentNetwork.flatten`."""
+    return np.concatenate([updates[name].ravel() for name in PARAMETERS])
