@@ -24,10 +24,10 @@ from neurolocal.network import get_transfer
 from .errors import MappingError
 from .profiles import ChipProfile
 from .quantize import (
-    DECAY_UNITY,
     QuantizedBias,
     QuantizedWeights,
     quantize_bias,
+    quantize_decay,
     quantize_weights,
     threshold_for,
 )
@@ -47,8 +47,8 @@ class SpikingLayer:
     fixed_bias: QuantizedBias
     weight_exp: int  # Lava's weight_exp (the weight exponent minus the graded input shift)
     is_output: bool
-    du: int = DECAY_UNITY - 1  # Lava du: 4095 + offset 1 → u holds only this step's input
-    dv: int = 0  # no leak of v
+    du: int = quantize_decay(1.0, offset=1)  # 4095 (+ Lava's offset 1): u = this step's input
+    dv: int = quantize_decay(0.0)  # no leak of v
 
     @property
     def shape(self) -> tuple[int, int]:
