@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from ..backends.numpy.deep import apply_rule
 from ..network import Network, Projection, get_transfer
 from ..rules import get_rule
 from .base import (
@@ -205,29 +206,16 @@ def train_deep_targets(network: Network, x: np.ndarray, t: np.ndarray, epochs: i
         for rows in np.array_split(rng.permutation(len(x)), max(1, len(x) // batch_size)):
             for group in channel.layer_order(network.depth, step):
                 forward = forward_pass(network, weights, x[rows])
+                dfs = derivatives(network, forward)
                 targets = {h: t[rows] if h == network.depth else
                            channel.layer_targets(network, weights, forward, t[rows], h, rng)
                            for h in group}
                 for h, target in targets.items():
                     if rules[h - 1] is not None:
-                        _learn(rules[h - 1], weights, h, forward, target,
-                               network.projections[h - 1].bias)
+                        w, b = weights[h - 1]
+                        apply_rule(rules[h - 1], w, b if network.projections[h - 1].bias
+                                   else None, LayerVariables(forward.O[h - 1], forward.O[h],
+                                                             dfs[h], target=target))
             step += 1
         run.errors.append(bit_error(network, weights, x, t))
     return run
-
-
-def _learn(rule, weights: Weights, layer: int, forward: ForwardPass, target: np.ndarray,
-           bias: bool) -> None:
-    """Apply the layer's local rule toward `target`; the bias is a weight from a unit
-    clamped to 1."""
-    w, b = weights[layer - 1]
-    pre = forward.O[layer - 1]
-    if bias:
-        pre = np.concatenate([pre, np.ones((len(pre), 1))], axis=1)
-        w = np.concatenate([w, b[:, None]], axis=1)
-    dw = rule(w, pre, post=forward.O[layer], target=target,
-              dpost=np.zeros_like(forward.O[layer]))
-    weights[layer - 1][0][...] += dw[:, :weights[layer - 1][0].shape[1]]
-    if bias:
-        weights[layer - 1][1][...] += dw[:, -1]
