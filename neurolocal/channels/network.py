@@ -21,10 +21,6 @@ def channel_network(sizes: list[int], channel: Channel, hidden: str = "tanh",
         rule = get_rule("backprop", eta=eta)
         return Network.layered(sizes, hidden, output, rule=rule, hidden_rule=rule,
                                channel=channel)
-    if channel.delivers == "targets":  # deep targets: every layer learns η (T_i − O_i) O_j
-        rule = get_rule("delta", eta=eta)
-        return Network.layered(sizes, hidden, output, rule=rule, hidden_rule=rule,
-                               channel=channel)
     top = get_rule("delta", eta=eta)
     if channel.delivers == "targets":
         return Network.layered(sizes, hidden, output, rule=top, hidden_rule=top,
