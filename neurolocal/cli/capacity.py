@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
 
     hidden = _integers(args.hidden, "--hidden")
     if args.recurrent:
+        if args.plot:
+            raise ValueError("--plot sweeps feed-forward networks; it does not combine with "
+                             "--recurrent")
         return run_recurrent(args, hidden[0])
     channels = tuple(c.strip() for c in args.channels.split(",") if c.strip())
     unknown = [c for c in channels if c not in CHANNELS]
@@ -66,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--samples must be at least 2")
     if args.precision < 1:
         raise ValueError("--precision must be a positive number of bits")
-    if args.k < 2 and {"pwgbk", "pwgrk"} & set(channels):
-        raise ValueError("--k must be at least 2 for pwgbk")
+    if args.k < 2 and "pwgbk" in channels or args.k < 1:
+        raise ValueError("--k must be at least 2 for pwgbk (1 for pwgrk)")
     data = load_dataset(args.dataset, seed=args.seed)
     x, t = data.x_train, data.t_train
     sizes = [x.shape[1], *hidden, t.shape[1]]
