@@ -38,6 +38,7 @@ from .profiles import ChipProfile, get_profile
 from .quantize import quantize_weights
 from .rule_compiler import LoihiRule, compile_rule
 from .runner import run_isolated
+from .spiking import float_activations
 
 ACT_SHIFT = 6  # hidden payload = 2·clip(S >> 6, 0, 127)
 OUT_SCALE = 2 ** 10  # integer units of S^L per 1.0
@@ -132,9 +133,7 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
            or p.nonlinearity or p.quantize or p.sparsity or p.dropout for p in pathways):
         raise MappingError("on-chip learning maps fixed random feedback matrices with the "
                            "units' own derivative (plain rbp/srbp options)")
-    acts = [np.asarray(calibration, np.float64)]
-    for (w, b), name in zip(weights, transfers):
-        acts.append(get_transfer(name)(acts[-1] @ np.asarray(w, np.float64).T + b))
+    acts = float_activations(weights, transfers, calibration)
     scales = [1.0] + [float(np.percentile(a[a > 0], 99.9)) if np.any(a > 0) else 1.0
                       for a in acts[1:-1]]
     projections = []

@@ -26,6 +26,8 @@ from lava.magma.core.process.variable import Var
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
+from neurolocal.network import get_transfer
+
 EPSILON = 1e-6  # float payload of a silent unit (keeps x1 overwritten every step)
 
 
@@ -56,16 +58,6 @@ class GradedRelay(AbstractProcess):
         super().__init__(shape=shape, **kwargs)
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
-
-
-def _transfer(name: str, s: np.ndarray) -> np.ndarray:
-    if name == "logistic":
-        return 0.5 * (1.0 + np.tanh(0.5 * s))
-    if name == "tanh":
-        return np.tanh(s)
-    if name == "relu":
-        return np.maximum(s, 0.0)
-    return s
 
 
 class _Silent:
@@ -123,7 +115,7 @@ class PyErrorNeuronsFloat(_Silent, LearningNeuronModelFloat):
     def run_spk(self) -> None:
         s = self.a_in.recv() + self.bias
         target = self.t_in.recv()
-        error = target - _transfer(self.proc_params["transfer"], s)
+        error = target - get_transfer(self.proc_params["transfer"])(s)
         self.s_out.send(error)
         self.o_out.send(s)
         self.send_learning(error)
@@ -142,7 +134,7 @@ class PyErrorNeuronsFixed(_Silent, LearningNeuronModelFixed):
     def run_spk(self) -> None:
         s = self.a_in.recv().astype(np.int64) + self.bias
         target = self.t_in.recv()  # T·err_scale, integers
-        out = _transfer(self.proc_params["transfer"], s / self.proc_params["out_scale"])
+        out = get_transfer(self.proc_params["transfer"])(s / self.proc_params["out_scale"])
         error = np.clip(target - np.round(out * self.proc_params["err_scale"]), -128, 127)
         self.s_out.send(error.astype(np.int32))
         self.o_out.send(s.astype(np.int32))
