@@ -18,6 +18,7 @@ from ...network import Network
 from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway, build_pathways, connect_dense
 from .codegen import Brian2Rule, compile_rule
+from .model import Brian2Model
 from .stream import SampleStream
 from .transfer import transfer_equations
 
@@ -52,7 +53,7 @@ def check_rules(network: Network, pathways: tuple[Brian2Pathway, ...]) -> list[B
     return rules
 
 
-class RateModel:
+class RateModel(Brian2Model):
     """The Brian2 objects of a rate `Network`; `run` streams samples through one `run()`.
 
     `brian2_network` is the underlying `brian2.Network`; `equations()` prints its model and
@@ -123,14 +124,6 @@ class RateModel:
         self.brian2_network = b2.Network(*groups, *self.synapses, *self.feedback, self.monitor)
         self._recorded = 0
 
-    def weights(self) -> Weights:
-        out = []
-        for syn, group in zip(self.synapses, self.groups[1:]):
-            n_post, n_pre = len(group), len(syn.source)
-            w = np.asarray(syn.w[:]).reshape(n_pre, n_post).T.copy()
-            out.append((w, np.asarray(group.b[:], dtype=np.float64).copy()))
-        return out
-
     def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
             batch_size: int = 1) -> np.ndarray:
         """Present every row of x once (learning in mini-batches when `learn`), in one Brian2
@@ -142,15 +135,3 @@ class RateModel:
         outputs = np.asarray(self.monitor.r[:, self._recorded:self._recorded + n]).T
         self._recorded += n
         return outputs
-
-    def equations(self) -> str:
-        """The generated model and learning code of every group, synapse and pathway."""
-        lines = []
-        for group in self.groups:
-            lines.append(f"NeuronGroup {group.name} ({len(group)} units):\n{group.equations}")
-        for syn in [*self.synapses, *self.feedback]:
-            lines.append(f"{type(syn).__name__} {syn.name}:\n{syn.equations}")
-        for name, code in self.learning:
-            lines.append(f"learning of {name} (run_regularly, when='end'):\n  "
-                         + code.replace("\n", "\n  "))
-        return "\n\n".join(lines)

@@ -20,6 +20,7 @@ import numpy as np
 from ...network import Network
 from ..base import Weights
 from .channel import Brian2Pathway, build_pathways, connect_dense
+from .model import Brian2Model
 from .rate import check_rules
 from .stream import SampleStream
 
@@ -48,7 +49,7 @@ class SpikingParameters:
         return self.target_rate * self.tau_O
 
 
-class SpikingModel:
+class SpikingModel(Brian2Model):
     """The Brian2 objects of a spiking `Network`; `run` streams samples through one `run()`
     and returns each output unit's activity per sample (spike count · τ_O / sample_time, in the
     trace units of r and T)."""
@@ -132,14 +133,6 @@ class SpikingModel:
         self.brian2_network = b2.Network(*groups, *self.synapses, *self.feedback, self.monitor)
         self._seen_spikes = 0
 
-    def weights(self) -> Weights:
-        out = []
-        for syn, group in zip(self.synapses, self.groups[1:]):
-            n_post, n_pre = len(group), len(syn.source)
-            w = np.asarray(syn.w[:]).reshape(n_pre, n_post).T.copy()
-            out.append((w, np.asarray(group.b[:], dtype=np.float64).copy()))
-        return out
-
     def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
             batch_size: int = 1) -> np.ndarray:
         """Present every row of x for `sample_time` (learning online when `learn`), in one
@@ -158,14 +151,3 @@ class SpikingModel:
         counts = np.zeros((n, self.network.output.size))
         np.add.at(counts, (np.minimum(spike_t.astype(int), n - 1), spike_i), 1.0)
         return counts * self.p.tau_O / self.p.sample_time
-
-    def equations(self) -> str:
-        """The generated neuron, synapse and event code."""
-        lines = []
-        for group in self.groups:
-            lines.append(f"NeuronGroup {group.name} ({len(group)} units):\n{group.equations}")
-        for syn in [*self.synapses, *self.feedback]:
-            lines.append(f"{type(syn).__name__} {syn.name}:\n{syn.equations}")
-        for name, code in self.learning:
-            lines.append(f"{name}:\n  " + code.replace("\n", "\n  "))
-        return "\n\n".join(lines)
