@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ...rules import LocalRule, RuleError
+from ...rules import LocalRule
 from ...rules.parse import SYMBOLS, parameter_symbol
-from ..base import UnsupportedError
 
 #: Brian2 variable standing for each local variable, seen from a synapse.
 SYNAPSE_NAMES: dict[str, str] = {
@@ -145,10 +144,4 @@ def compile_rule(rule: LocalRule) -> Brian2Rule:
 
 def _code(expr: sympy.Expr) -> str:
     """A Brian2 expression string (Brian2 parses sympy's Python syntax)."""
-    expr = sympy.factor_terms(sympy.expand(expr))
-    for atom in expr.atoms(sympy.Function):
-        raise UnsupportedError(f"the Brian2 backend cannot express the function {atom.func} "
-                               "in a rule; rules are polynomials in the local variables")
-    if not expr.free_symbols and expr.is_number and not expr.is_real:
-        raise RuleError(f"rule coefficient {expr} is not real")
-    return str(expr)
+    return str(sympy.factor_terms(sympy.expand(expr)))
