@@ -46,8 +46,10 @@ def test_event_code_is_the_rule_summed_over_spikes(rule):
     p = model.p
     post_times = np.asarray(post_monitor.t / brian2.second)
     assert len(post_times) > 5 and pre_monitor.num_spikes > 50
-    settled = (lambda tt: (tt - np.floor(tt / p.sample_time + 1e-9) * p.sample_time)
-               >= p.settle_time - 1e-9)
+
+    def settled(tt):  # learning is gated off during each sample's settle time
+        return tt - np.floor(tt / p.sample_time + 1e-9) * p.sample_time >= p.settle_time - 1e-9
+
     expected = np.full(n_in, 0.6)
     for j in range(n_in):
         pre_times = np.asarray(pre_monitor.t[pre_monitor.i == j] / brian2.second)
