@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import Weights
+from .stream import SampleStream
 
 
 class Brian2Model:
@@ -16,6 +17,29 @@ class Brian2Model:
     synapses: list
     feedback: list
     learning: list[tuple[str, str]]
+    namespace: dict  # constants the equations read (passed to run(), never looked up)
+    sample_dt: object  # a Brian2 time: how long one sample is shown
+
+    def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
+            batch_size: int = 1) -> np.ndarray:
+        """Present every row of x once (learning when `learn`, in mini-batches of
+        `batch_size` for rate models) inside ONE Brian2 `run()`; returns the output
+        activities per sample, shape (N, n_out)."""
+        stream = SampleStream.build(x, t, self.network.output.size, learn, batch_size)
+        start = self.brian2_network.t
+        self.before_run(start)
+        self.brian2_network.run(stream.samples * self.sample_dt,
+                                namespace=self.run_namespace(stream, start))
+        return self.outputs(stream.samples, start)
+
+    def run_namespace(self, stream: SampleStream, start) -> dict:
+        return {**self.namespace, **stream.timed_arrays(self.sample_dt), "t_start": start}
+
+    def before_run(self, start) -> None:
+        """Hook for per-run state (the spiking model seeds its random numbers here)."""
+
+    def outputs(self, n: int, start) -> np.ndarray:
+        raise NotImplementedError
 
     def weights(self) -> Weights:
         """Current (W, b) per projection, W of shape (n_post, n_pre), as float64 copies."""

@@ -19,7 +19,6 @@ from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway, build_pathways, connect_dense
 from .codegen import Brian2Rule, compile_rule
 from .model import Brian2Model
-from .stream import SampleStream
 from .transfer import transfer_equations
 
 MONITOR_ORDER = -1
@@ -122,16 +121,9 @@ class RateModel(Brian2Model):
         self.monitor = b2.StateMonitor(groups[-1], "r", record=True, when="end",
                                        order=MONITOR_ORDER, name="output_monitor")
         self.brian2_network = b2.Network(*groups, *self.synapses, *self.feedback, self.monitor)
-        self._recorded = 0
+        self.namespace: dict = {}
 
-    def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
-            batch_size: int = 1) -> np.ndarray:
-        """Present every row of x once (learning in mini-batches when `learn`), in one Brian2
-        `run()`; returns the output activities O before each sample's update, (N, n_out)."""
-        stream = SampleStream.build(x, t, self.network.output.size, learn, batch_size)
-        namespace = {**stream.timed_arrays(self.sample_dt), "t_start": self.brian2_network.t}
-        n = stream.samples
-        self.brian2_network.run(n * self.sample_dt, namespace=namespace)
-        outputs = np.asarray(self.monitor.r[:, self._recorded:self._recorded + n]).T
-        self._recorded += n
-        return outputs
+    def outputs(self, n: int, start) -> np.ndarray:
+        """Output activities O of the n samples since `start`, before each sample's update."""
+        first = int(np.searchsorted(np.asarray(self.monitor.t_[:]), float(start) - 1e-12))
+        return np.asarray(self.monitor.r[:, first:first + n]).T

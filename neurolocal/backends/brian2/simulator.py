@@ -13,6 +13,7 @@ from ...channels import output_loss
 from ...network import Network, NetworkError
 from ..base import EpochRecord, TrainingHistory, UnsupportedError, Weights
 from .channel import translate_channel
+from .standalone import StandaloneProgram, activate_standalone, release_standalone
 from .targets import TARGETS, code_target
 
 DIVERGENCE_LIMIT = 1e6
@@ -42,6 +43,9 @@ class Brian2Simulator:
         pathways = translate_channel(network.channel, network, as_float32, self.rng)
         self.rng.integers(2**31)  # the numpy backend's diagnostic seed: same stream after it
         initial = [(w.astype(np.float64), b.astype(np.float64)) for w, b in initial]
+        _quiet_brian2()
+        if target == "cpp_standalone":
+            activate_standalone()
         with code_target(target):
             if spiking:
                 from .spiking import SpikingModel
@@ -54,6 +58,13 @@ class Brian2Simulator:
                 from .rate import RateModel
 
                 self.model = RateModel(network, initial, pathways)
+        self._runner = StandaloneProgram(self.model) if target == "cpp_standalone" \
+            else self.model
+
+    def close(self) -> None:
+        """Release Brian2's process-wide standalone device (cpp_standalone only)."""
+        if self.target == "cpp_standalone":
+            release_standalone()
 
     # ----- Simulator protocol --------------------------------------------------------------
     def weights(self) -> Weights:
@@ -61,7 +72,7 @@ class Brian2Simulator:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         with code_target(self.target):
-            return self.model.run(self._inputs(x), learn=False)
+            return self._runner.run(self._inputs(x), learn=False)
 
     def train(self, x: np.ndarray, t: np.ndarray, epochs: int, batch_size: int = 1,
               test: tuple[np.ndarray, np.ndarray] | None = None,
@@ -84,7 +95,7 @@ class Brian2Simulator:
             order = self.rng.permutation(len(x))
             start = time.perf_counter()
             with code_target(self.target):
-                self.model.run(x[order], t[order], learn=True, batch_size=batch_size)
+                self._runner.run(x[order], t[order], learn=True, batch_size=batch_size)
             elapsed += time.perf_counter() - start
             if not all(np.isfinite(w).all() and np.abs(w).max(initial=0) < DIVERGENCE_LIMIT
                        for w, _ in self.weights()):
@@ -126,6 +137,13 @@ class Brian2Simulator:
             raise NetworkError(f"targets must have shape ({samples}, "
                                f"{self.network.output.size}), got {t.shape}")
         return t
+
+
+def _quiet_brian2() -> None:
+    """Silence Brian2's warning about objects never run (simulators that only got built)."""
+    from brian2.utils.logger import BrianLogger
+
+    BrianLogger.suppress_name("unused_brian_object")
 
 
 def _checked_weights(network: Network, weights: Weights) -> Weights:

@@ -23,7 +23,6 @@ from ..base import Weights
 from .channel import Brian2Pathway, build_pathways, connect_dense
 from .model import Brian2Model
 from .rate import check_rules
-from .stream import SampleStream
 
 #: Learning gate of the event code: the stream's gate, closed during each sample's settle time.
 LEARN = ("learn_gate(t - t_start)*int(t - t_start - sample_time*floor((t - t_start)/sample_time)"
@@ -134,7 +133,6 @@ class SpikingModel(Brian2Model):
         self.feedback = build_pathways(pathways, groups, self.synapses, self.clock)
         self.monitor = b2.SpikeMonitor(groups[-1], name="output_spikes")
         self.brian2_network = b2.Network(*groups, *self.synapses, *self.feedback, self.monitor)
-        self._seen_spikes = 0
 
     def _derivative(self) -> str:
         """f'(S) of a spiking unit: 1, or a boxcar on v (a surrogate derivative)."""
@@ -143,21 +141,18 @@ class SpikingModel(Brian2Model):
         return (f"fp = int(v >= {self.p.surrogate_low!r})*int(v <= {self.p.surrogate_high!r})"
                 " : 1\n")
 
-    def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
-            batch_size: int = 1) -> np.ndarray:
-        """Present every row of x for `sample_time` (learning online when `learn`), in one
-        Brian2 `run()`; returns output activities in trace units, shape (N, n_out)."""
+    def before_run(self, start) -> None:
+        """Seed Brian2's random numbers from the model seed and the start time, so every run
+        is reproducible and each epoch draws fresh Poisson spikes."""
         import brian2 as b2
 
-        stream = SampleStream.build(x, t, self.network.output.size, learn, batch_size)
-        start = self.brian2_network.t
-        namespace = {**self.namespace, **stream.timed_arrays(self.sample_dt), "t_start": start}
-        n = stream.samples
         b2.seed(self.seed + int(round(float(start / self.sample_dt))))
-        self.brian2_network.run(n * self.sample_dt, namespace=namespace)
-        spike_i = np.asarray(self.monitor.i[self._seen_spikes:])
-        spike_t = np.asarray((self.monitor.t[self._seen_spikes:] - start) / self.sample_dt)
-        self._seen_spikes = self.monitor.num_spikes
+
+    def outputs(self, n: int, start) -> np.ndarray:
+        """Output activity per sample since `start`: spike count · τ_O / sample_time."""
+        recent = np.asarray(self.monitor.t[:] >= start)
+        spike_i = np.asarray(self.monitor.i[:])[recent]
+        sample = np.asarray((self.monitor.t[:][recent] - start) / self.sample_dt).astype(int)
         counts = np.zeros((n, self.network.output.size))
-        np.add.at(counts, (np.minimum(spike_t.astype(int), n - 1), spike_i), 1.0)
+        np.add.at(counts, (np.minimum(sample, n - 1), spike_i), 1.0)
         return counts * self.p.tau_O / self.p.sample_time

@@ -63,10 +63,13 @@ class SampleStream:
         ends[starts + sizes - 1] = 1.0
         return cls(inputs, targets, gate, ends, n)
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The four per-sample arrays, by the names the equations use."""
+        return dict(zip(STREAM_NAMES, (self.inputs, self.targets, self.learn, self.batch_end)))
+
     def timed_arrays(self, dt) -> dict:
         """The four `TimedArray`s, by the names the equations use."""
         from brian2 import TimedArray
 
-        arrays = (self.inputs, self.targets, self.learn, self.batch_end)
         return {name: TimedArray(values, dt=dt, name=name)
-                for name, values in zip(STREAM_NAMES, arrays)}
+                for name, values in self.arrays().items()}

@@ -1,0 +1,104 @@
+"""`cpp_standalone`: one C++ program per model, compiled once, rerun with new data.
+
+The model's objects are created under Brian2's standalone device, one `run()` of `length`
+samples is recorded and compiled into a directory keyed by the generated code (a new process
+with the same model recompiles nothing). Every later call reruns the binary with
+``run_args``: the stream's `TimedArray` values and the current weights, biases and batch
+accumulators, so data and weights change without code generation. Streams shorter than
+`length` are padded with inert samples (learn gate 0); longer ones run in chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .stream import SampleStream
+
+#: Where compiled standalone programs live (override with NEUROLOCAL_BRIAN2_CACHE).
+CACHE = Path(os.environ.get("NEUROLOCAL_BRIAN2_CACHE",
+                            Path.home() / ".cache" / "neurolocal" / "brian2"))
+
+
+def activate_standalone() -> None:
+    """Make cpp_standalone the device for objects created from now on (no build on run)."""
+    import brian2 as b2
+
+    b2.set_device("cpp_standalone", build_on_run=False)
+
+
+def release_standalone() -> None:
+    """Forget the standalone device's state and return to the runtime device."""
+    import brian2 as b2
+
+    b2.device.reinit()
+    b2.device.activate()
+    b2.set_device("runtime")
+
+
+class StandaloneProgram:
+    """The compiled program of a model (`RateModel` or `SpikingModel`) whose objects were
+    created under the standalone device; `run` has the signature of the model's `run`."""
+
+    def __init__(self, model: Any):
+        self.model = model
+        self.length: int | None = None  # samples per program run, fixed at the first call
+        self.arrays: dict[str, Any] = {}  # the TimedArrays compiled into the program
+        self.values: dict[tuple[str, str], np.ndarray] = {}  # plastic state between runs
+        self.directory: Path | None = None
+
+    def _plastic_variables(self) -> list[tuple[Any, str]]:
+        """(object, variable) pairs whose values carry over from one run to the next."""
+        pairs = []
+        for syn in self.model.synapses:
+            pairs += [(syn, name) for name in ("w", "dw_acc") if name in syn.variables]
+        for group in self.model.groups[1:]:
+            pairs += [(group, name) for name in ("b", "db_acc") if name in group.variables]
+        return pairs
+
+    def _build(self, stream: SampleStream) -> None:
+        import brian2 as b2
+
+        model = self.model
+        self.length = stream.samples
+        namespace = model.run_namespace(stream, 0 * b2.second)
+        self.arrays = {name: namespace[name] for name in stream.arrays()}
+        model.before_run(0 * b2.second)
+        model.brian2_network.run(self.length * model.sample_dt, namespace=namespace)
+        key = hashlib.sha1((model.equations() + repr(sorted(model.namespace.items()))
+                            + str(self.length) + repr(model.network.sizes)).encode())
+        self.directory = CACHE / key.hexdigest()[:16]
+        b2.device.build(directory=str(self.directory), compile=True, run=False,
+                        with_output=False)
+
+    def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
+            batch_size: int = 1) -> np.ndarray:
+        """Rerun the program over x, `length` samples at a time; outputs (N, n_out)."""
+        outputs = []
+        step = self.length or len(x)
+        for first in range(0, len(x), step):
+            rows = slice(first, first + step)
+            outputs.append(self._run_chunk(x[rows], None if t is None else t[rows], learn,
+                                           batch_size))
+        return np.concatenate(outputs)
+
+    def _run_chunk(self, x, t, learn: bool, batch_size: int) -> np.ndarray:
+        import brian2 as b2
+
+        model = self.model
+        n_out = model.network.output.size
+        if self.length is None:
+            self._build(SampleStream.build(x, t, n_out, learn, batch_size, length=len(x)))
+        stream = SampleStream.build(x, t, n_out, learn, batch_size, length=self.length)
+        run_args = {self.arrays[name]: values for name, values in stream.arrays().items()}
+        for obj, name in self._plastic_variables():
+            if (obj.name, name) in self.values:
+                run_args[getattr(obj, name)] = self.values[(obj.name, name)]
+        b2.device.run(directory=str(self.directory), with_output=False, run_args=run_args)
+        for obj, name in self._plastic_variables():
+            self.values[(obj.name, name)] = np.asarray(getattr(obj, name)[:]).copy()
+        return model.outputs(self.length, 0 * b2.second)[:stream.samples]
