@@ -85,8 +85,7 @@ def test_spiking_oja_finds_the_principal_direction():
     assert cosine > 0.95
 
 
-def test_spiking_learns_online_only():
+def test_bad_spiking_parameter_is_a_clear_error():
     network = Network.layered([3, 2], rule="delta")
-    sim = get_backend("brian2").build(network, spiking=True, **FAST)
-    with pytest.raises(UnsupportedError, match="batch_size"):
-        sim.train(np.ones((4, 3)), np.ones((4, 2)), epochs=1, batch_size=2)
+    with pytest.raises(UnsupportedError, match="tau_x"):
+        get_backend("brian2").build(network, spiking=True, tau_x=0.01)

@@ -78,14 +78,15 @@ class Brian2Simulator:
               test: tuple[np.ndarray, np.ndarray] | None = None,
               progress: bool = False) -> TrainingHistory:
         """Present a fresh permutation of (x, t) each epoch inside one Brian2 run, learning in
-        mini-batches (rate) or online (spiking); records loss and accuracy per epoch."""
+        mini-batches (rate) or online, spike by spike (spiking models ignore `batch_size`);
+        records loss and accuracy per epoch."""
         x, t = self._inputs(x), self._targets(t, len(x))
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, not {epochs!r}")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
-        if self.spiking and batch_size != 1:
-            raise UnsupportedError("spiking Brian2 models learn online: batch_size must be 1")
+        if self.spiking:
+            batch_size = 1
         if test is not None:
             test = (self._inputs(test[0]), self._targets(test[1], len(test[0])))
         history = TrainingHistory()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...network import Network
-from ..base import Weights
+from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway, build_pathways, connect_dense
 from .model import Brian2Model
 from .rate import check_rules
@@ -33,17 +33,17 @@ LEARN = ("learn_gate(t - t_start)*int(t - t_start - sample_time*floor((t - t_sta
 class SpikingParameters:
     """Times in seconds, rates in Hz; weights are voltage jumps in units of the threshold."""
 
-    dt: float = 5e-4  # simulation step
-    sample_time: float = 0.05  # presentation of one sample
-    max_rate: float = 100.0  # input rate for x = 1
+    dt: float = 1e-3  # simulation step
+    sample_time: float = 0.1  # presentation of one sample
+    max_rate: float = 400.0  # input rate for x = 1
     tau_m: float = 0.01  # membrane time constant
     tau_O: float = 0.02  # trace time constant
     refractory: float = 0.002
     target_rate: float = 50.0  # output rate that stands for T = 1
     weight_scale: float = 1.0  # voltage jump per unit weight
     learn_dt: float = 1e-3  # learning clock of the terms carried by no spike
-    settle_time: float = 0.02  # no learning while the traces rise at the start of a sample
-    surrogate_low: float | None = None  # f'(S) := 1 while v is in [low, high], else 0
+    settle_time: float = 0.03  # no learning while the traces rise at the start of a sample
+    surrogate_low: float | None = 0.0  # f'(S) := 1 while v is in [low, high], else 0
     surrogate_high: float = 1.0         # (None: f' = 1 everywhere)
 
     @property
@@ -62,6 +62,11 @@ class SpikingModel(Brian2Model):
         import brian2 as b2
 
         self.network = network
+        known = set(SpikingParameters.__dataclass_fields__)
+        unknown = sorted(set(parameters) - known)
+        if unknown:
+            raise UnsupportedError(f"unknown spiking option(s) {', '.join(unknown)}; the "
+                                   f"spiking Brian2 model takes {', '.join(sorted(known))}")
         self.p = p = SpikingParameters(**parameters)
         self.clock = b2.Clock(dt=p.dt * b2.second, name="spike_clock")
         self.sample_dt = p.sample_time * b2.second
