@@ -27,7 +27,7 @@ class Brian2Model:
         activities per sample, shape (N, n_out)."""
         stream = SampleStream.build(x, t, self.network.output.size, learn, batch_size)
         start = self.brian2_network.t
-        self.before_run(start)
+        self.before_run(start, batch_size)
         self.brian2_network.run(stream.samples * self.sample_dt,
                                 namespace=self.run_namespace(stream, start))
         return self.outputs(stream.samples, start)
@@ -35,8 +35,9 @@ class Brian2Model:
     def run_namespace(self, stream: SampleStream, start) -> dict:
         return {**self.namespace, **stream.timed_arrays(self.sample_dt), "t_start": start}
 
-    def before_run(self, start) -> None:
-        """Hook for per-run state (the spiking model seeds its random numbers here)."""
+    def before_run(self, start, batch_size: int = 1) -> None:
+        """Hook for per-run state (the spiking model seeds its random numbers here, the rate
+        model picks its online or batched learning code)."""
 
     def outputs(self, n: int, start) -> np.ndarray:
         raise NotImplementedError

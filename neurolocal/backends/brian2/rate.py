@@ -5,9 +5,10 @@ Per step, in this explicit order (Brian2's default order makes layers lag a step
    feedback pathways' summed B_in, top layer first. r = f(S_in + b), f'(S) and B are
    subexpressions, so they always see the current sums.
 2. ``end`` order −1: the output monitor (before any weight changes).
-3. ``end`` order 1..L: every plastic projection applies ``w += gate * F``; order 50 + layer: the
-   biases (O_j = 1, w = b). All reads come from the stored sums, so every layer learns from the
-   same forward pass, as the numpy backend does.
+3. ``end`` order 1..L: every plastic projection applies ``w += gate * F`` (or accumulates F
+   and applies the mean at each mini-batch end); order 50 + layer: the biases (O_j = 1,
+   w = b). All reads come from the stored sums, so every layer learns from the same forward
+   pass, as the numpy backend does.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ MONITOR_ORDER = -1
 BIAS_ORDER = 50
 
 
-def learning_code(update: str, accumulator: str, variable: str) -> str:
+def online_code(update: str, variable: str) -> str:
+    """Brian2 code applying `update` every sample, gated by the stream's learn_gate."""
+    return f"{variable} += learn_gate(t - t_start)*({update})"
+
+
+def batch_code(update: str, accumulator: str, variable: str) -> str:
     """Brian2 code accumulating `update` weighted by the stream's learn_gate (1/|batch| while
     learning, 0 otherwise) and applying the batch mean to `variable` at each batch end."""
     return (f"{accumulator} += learn_gate(t - t_start)*({update})\n"
@@ -60,13 +66,16 @@ class RateModel(Brian2Model):
     """
 
     def __init__(self, network: Network, weights: Weights,
-                 pathways: tuple[Brian2Pathway, ...] = (), sample_dt: float = 1e-3):
+                 pathways: tuple[Brian2Pathway, ...] = (), sample_dt: float = 1e-3,
+                 standalone: bool = False):
         import brian2 as b2
 
         self.network = network
         self.sample_dt = sample_dt * b2.second
         self.clock = b2.Clock(dt=self.sample_dt, name="sample_clock")
         self.learning: list[tuple[str, str]] = []  # (object, code), for equations()
+        self.rule_objects: dict[str, list] = {"online": [], "batch": []}
+        self.standalone = standalone
         rules = check_rules(network, pathways)
         receivers = {p.dest: p for p in pathways}
         depth = network.depth
@@ -89,10 +98,8 @@ class RateModel(Brian2Model):
             if bias_rule is not None:
                 for name, value in bias_rule.bias_parameters.items():
                     setattr(group, name, value)
-                code = learning_code(bias_rule.bias_update, "db_acc", "b")
-                group.run_regularly(code, when="end", order=BIAS_ORDER + index,
-                                    name=f"{group.name}_bias_rule")
-                self.learning.append((f"{group.name}.b", code))
+                self._add_learning(group, bias_rule.bias_update, "db_acc", "b",
+                                   BIAS_ORDER + index, f"{group.name}.b")
             groups.append(group)
         self.groups = groups
         reverse = {p.source for p in pathways if p.matrix is None}
@@ -113,15 +120,33 @@ class RateModel(Brian2Model):
             if brule is not None:
                 for name, value in brule.parameters.items():
                     setattr(syn, name, value)
-                code = learning_code(brule.update, "dw_acc", "w")
-                syn.run_regularly(code, when="end", order=layer, name=f"{syn.name}_rule")
-                self.learning.append((syn.name, code))
+                self._add_learning(syn, brule.update, "dw_acc", "w", layer, syn.name)
             self.synapses.append(syn)
         self.feedback = build_pathways(pathways, groups, self.synapses, self.clock)
         self.monitor = b2.StateMonitor(groups[-1], "r", record=True, when="end",
                                        order=MONITOR_ORDER, name="output_monitor")
         self.brian2_network = b2.Network(*groups, *self.synapses, *self.feedback, self.monitor)
         self.namespace: dict = {}
+
+    def _add_learning(self, owner, update: str, accumulator: str, variable: str, order: int,
+                      label: str) -> None:
+        """Two learning objects on `owner`: online (batch 1, the cheaper code) and batched;
+        `before_run` activates the one the run needs."""
+        for kind, code in (("online", online_code(update, variable)),
+                           ("batch", batch_code(update, accumulator, variable))):
+            obj = owner.run_regularly(code, when="end", order=order,
+                                      name=f"{owner.name}_{variable}_{kind}_rule")
+            self.learning.append((f"{label} ({kind})", code))
+            self.rule_objects[kind].append(obj)
+
+    def before_run(self, start, batch_size: int = 1) -> None:
+        """Run the online learning code for batch 1, the accumulating one otherwise (the
+        standalone program, compiled once, always accumulates)."""
+        online = batch_size == 1 and not self.standalone
+        for obj in self.rule_objects["online"]:
+            obj.active = online
+        for obj in self.rule_objects["batch"]:
+            obj.active = not online
 
     def outputs(self, n: int, start) -> np.ndarray:
         """Output activities O of the n samples since `start`, before each sample's update."""

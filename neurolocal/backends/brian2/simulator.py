@@ -57,7 +57,8 @@ class Brian2Simulator:
                                            f"{', '.join(sorted(options))}")
                 from .rate import RateModel
 
-                self.model = RateModel(network, initial, pathways)
+                self.model = RateModel(network, initial, pathways,
+                                       standalone=target == "cpp_standalone")
         self._runner = StandaloneProgram(self.model) if target == "cpp_standalone" \
             else self.model
 

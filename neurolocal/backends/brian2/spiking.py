@@ -146,7 +146,7 @@ class SpikingModel(Brian2Model):
         return (f"fp = int(v >= {self.p.surrogate_low!r})*int(v <= {self.p.surrogate_high!r})"
                 " : 1\n")
 
-    def before_run(self, start) -> None:
+    def before_run(self, start, batch_size: int = 1) -> None:
         """Seed Brian2's random numbers from the model seed and the start time, so every run
         is reproducible and each epoch draws fresh Poisson spikes."""
         import brian2 as b2
