@@ -16,6 +16,8 @@ DEMO_STEPS: list[tuple[str, list[str]]] = [
                                      "bp,srbp,sign_redrawn,rbp_redrawn,top", "--epochs", "30"]),
     ("capacity of the learning channel", ["capacity", "--hidden", "10,10", "--samples", "50"]),
     ("Loihi chip profiles for deployment", ["deploy", "--targets"]),
+    ("the same rule and channel as Brian2 synapses", ["train", "--backend", "brian2",
+                                                      "--channel", "srbp", "--epochs", "2"]),
 ]
 
 
