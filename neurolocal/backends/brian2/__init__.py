@@ -7,6 +7,7 @@ the learning channel as real Brian2 synapses (see docs/brian2.md).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ...network import Network
@@ -18,7 +19,8 @@ from .targets import TARGETS
 
 class Brian2Backend:
     """Builds a `Brian2Simulator`; options: ``spiking`` (LIF units with traces), ``target``
-    (one of TARGETS) and, for spiking models, the `SpikingParameters` fields."""
+    (one of TARGETS; default from the environment variable NEUROLOCAL_BRIAN2_TARGET, else
+    numpy) and, for spiking models, the `SpikingParameters` fields."""
 
     name = "brian2"
     unsupported: frozenset[str] = frozenset({
@@ -30,7 +32,9 @@ class Brian2Backend:
     })
 
     def build(self, network: Network, weights: Weights | None = None, seed: int = 0,
-              spiking: bool = False, target: str = "numpy", **options: Any) -> Brian2Simulator:
+              spiking: bool = False, target: str | None = None,
+              **options: Any) -> Brian2Simulator:
+        target = target or os.environ.get("NEUROLOCAL_BRIAN2_TARGET", "numpy")
         return Brian2Simulator(network, weights, seed=seed, spiking=spiking, target=target,
                                **options)
 
