@@ -2,8 +2,8 @@
 
 - The event code is exact: recorded spike times give, by an independent sum over spikes of
   exponentially decaying traces, the weight change the rule must make (tolerance 1e-9).
-- Oja on Poisson-coded inputs converges to the principal direction of the input rates'
-  second-moment matrix (|cos| > 0.95).
+- Oja and Hebb with decay on Poisson-coded inputs converge to the principal direction of the
+  input rates' second-moment matrix (|cos| > 0.95; measured 0.995 and 0.9998).
 """
 
 import brian2
@@ -66,7 +66,9 @@ def test_event_code_is_the_rule_summed_over_spikes(rule):
     np.testing.assert_allclose(sim.weights()[0][0][0], expected, rtol=0, atol=1e-9)
 
 
-def test_spiking_oja_finds_the_principal_direction():
+@pytest.mark.parametrize("rule", [get_rule("oja", eta=0.01),
+                                  get_rule("hebb_decay", eta=0.01, c=0.001)])
+def test_spiking_oja_finds_the_principal_direction(rule):
     rng = np.random.default_rng(0)
     n_in = 8
     u = np.array([1, 1, 1, 1, -1, -1, -1, -1]) / np.sqrt(8)
@@ -74,8 +76,7 @@ def test_spiking_oja_finds_the_principal_direction():
                 + 0.05 * rng.standard_normal((300, n_in)), 0, 1)
     rates = x * FAST["max_rate"]
     top = np.linalg.eigh(rates.T @ rates)[1][:, -1]
-    network = Network.layered([n_in, 1], output="linear", rule=get_rule("oja", eta=0.01),
-                              bias=False)
+    network = Network.layered([n_in, 1], output="linear", rule=rule, bias=False)
     sim = get_backend("brian2").build(network, seed=1, spiking=True, **FAST)
     w_start = sim.weights()[0][0][0]
     sim.train(x, np.zeros((300, 1)), epochs=2)
