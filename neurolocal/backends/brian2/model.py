@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import Weights
-from .stream import SampleStream
+from .stream import STREAM_NAMES, SampleStream
 
 
 class Brian2Model:
@@ -19,6 +19,7 @@ class Brian2Model:
     learning: list[tuple[str, str]]
     namespace: dict  # constants the equations read (passed to run(), never looked up)
     sample_dt: object  # a Brian2 time: how long one sample is shown
+    stream_names: tuple[str, ...] = STREAM_NAMES  # the stream arrays the equations read
 
     def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
             batch_size: int = 1) -> np.ndarray:

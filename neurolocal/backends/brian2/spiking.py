@@ -56,6 +56,8 @@ class SpikingModel(Brian2Model):
     and returns each output unit's activity per sample (spike count · τ_O / sample_time, in the
     trace units of r and T)."""
 
+    stream_names = ("stimulus", "targets", "learn_gate")  # spiking learning is online
+
     def __init__(self, network: Network, weights: Weights,
                  pathways: tuple[Brian2Pathway, ...] = (), seed: int = 0,
                  **parameters: float):

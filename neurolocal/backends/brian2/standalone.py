@@ -66,7 +66,7 @@ class StandaloneProgram:
         model = self.model
         self.length = stream.samples
         namespace = model.run_namespace(stream, 0 * b2.second)
-        self.arrays = {name: namespace[name] for name in stream.arrays()}
+        self.arrays = {name: namespace[name] for name in model.stream_names}
         model.before_run(0 * b2.second)
         model.brian2_network.run(self.length * model.sample_dt, namespace=namespace)
         key = hashlib.sha1((model.equations() + repr(sorted(model.namespace.items()))
@@ -94,7 +94,8 @@ class StandaloneProgram:
         if self.length is None:
             self._build(SampleStream.build(x, t, n_out, learn, batch_size, length=len(x)))
         stream = SampleStream.build(x, t, n_out, learn, batch_size, length=self.length)
-        run_args = {self.arrays[name]: values for name, values in stream.arrays().items()}
+        run_args = {self.arrays[name]: values for name, values in stream.arrays().items()
+                    if name in self.arrays}
         for obj, name in self._plastic_variables():
             if (obj.name, name) in self.values:
                 run_args[getattr(obj, name)] = self.values[(obj.name, name)]
