@@ -43,6 +43,7 @@ class Brian2Simulator:
         pathways = translate_channel(network.channel, network, as_float32, self.rng)
         self.rng.integers(2**31)  # the numpy backend's diagnostic seed: same stream after it
         initial = [(w.astype(np.float64), b.astype(np.float64)) for w, b in initial]
+        self._initial = initial
         _quiet_brian2()
         if target == "cpp_standalone":
             activate_standalone()
@@ -69,6 +70,8 @@ class Brian2Simulator:
 
     # ----- Simulator protocol --------------------------------------------------------------
     def weights(self) -> Weights:
+        if self.target == "cpp_standalone" and not self._runner.values:
+            return [(w.copy(), b.copy()) for w, b in self._initial]  # nothing has run yet
         return self.model.weights()
 
     def predict(self, x: np.ndarray) -> np.ndarray:

@@ -25,9 +25,13 @@ CACHE = Path(os.environ.get("NEUROLOCAL_BRIAN2_CACHE",
 
 
 def activate_standalone() -> None:
-    """Make cpp_standalone the device for objects created from now on (no build on run)."""
+    """Make cpp_standalone the device for objects created from now on (no build on run).
+    Brian2's device is process-wide: a previous standalone model is forgotten."""
     import brian2 as b2
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
+    if isinstance(b2.get_device(), CPPStandaloneDevice):
+        release_standalone()
     b2.set_device("cpp_standalone", build_on_run=False)
 
 
