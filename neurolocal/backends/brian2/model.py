@@ -20,27 +20,48 @@ class Brian2Model:
     namespace: dict  # constants the equations read (passed to run(), never looked up)
     sample_dt: object  # a Brian2 time: how long one sample is shown
     stream_names: tuple[str, ...] = STREAM_NAMES  # the stream arrays the equations read
+    runs: int = 0  # Brian2 runs so far (seeds the spiking model's random numbers)
 
     def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
             batch_size: int = 1) -> np.ndarray:
         """Present every row of x once (learning when `learn`, in mini-batches of
         `batch_size` for rate models) inside ONE Brian2 `run()`; returns the output
-        activities per sample, shape (N, n_out)."""
+        activities per sample, shape (N, n_out).
+
+        Every run starts at t = 0 (the stream is indexed by t), so no constant changes between
+        runs and Brian2 reuses its code generation."""
         stream = SampleStream.build(x, t, self.network.output.size, learn, batch_size)
-        start = self.brian2_network.t
-        self.before_run(start, batch_size)
+        self.runs += 1
+        self.before_run(batch_size)
+        recorded = self.recorded()
+        self.brian2_network.t_ = 0.0
         self.brian2_network.run(stream.samples * self.sample_dt,
-                                namespace=self.run_namespace(stream, start))
-        return self.outputs(stream.samples, start)
+                                namespace=self.run_namespace(stream))
+        return self.outputs(stream.samples, recorded)
 
-    def run_namespace(self, stream: SampleStream, start) -> dict:
-        return {**self.namespace, **stream.timed_arrays(self.sample_dt), "t_start": start}
+    def run_namespace(self, stream: SampleStream) -> dict:
+        """Constants and stream arrays for one run. The `TimedArray` objects are reused (their
+        values overwritten in place) while the capacity stays the same: Brian2 caches code
+        generation per object."""
+        arrays = getattr(self, "_timed_arrays", {})
+        for name, values in stream.arrays().items():
+            if name in arrays and arrays[name].values.shape == values.shape:
+                arrays[name].values[...] = values
+            else:
+                arrays.update(stream.timed_arrays(self.sample_dt, [name]))
+        self._timed_arrays = arrays
+        return {**self.namespace, **arrays}
 
-    def before_run(self, start, batch_size: int = 1) -> None:
+    def before_run(self, batch_size: int = 1) -> None:
         """Hook for per-run state (the spiking model seeds its random numbers here, the rate
         model picks its online or batched learning code)."""
 
-    def outputs(self, n: int, start) -> np.ndarray:
+    def recorded(self) -> int:
+        """How much the output monitor holds before a run (its new data follows)."""
+        raise NotImplementedError
+
+    def outputs(self, n: int, recorded: int) -> np.ndarray:
+        """Output activities of the n samples of the last run, shape (n, n_out)."""
         raise NotImplementedError
 
     def weights(self) -> Weights:

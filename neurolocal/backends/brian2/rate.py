@@ -28,15 +28,15 @@ BIAS_ORDER = 50
 
 def online_code(update: str, variable: str) -> str:
     """Brian2 code applying `update` every sample, gated by the stream's learn_gate."""
-    return f"{variable} += learn_gate(t - t_start)*({update})"
+    return f"{variable} += learn_gate(t)*({update})"
 
 
 def batch_code(update: str, accumulator: str, variable: str) -> str:
     """Brian2 code accumulating `update` weighted by the stream's learn_gate (1/|batch| while
     learning, 0 otherwise) and applying the batch mean to `variable` at each batch end."""
-    return (f"{accumulator} += learn_gate(t - t_start)*({update})\n"
-            f"{variable} += {accumulator}*batch_end(t - t_start)\n"
-            f"{accumulator} = {accumulator}*(1 - batch_end(t - t_start))")
+    return (f"{accumulator} += learn_gate(t)*({update})\n"
+            f"{variable} += {accumulator}*batch_end(t)\n"
+            f"{accumulator} = {accumulator}*(1 - batch_end(t))")
 
 
 def check_rules(network: Network, pathways: tuple[Brian2Pathway, ...]) -> list[Brian2Rule | None]:
@@ -81,11 +81,11 @@ class RateModel(Brian2Model):
         depth = network.depth
         groups = []
         for index, population in enumerate(network.populations):
-            model = "S = stimulus(t - t_start, i) : 1\n" if index == 0 else \
+            model = "S = stimulus(t, i) : 1\n" if index == 0 else \
                 "S_in : 1\nb : 1\nS = S_in + b : 1\n"
             model += transfer_equations(population.transfer) + "\n"
             if index == depth:
-                model += "T = targets(t - t_start, i) : 1\nB = T - r : 1\n"
+                model += "T = targets(t, i) : 1\nB = T - r : 1\n"
             elif index in receivers:
                 model += receivers[index].unit_equations()
             bias_rule = rules[index - 1] if index and network.projections[index - 1].bias \
@@ -139,7 +139,7 @@ class RateModel(Brian2Model):
             self.learning.append((f"{label} ({kind})", code))
             self.rule_objects[kind].append(obj)
 
-    def before_run(self, start, batch_size: int = 1) -> None:
+    def before_run(self, batch_size: int = 1) -> None:
         """Run the online learning code for batch 1, the accumulating one otherwise (the
         standalone program, compiled once, always accumulates)."""
         online = batch_size == 1 and not self.standalone
@@ -148,7 +148,9 @@ class RateModel(Brian2Model):
         for obj in self.rule_objects["batch"]:
             obj.active = not online
 
-    def outputs(self, n: int, start) -> np.ndarray:
-        """Output activities O of the n samples since `start`, before each sample's update."""
-        first = int(np.searchsorted(np.asarray(self.monitor.t_[:]), float(start) - 1e-12))
-        return np.asarray(self.monitor.r[:, first:first + n]).T
+    def recorded(self) -> int:
+        return len(self.monitor.t_[:])
+
+    def outputs(self, n: int, recorded: int) -> np.ndarray:
+        """Output activities O of the last run's n samples, before each sample's update."""
+        return np.asarray(self.monitor.r[:, recorded:recorded + n]).T

@@ -24,8 +24,12 @@ from .channel import Brian2Pathway, build_pathways, connect_dense
 from .model import Brian2Model
 from .rate import check_rules
 
+#: Every LIF unit starts each sample from rest, not refractory (runs restart at t = 0, so an old
+#: lastspike would otherwise hold units refractory).
+REST = "v = 0\nlastspike = -1e9*second\nnot_refractory = True"
+
 #: Learning gate of the event code: the stream's gate, closed during each sample's settle time.
-LEARN = ("learn_gate(t - t_start)*int(t - t_start - sample_time*floor((t - t_start)/sample_time)"
+LEARN = ("learn_gate(t)*int(t - sample_time*floor(t/sample_time)"
          " >= settle_time)")
 
 
@@ -76,7 +80,8 @@ class SpikingModel(Brian2Model):
                           "max_rate": p.max_rate * b2.Hz, "target_scale": p.target_scale,
                           "weight_scale": p.weight_scale,
                           "learn_dt_over_tau": p.learn_dt / p.tau_O,
-                          "sample_time": self.sample_dt, "settle_time": p.settle_time * b2.second}
+                          "sample_time": self.sample_dt, "settle_time": p.settle_time * b2.second,
+                          "surrogate_low": p.surrogate_low, "surrogate_high": p.surrogate_high}
         self.seed = seed
         self.learning: list[tuple[str, str]] = []
         rules = check_rules(network, pathways)
@@ -87,20 +92,20 @@ class SpikingModel(Brian2Model):
         for index, population in enumerate(network.populations):
             if index == 0:
                 group = b2.NeuronGroup(
-                    population.size, trace + "rate = max_rate*clip(stimulus(t - t_start, i), "
+                    population.size, trace + "rate = max_rate*clip(stimulus(t, i), "
                     "0, inf) : Hz", threshold="rand() < rate*dt", reset="r += 1",
                     method="exact", clock=self.clock, name=population.name)
             else:
                 model = trace + "dv/dt = (b - v)/tau_m : 1 (unless refractory)\nb : 1\n" \
                     + self._derivative()
                 if index == depth:
-                    model += "T = target_scale*targets(t - t_start, i) : 1\nB = T - r : 1\n"
+                    model += "T = target_scale*targets(t, i) : 1\nB = T - r : 1\n"
                 elif index in receivers:
                     model += receivers[index].unit_equations()
                 group = b2.NeuronGroup(population.size, model, threshold="v > 1",
                                        reset="v = 0\nr += 1", refractory=p.refractory * b2.second,
                                        method="exact", clock=self.clock, name=population.name)
-                group.run_regularly("v = 0", dt=self.sample_dt, when="start",
+                group.run_regularly(REST, dt=self.sample_dt, when="start",
                                     name=f"{population.name}_rest")
             group.run_regularly("r = 0", dt=self.sample_dt, when="start",
                                 name=f"{population.name}_trace_rest")
@@ -144,22 +149,23 @@ class SpikingModel(Brian2Model):
     def _derivative(self) -> str:
         """f'(S) of a spiking unit: 1, or a boxcar on v (a surrogate derivative)."""
         if self.p.surrogate_low is None:
-            return "fp = 1.0 : 1\n"
-        return (f"fp = int(v >= {self.p.surrogate_low!r})*int(v <= {self.p.surrogate_high!r})"
-                " : 1\n")
+            return "fp = 1 : 1\n"
+        return "fp = int(v >= surrogate_low)*int(v <= surrogate_high) : 1\n"
 
-    def before_run(self, start, batch_size: int = 1) -> None:
-        """Seed Brian2's random numbers from the model seed and the start time, so every run
+    def before_run(self, batch_size: int = 1) -> None:
+        """Seed Brian2's random numbers from the model seed and the run count, so every run
         is reproducible and each epoch draws fresh Poisson spikes."""
         import brian2 as b2
 
-        b2.seed(self.seed + int(round(float(start / self.sample_dt))))
+        b2.seed(self.seed + self.runs)
 
-    def outputs(self, n: int, start) -> np.ndarray:
-        """Output activity per sample since `start`: spike count · τ_O / sample_time."""
-        recent = np.asarray(self.monitor.t[:] >= start)
-        spike_i = np.asarray(self.monitor.i[:])[recent]
-        sample = np.asarray((self.monitor.t[:][recent] - start) / self.sample_dt).astype(int)
+    def recorded(self) -> int:
+        return int(self.monitor.num_spikes)
+
+    def outputs(self, n: int, recorded: int) -> np.ndarray:
+        """Output activity per sample of the last run: spike count · τ_O / sample_time."""
+        spike_i = np.asarray(self.monitor.i[recorded:])
+        sample = np.asarray(self.monitor.t[recorded:] / self.sample_dt).astype(int)
         counts = np.zeros((n, self.network.output.size))
         np.add.at(counts, (np.minimum(sample, n - 1), spike_i), 1.0)
         return counts * self.p.tau_O / self.p.sample_time

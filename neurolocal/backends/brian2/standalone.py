@@ -69,9 +69,10 @@ class StandaloneProgram:
 
         model = self.model
         self.length = stream.samples
-        namespace = model.run_namespace(stream, 0 * b2.second)
+        namespace = model.run_namespace(stream)
         self.arrays = {name: namespace[name] for name in model.stream_names}
-        model.before_run(0 * b2.second)
+        model.runs += 1
+        model.before_run()
         model.brian2_network.run(self.length * model.sample_dt, namespace=namespace)
         key = hashlib.sha1((model.equations() + repr(sorted(model.namespace.items()))
                             + str(self.length) + repr(model.network.sizes)).encode())
@@ -106,4 +107,4 @@ class StandaloneProgram:
         b2.device.run(directory=str(self.directory), with_output=False, run_args=run_args)
         for obj, name in self._plastic_variables():
             self.values[(obj.name, name)] = np.asarray(getattr(obj, name)[:]).copy()
-        return model.outputs(self.length, 0 * b2.second)[:stream.samples]
+        return model.outputs(self.length, 0)[:stream.samples]

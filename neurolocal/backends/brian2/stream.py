@@ -1,7 +1,7 @@
 """A stream of samples presented inside ONE Brian2 `run()`.
 
 Brian2 pays 50–160 ms per `run()` call, so a sample per call is hopeless for training. Instead
-every per-sample quantity is a `TimedArray` indexed by ``t - t_start`` at the sample clock:
+every per-sample quantity is a `TimedArray` indexed by ``t`` (each run starts at t = 0):
 ``stimulus(t, i)`` (inputs), ``targets(t, i)``, ``learn_gate(t)`` (1/|batch| while learning,
 so updates accumulate to the batch mean; 0 while predicting or padding) and ``batch_end(t)``
 (1 on the last sample of each mini-batch, when the accumulated update is applied).
@@ -67,9 +67,9 @@ class SampleStream:
         """The four per-sample arrays, by the names the equations use."""
         return dict(zip(STREAM_NAMES, (self.inputs, self.targets, self.learn, self.batch_end)))
 
-    def timed_arrays(self, dt) -> dict:
-        """The four `TimedArray`s, by the names the equations use."""
+    def timed_arrays(self, dt, names: list[str] | None = None) -> dict:
+        """New `TimedArray`s (all four, or `names`), by the names the equations use."""
         from brian2 import TimedArray
 
-        return {name: TimedArray(values, dt=dt, name=name)
-                for name, values in self.arrays().items()}
+        return {name: TimedArray(values.copy(), dt=dt, name=name)
+                for name, values in self.arrays().items() if names is None or name in names}

@@ -7,14 +7,15 @@ import re
 from ...network import get_transfer
 from ..base import UnsupportedError
 
-#: name -> (r = f(S), f'(S) written with r where that is shorter)
+#: name -> (r = f(S), f'(S) written with r where that is shorter). Integer literals only:
+#: Brian2 runs sympy's number identification on float literals at every code generation.
 EXPRESSIONS: dict[str, tuple[str, str]] = {
-    "linear": ("S", "1.0"),
+    "linear": ("S", "1"),
     "logistic": ("1/(1 + exp(-S))", "r*(1 - r)"),
     "tanh": ("tanh(S)", "1 - r**2"),
-    "relu": ("S*int(S > 0)", "1.0*int(S > 0)"),
-    "step01": ("1.0*int(S > 0)", "0.0"),
-    "sign": ("2.0*int(S > 0) - 1", "0.0"),
+    "relu": ("S*int(S > 0)", "int(S > 0)"),
+    "step01": ("int(S > 0)", "0"),
+    "sign": ("2*int(S > 0) - 1", "0"),
 }
 
 
