@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neurolocal.channels.experiment import Setup, compare_channels, plot_curves
 from neurolocal.data import load_digits
+from neurolocal.experiment import Setup, compare_channels, plot_curves
 
 CHANNELS = ["bp", "srbp", "rbp", "sign", "sign_redrawn", "rbp_redrawn", "sigprop", "top",
             "local"]

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from neurolocal.channels import channel_label
-from neurolocal.channels.experiment import Setup, compare_channels
 from neurolocal.data import load_digits
+from neurolocal.experiment import Setup, compare_channels
 
 VARIANTS = [
     "bp",                               # every symmetry

@@ -12,12 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from ..backends import TrainingHistory, get_backend
-from ..data import Dataset
-from ..network import get_transfer
-from .base import Channel
-from .network import channel_network
-from .registry import channel_label, get_channel
+from .backends import TrainingHistory, get_backend
+from .channels import Channel, channel_network
+from .channels.registry import channel_label, get_channel
+from .data import Dataset
+from .network import get_transfer
 
 
 @dataclass(frozen=True)

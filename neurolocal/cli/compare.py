@@ -31,8 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 @backend_errors_as_user_errors
 def run(args: argparse.Namespace) -> int:
     from ..channels import split_channel_list
-    from ..channels.experiment import compare_channels, plot_curves
     from ..data import load_dataset
+    from ..experiment import compare_channels, plot_curves
 
     setup = setup_from_args(args)
     names = split_channel_list(args.channels)

@@ -30,7 +30,7 @@ def add_training_args(parser: argparse.ArgumentParser) -> None:
 
 
 def setup_from_args(args: argparse.Namespace):
-    from ..channels.experiment import Setup
+    from ..experiment import Setup
 
     try:
         hidden = tuple(int(n) for n in args.hidden.split(",") if n.strip())
@@ -92,8 +92,8 @@ def list_channels(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.list_channels:
         return list_channels(args)
-    from ..channels.experiment import ChannelSummary, train_channel
     from ..data import load_dataset
+    from ..experiment import ChannelSummary, train_channel
 
     setup = setup_from_args(args)
     data = load_dataset(args.dataset, seed=args.seed)

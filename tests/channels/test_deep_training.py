@@ -6,8 +6,8 @@ import pytest
 
 from neurolocal.backends import get_backend
 from neurolocal.channels import channel_network, get_channel
-from neurolocal.channels.experiment import Setup, compare_channels
 from neurolocal.data import load_digits
+from neurolocal.experiment import Setup, compare_channels
 
 DIGITS = load_digits(seed=0)
 
