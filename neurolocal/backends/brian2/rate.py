@@ -81,8 +81,12 @@ class RateModel(Brian2Model):
         depth = network.depth
         groups = []
         for index, population in enumerate(network.populations):
-            model = "S = stimulus(t, i) : 1\n" if index == 0 else \
-                "S_in : 1\nb : 1\nS = S_in + b : 1\n"
+            if index == 0:
+                model = "S = stimulus(t, i) : 1\n"
+            else:  # a unit without bias (never learned, all zero) skips the addition
+                biased = network.projections[index - 1].bias or np.any(weights[index - 1][1])
+                model = "S_in : 1\nb : 1\n" + ("S = S_in + b : 1\n" if biased else
+                                               "S = S_in : 1\n")
             model += transfer_equations(population.transfer) + "\n"
             if index == depth:
                 model += "T = targets(t, i) : 1\nB = T - r : 1\n"
