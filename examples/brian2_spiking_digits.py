@@ -39,7 +39,9 @@ def spiking_network(hidden: int, learn_hidden: bool) -> Network:
     return Network(network.populations, (frozen, top), network.channel)
 
 
-def train(hidden: int, learn_hidden: bool, epochs: int, seed: int, target: str) -> list[float]:
+def train(hidden: int, learn_hidden: bool, epochs: int, seed: int, target: str
+          ) -> tuple[list[float], float]:
+    """Test accuracy per epoch and training samples/s of one spiking network."""
     data = load_digits(seed=seed)
     simulator = get_backend("brian2").build(spiking_network(hidden, learn_hidden), seed=seed,
                                             spiking=True, target=target)
