@@ -33,8 +33,17 @@ FEEDBACK_TOPOLOGY: dict[str, str] = {
     name: fixed.get("topology", "chained")
     for name, (factory, fixed, _) in REGISTRY.items() if factory.endswith(":FeedbackChannel")}
 PERTURBATION = ("pwlr", "pwlb", "palr", "pwgb", "pwgbk", "pwgrk")
+#: Registry channels that cannot be measured, with the reason the CLI shows.
+NOT_MEASURABLE: dict[str, str] = {
+    "deep_targets": "runs on threshold (step) networks, where no gradient exists: there is no "
+                    "−∂E/∂w to take a cosine with (non-differentiable)",
+}
+#: The other registry channels (sigprop, local, top, …): measured through the numpy trainer's
+#: own code path, the channel's `local_variables` fed to each projection's compiled rule.
+RULE_CHANNELS = tuple(name for name in REGISTRY if name not in FEEDBACK_TOPOLOGY
+                      and name not in PERTURBATION and name not in NOT_MEASURABLE)
 #: Every channel the capacity table knows, and the theory's table (THEORY.md section 7).
-CHANNELS = (*FEEDBACK_TOPOLOGY, *PERTURBATION)
+CHANNELS = (*FEEDBACK_TOPOLOGY, *PERTURBATION, *RULE_CHANNELS)
 DEFAULT_CHANNELS = ("bp", "rbp", "srbp", *PERTURBATION)
 
 
@@ -114,8 +123,45 @@ def layer_sizes(sizes: list[int], bias: bool = True) -> list[int]:
     return [a * b + (b if bias else 0) for a, b in zip(sizes, sizes[1:])]
 
 
+def rule_terms(rule) -> tuple[int, int]:
+    """(P, G) of a compiled rule as `CompiledRule` and the trainer's `apply_rule` execute it:
+    P matrix products Xᵀ·pre (one per monomial; B·n_post·n_pre multiply-adds each, a bias
+    column adding B·n_post) and G multiplications of the accumulated sum by a power of w
+    (n_post·n_pre each, plus n_post for the bias). The fused path of a one-product rule
+    (η B_i O_j) is the case P = 1, G = 0."""
+    return sum(len(group) for group in rule.plan.values()), sum(1 for p in rule.plan if p)
+
+
+def rule_channel_ops(channel: str, sizes: list[int], bias: bool = True, batch_size: int = 1
+                     ) -> float:
+    """Multiply-adds per minibatch of `batch_size` samples of a rule channel (sigprop, local,
+    top) on the chain `sizes`, wired by `channel_network`: the forward pass (B·W), every
+    learning projection's rule (B·P + G)·W_h (rows: B, or B + C for SigProp's hidden layers,
+    whose rules see the input rows and the C class-signal rows stacked), and for SigProp the
+    class signals t_h^c through the whole network (C·W) and, per hidden layer, the
+    similarities z = O tᵀ, the pull (Y − P) t and its transpose side (Y − P)ᵀ O:
+    3·B·C·n_h. Elementwise products (f', softmax) are not counted, as for every channel."""
+    from ..channels import channel_network, get_channel
+
+    per_layer = layer_sizes(sizes, bias)
+    w, batch, classes = sum(per_layer), batch_size, sizes[-1]
+    wired = channel_network(sizes, get_channel(channel))
+    ops = batch * w
+    sigprop = channel == "sigprop"
+    if sigprop:
+        ops += classes * w + sum(3 * batch * classes * n for n in sizes[1:-1])
+    for h, (projection, size) in enumerate(zip(wired.projections, per_layer), 1):
+        if projection.rule is None:
+            continue
+        products, w_groups = rule_terms(projection.rule.compile())
+        rows = batch + classes if sigprop and h < len(per_layer) else batch
+        ops += (rows * products + w_groups) * size
+    return ops
+
+
 def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 64,
-           bias: bool = True, gradient: np.ndarray | None = None) -> Capacity:
+           bias: bool = True, gradient: np.ndarray | None = None,
+           batch_size: int = 1) -> Capacity:
     """The closed-form capacity of `channel` on a chain with population sizes `sizes`.
 
     Operation counts are exact for this library's implementation, per sample: a forward pass
@@ -130,6 +176,10 @@ def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 64,
     per_layer = layer_sizes(sizes, bias)
     w = sum(per_layer)
     d = precision_bits
+    if channel in RULE_CHANNELS:
+        ops = rule_channel_ops(channel, sizes, bias, batch_size) / (batch_size * w)
+        bits = d if channel == "sigprop" else d * per_layer[-1] / w
+        return Capacity(channel, w, bits, ops, None)
     if channel in FEEDBACK_TOPOLOGY:  # exact gradient only for BP
         if FEEDBACK_TOPOLOGY[channel] == "chained":
             backward = sum(a * b for a, b in zip(sizes[1:-1], sizes[2:]))

@@ -19,7 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--samples", type=int, default=100,
                         help="minibatches the cosine is averaged over (default 100)")
     parser.add_argument("--channels", default=DEFAULT_CHANNELS,
-                        help=f"comma-separated channels (default {DEFAULT_CHANNELS})")
+                        help=f"comma-separated channels, or 'all' for every channel of the "
+                             f"registry (default {DEFAULT_CHANNELS}); channels that cannot be "
+                             "measured (deep_targets: threshold networks, no gradient) are "
+                             "listed with the reason")
     parser.add_argument("--k", type=int, default=8, help="trials of PWGBk and PWGRk (default 8)")
     parser.add_argument("--precision", type=int, default=64,
                         help="bits D of one real-valued message (default 64)")
@@ -52,6 +55,7 @@ def _integers(text: str, flag: str) -> list[int]:
 
 def run(args: argparse.Namespace) -> int:
     from ..capacity import CHANNELS, capacity_table, plot_sweep, sweep
+    from ..capacity.formulas import NOT_MEASURABLE, RULE_CHANNELS, layer_sizes
     from ..data import load_dataset
 
     hidden = _integers(args.hidden, "--hidden")
@@ -60,11 +64,17 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--plot sweeps feed-forward networks; it does not combine with "
                              "--recurrent")
         return run_recurrent(args, hidden[0])
-    channels = tuple(c.strip() for c in args.channels.split(",") if c.strip())
-    unknown = [c for c in channels if c not in CHANNELS]
-    if unknown or not channels:
+    requested = tuple(c.strip() for c in args.channels.split(",") if c.strip())
+    if requested == ("all",):
+        requested = (*CHANNELS, *NOT_MEASURABLE)
+    unknown = [c for c in requested if c not in CHANNELS and c not in NOT_MEASURABLE]
+    if unknown or not requested:
         raise ValueError(f"unknown channel {', '.join(unknown) or '(none)'}; the capacity table "
-                         f"knows {', '.join(CHANNELS)}")
+                         f"knows {', '.join(CHANNELS)} (and lists "
+                         f"{', '.join(NOT_MEASURABLE)} as not measurable)")
+    channels = tuple(c for c in requested if c in CHANNELS)
+    skipped = [{"channel": c, "reason": NOT_MEASURABLE[c]} for c in requested
+               if c in NOT_MEASURABLE]
     if args.samples < 2:
         raise ValueError("--samples must be at least 2")
     if args.precision < 1:
@@ -75,12 +85,14 @@ def run(args: argparse.Namespace) -> int:
     x, t = data.x_train, data.t_train
     sizes = [x.shape[1], *hidden, t.shape[1]]
     rows = capacity_table(sizes, x, t, channels, args.samples, args.k, args.seed,
-                          args.precision, args.progress)
-    result = {"dataset": data.name, "sizes": sizes, "num_weights": rows[0].num_weights,
+                          args.precision, args.progress) if channels else []
+    num_weights = sum(layer_sizes(sizes))
+    result = {"dataset": data.name, "sizes": sizes, "num_weights": num_weights,
               "samples": args.samples, "k": args.k, "precision_bits": args.precision,
-              "channels": [r.to_dict() for r in rows], "bp_is_maximal": _bp_maximal(rows)}
+              "channels": [r.to_dict() for r in rows], "not_measurable": skipped,
+              "bp_is_maximal": _bp_maximal(rows)}
     scaling = None
-    if args.plot:
+    if args.plot and channels:
         widths = _integers(args.widths, "--widths")
         scaling = sweep(widths, len(hidden), x, t, channels, args.samples, args.k, args.seed,
                         args.precision, args.progress)
@@ -90,16 +102,22 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    print(f"{data.name}: {' → '.join(map(str, sizes))}, W = {rows[0].num_weights} weights, "
+    print(f"{data.name}: {' → '.join(map(str, sizes))}, W = {num_weights} weights, "
           f"{args.samples} samples, D = {args.precision} bits, k = {args.k}, seed {args.seed}")
-    print(_table(rows))
+    print(_table(rows, skipped))
     print("(measured / closed form; cosine = mean cos(Δw, −∂E/∂w) ± standard error; "
-          "improvement = mean cos·‖g‖)")
+          "improvement = mean cos·‖g‖; — : no closed form)")
+    for r in rows:
+        if r.channel in RULE_CHANNELS:
+            print(f"{r.label}: cosine per projection (1..L) "
+                  f"{', '.join(_num(c) if c is not None else 'fixed' for c in r.layer_cosines)}")
+    for item in skipped:
+        print(f"* {item['channel']}: not measurable: {item['reason']}")
     verdict = result["bp_is_maximal"]
     if verdict is not None:
         print(f"BP's improvement is the largest: {verdict['improvement']}; the largest rate "
               f"({verdict['max_rate_channel']}) is {verdict['max_rate_over_bp_rate']:.3g}× BP's")
-    if scaling is not None:
+    if scaling is not None and scaling.measurements:
         print(f"\nexponents in W over hidden widths {scaling.widths} (y ∝ W^e; theory in "
               f"brackets):")
         body = []
@@ -142,12 +160,14 @@ def run_recurrent(args: argparse.Namespace, hidden: int) -> int:
     return 0
 
 
-def _table(rows) -> str:
+def _table(rows, skipped=()) -> str:
     body = [[r.label, _pair(r.bits_per_weight, r.predicted.bits_per_weight),
              _pair(r.ops_per_weight, r.predicted.ops_per_weight),
              _pair(r.rate, r.predicted.rate),
              f"{r.cosine:.4f} ± {r.cosine_se:.4f}", _num(r.predicted.cosine),
              f"{r.improvement:.4g}"] for r in rows]
+    body += [[item["channel"], "not measurable (non-differentiable)*", "", "", "", "", ""]
+             for item in skipped]
     return table(body, ["channel", "bits_per_weight", "ops_per_weight", "rate",
                         "cosine (measured)", "cosine (predicted)", "improvement"])
 
