@@ -75,6 +75,7 @@ def main() -> None:
     for label, result in results.items():
         epochs = range(1, len(result["test_accuracy"]) + 1)
         ax.plot(epochs, result["test_accuracy"], marker="o", label=label)
+        ax.set_xticks(list(epochs))
     ax.set(xlabel="epoch", ylabel="test accuracy", ylim=(0, 1),
            title=f"spiking 64-{args.hidden}-10 on digits (Brian2)")
     ax.legend()

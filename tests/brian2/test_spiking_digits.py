@@ -1,8 +1,9 @@
 """Spiking SRBP on digits learns well above top-layer-only training (slow: ~2 min with the
 cython target once compiled; the example examples/brian2_spiking_digits.py plots the same).
 
-Measured (seed 0, 64-20-10, 4 epochs): SRBP 0.857 test accuracy, top layer only 0.586. The test
-asserts SRBP ≥ 0.75 and at least 0.1 above top-only after 3 epochs."""
+Measured (seed 0, 64-20-10, cython): test accuracy per epoch SRBP 0.835, 0.686, 0.833, 0.804;
+top layer only 0.523, 0.604, 0.619, 0.588. The test asserts SRBP ≥ 0.75 and at least 0.1 above
+top-only after 3 epochs."""
 
 import importlib.util
 from pathlib import Path
