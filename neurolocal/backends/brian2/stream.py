@@ -29,7 +29,7 @@ def capacity(n: int) -> int:
 
 @dataclass(frozen=True)
 class SampleStream:
-    """Per-step arrays of one run: `steps_per_sample` steps show each sample."""
+    """Per-sample arrays of one run; rows beyond `samples` are inert padding."""
 
     inputs: np.ndarray  # (capacity, n_in)
     targets: np.ndarray  # (capacity, n_out)
