@@ -64,7 +64,8 @@ def test_predict_is_the_forward_pass():
 
 
 @pytest.mark.parametrize("channel,batch", [("rbp", 1), ("srbp", 1), ("bp", 8),
-                                           ("rbp[architecture=twin]", 1),
+                                           ("rbp[architecture=twin]", 1), ("arbp", 1),
+                                           ("asrbp", 5),
                                            ("srbp[derivative=none,nonlinearity=tanh]", 5)])
 def test_network_matches_the_numpy_backend(channel, batch):
     x, _ = _data(n=67, d=6, seed=2)
@@ -86,7 +87,7 @@ def test_network_matches_the_numpy_backend(channel, batch):
 
 
 @pytest.mark.parametrize("channel,construct", [
-    ("arbp", "learned backward synapses"), ("sign", "sign_concordant"),
+    ("arbp[architecture=twin]", "learned backward synapses"), ("sign", "sign_concordant"),
     ("rbp_redrawn", "redrawn"), ("rbp[dropout=0.5]", "dropout"), ("sigprop", "SigProp")])
 def test_unexpressible_channels_name_the_construct(channel, construct):
     network = Network.layered([4, 3, 2], channel=get_channel(channel))

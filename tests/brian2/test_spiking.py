@@ -90,3 +90,11 @@ def test_bad_spiking_parameter_is_a_clear_error():
     network = Network.layered([3, 2], rule="delta")
     with pytest.raises(UnsupportedError, match="tau_x"):
         get_backend("brian2").build(network, spiking=True, tau_x=0.01)
+
+
+def test_learned_feedback_is_rate_only():
+    from neurolocal.channels import get_channel
+
+    network = Network.layered([3, 4, 2], channel=get_channel("arbp"))
+    with pytest.raises(UnsupportedError, match="learned backward synapses"):
+        get_backend("brian2").build(network, spiking=True)

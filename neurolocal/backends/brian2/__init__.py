@@ -24,7 +24,6 @@ class Brian2Backend:
 
     name = "brian2"
     unsupported: frozenset[str] = frozenset({
-        "learned_feedback",  # ARBP / ASRBP: backward synapses that learn
         "redrawn_feedback",  # matrices redrawn every minibatch, feedback dropout
         "sign_feedback",  # sign-concordant matrices follow the changing forward signs
         "sigprop",  # Signal Propagation's forward-travelling targets

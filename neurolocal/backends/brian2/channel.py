@@ -11,8 +11,10 @@ layer `dest`, where the rule reads it as ``B_post``:
   delivery synapse per hidden unit.
 
 The hidden unit computes B = [f'(S) ⊙] g(B_in). Features that change the backward weights
-during learning in ways plain Synapses cannot mirror (redraw, dropout, learned or
-sign-concordant matrices) raise `UnsupportedError` naming the construct.
+during learning in ways plain Synapses cannot mirror (redraw, dropout, sign-concordant
+matrices) raise `UnsupportedError` naming the construct. Learned backward
+synapses (ARBP, ASRBP) carry their own rule, generated with `codegen.BACKWARD_NAMES`
+(rate models, conjoined or distinct architectures).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...network import Network
+from ...rules import LocalRule, get_rule
 from ..base import UnsupportedError, Weights
+from .codegen import compile_rule
 from .transfer import transfer_expression
 
 FEEDBACK_ORDER = 100  # summed feedback runs after every forward sum, top layer first
@@ -39,6 +43,7 @@ class Brian2Pathway:
     derivative: bool
     nonlinearity: str | None
     twin: bool
+    learned_by: LocalRule | None = None  # the backward synapses' own rule (ARBP, ASRBP)
 
     def unit_equations(self) -> str:
         """Model lines of the receiving hidden unit."""
@@ -48,7 +53,8 @@ class Brian2Pathway:
 
 
 def translate_channel(channel, network: Network, weights: Weights,
-                      rng: np.random.Generator) -> tuple[Brian2Pathway, ...]:
+                      rng: np.random.Generator, spiking: bool = False
+                      ) -> tuple[Brian2Pathway, ...]:
     """The Brian2 pathways of `channel` (none for channels that deliver nothing)."""
     if channel is None or channel.delivers is None:
         return ()
@@ -62,9 +68,14 @@ def translate_channel(channel, network: Network, weights: Weights,
     architecture = channel.architecture.name if channel.architecture is not None else None
     pathways = []
     for p in channel.pathways(network.sizes):
+        twin = architecture == "twin"
         for flag, what in ((p.redraw, "redrawn backward matrices"),
                            (p.dropout, "feedback dropout (redrawn every minibatch)"),
-                           (p.learned_by, "learned backward synapses (ARBP/ASRBP)")):
+                           (p.learned_by and (twin or spiking),
+                            "learned backward synapses (ARBP/ASRBP) on twin units or spiking "
+                            "neurons"),
+                           (p.learned_by and (p.quantize or p.sparsity),
+                            "learned backward synapses that are quantized or sparse")):
             if flag:
                 raise UnsupportedError(f"the Brian2 backend cannot express {what} in channel "
                                        f"{channel.name!r}")
@@ -79,11 +90,29 @@ def translate_channel(channel, network: Network, weights: Weights,
         if p.matrix == "transpose" and (p.quantize or p.sparsity):
             raise UnsupportedError("the Brian2 backend cannot quantize or sparsify the forward "
                                    "weights used in reverse (bidirectional BP)")
-        matrix = None if p.matrix == "transpose" else \
-            np.asarray(channel.backward_matrix(p, weights, state, rng), dtype=np.float64)
+        if p.matrix == "transpose":
+            matrix = None
+        elif p.learned_by:
+            matrix = np.asarray(state[p.key], dtype=np.float64)  # the learned matrix itself
+        else:
+            matrix = np.asarray(channel.backward_matrix(p, weights, state, rng), dtype=np.float64)
         pathways.append(Brian2Pathway(p.source, p.dest, matrix, p.derivative == "own",
-                                      p.nonlinearity, architecture == "twin"))
+                                      p.nonlinearity, twin, _backward_rule(p, network)))
     return tuple(pathways)
+
+
+def _backward_rule(pathway, network: Network) -> LocalRule | None:
+    """The rule a learned pathway's synapses follow: its own, or ("forward") the rule of the
+    forward projection into the source layer."""
+    if not pathway.learned_by:
+        return None
+    if pathway.learned_by != "forward":
+        return get_rule(pathway.learned_by)
+    rule = network.projections[pathway.source - 1].rule
+    if rule is None:
+        raise UnsupportedError(f"pathway {pathway.source} -> {pathway.dest} learns with the "
+                               f"forward rule, but projection {pathway.source} has none")
+    return rule
 
 
 def connect_dense(syn, matrix: np.ndarray, variable: str) -> None:
@@ -119,7 +148,9 @@ def build_pathways(pathways: tuple[Brian2Pathway, ...], groups: list, forward: l
             deliver.connect(j="i")
             deliver.summed_updaters["B_in_post"].order = order + 1
             objects += [receiver, deliver]
-        syn = b2.Synapses(src, receiver, "C : 1 (constant)\nB_in_post = C*B_pre : 1 (summed)",
+        model = "C : 1 (constant)\n" if p.learned_by is None else \
+            f"C : 1\ndc_acc : 1\n{compile_rule(p.learned_by).parameter_declarations}\n"
+        syn = b2.Synapses(src, receiver, model + "B_in_post = C*B_pre : 1 (summed)",
                           clock=clock, name=f"feedback_{src.name}_to_{receiver.name}")
         connect_dense(syn, p.matrix, "C")
         syn.summed_updaters["B_in_post"].order = order

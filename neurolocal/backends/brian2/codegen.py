@@ -41,6 +41,18 @@ SYNAPSE_NAMES: dict[str, str] = {
     "dpost": "fp_post",
 }
 
+#: A learned backward synapse of a pathway source → dest (Brian2 pre = source unit, post = dest
+#: unit) learns like the forward rule with O_i = O^source, O_j = O^dest, B_i = B^source
+#: (symmetry of learning rules, ARBP/ASRBP), and its weight is C.
+BACKWARD_NAMES: dict[str, str] = {
+    "post": "r_pre",
+    "pre": "r_post",
+    "w": "C",
+    "target": "T_pre",
+    "feedback": "B_pre",
+    "dpost": "fp_pre",
+}
+
 #: The same variables seen from the postsynaptic unit itself (a bias is a weight from a unit
 #: clamped to 1, so it lives on the unit, with O_j = 1).
 UNIT_NAMES: dict[str, str] = {
@@ -108,11 +120,13 @@ class Brian2Rule:
         return "\n".join(lines)
 
 
-def compile_rule(rule: LocalRule) -> Brian2Rule:
-    """Generate the Brian2 code of `rule` from its terms (no per-rule template)."""
+def compile_rule(rule: LocalRule, names: dict[str, str] = SYNAPSE_NAMES) -> Brian2Rule:
+    """Generate the Brian2 code of `rule` from its terms (no per-rule template); `names` maps
+    the rule's variables to Brian2 names (BACKWARD_NAMES for learned backward synapses, whose
+    spiking parts are then not meaningful)."""
     parameter_names = {p: brian2_identifier(p) for p in rule.parameters}
     rename_parameters = {parameter_symbol(p): sympy.Symbol(n) for p, n in parameter_names.items()}
-    synapse = {SYMBOLS[v]: sympy.Symbol(n) for v, n in SYNAPSE_NAMES.items()}
+    synapse = {SYMBOLS[v]: sympy.Symbol(n) for v, n in names.items()}
     parts: dict[str, sympy.Expr] = {"pre": sympy.Integer(0), "post": sympy.Integer(0),
                                     "clock": sympy.Integer(0)}
     for term in rule.terms:

@@ -6,7 +6,8 @@ Per step, in this explicit order (Brian2's default order makes layers lag a step
    subexpressions, so they always see the current sums.
 2. ``end`` order −1: the output monitor (before any weight changes).
 3. ``end`` order 1..L: every plastic projection applies ``w += gate * F`` (or accumulates F
-   and applies the mean at each mini-batch end); order 50 + layer: the biases (O_j = 1,
+   and applies the mean at each mini-batch end); order 20 + layer: learned backward synapses
+   (ARBP, ASRBP); order 50 + layer: the biases (O_j = 1,
    w = b). All reads come from the stored sums, so every layer learns from the same forward
    pass, as the numpy backend does.
 """
@@ -18,11 +19,12 @@ import numpy as np
 from ...network import Network
 from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway, build_pathways, connect_dense
-from .codegen import Brian2Rule, compile_rule
+from .codegen import BACKWARD_NAMES, Brian2Rule, compile_rule
 from .model import Brian2Model
 from .transfer import transfer_equations
 
 MONITOR_ORDER = -1
+LEARNED_FEEDBACK_ORDER = 20  # after the forward weights, before the biases change r
 BIAS_ORDER = 50
 
 
@@ -127,6 +129,14 @@ class RateModel(Brian2Model):
                 self._add_learning(syn, brule.update, "dw_acc", "w", layer, syn.name)
             self.synapses.append(syn)
         self.feedback = build_pathways(pathways, groups, self.synapses, self.clock)
+        for pathway in (p for p in pathways if p.learned_by is not None):
+            name = f"feedback_{groups[pathway.source].name}_to_{groups[pathway.dest].name}"
+            syn = next(obj for obj in self.feedback if obj.name == name)
+            code = compile_rule(pathway.learned_by, BACKWARD_NAMES)
+            for parameter, value in code.parameters.items():
+                setattr(syn, parameter, value)
+            self._add_learning(syn, code.update, "dc_acc", "C",
+                               LEARNED_FEEDBACK_ORDER + pathway.dest, syn.name)
         self.monitor = b2.StateMonitor(groups[-1], "r", record=True, when="end",
                                        order=MONITOR_ORDER, name="output_monitor")
         self.brian2_network = b2.Network(*groups, *self.synapses, *self.feedback, self.monitor)
