@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     parser = sub.add_parser("deploy", help="deploy a trained model on a Loihi-style target "
                                            "(emulator, Lava CPU simulator, or hardware)",
-                            description=__doc__.splitlines()[0])
+                            description="Deploy a model saved by `neurolocal train --save` on a "
+                            "Loihi-style target: resources, quantization, on-target accuracy, "
+                            "and on-chip learning with --learn.")
     add_common(parser)
     parser.add_argument("model", nargs="?", help="a model saved by `neurolocal train --save`")
     parser.add_argument("--target", default="loihi2",

@@ -12,9 +12,26 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..network import Network
+from ..network import Network, NetworkError
 
 Weights = list[tuple[np.ndarray, np.ndarray]]  # (W of shape (n_post, n_pre), b) per projection
+
+
+def checked_data(network: Network, x: np.ndarray, t: np.ndarray | None = None,
+                 dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray | None]:
+    """Inputs x (samples, n_in) and targets t (samples, n_out) as arrays of `dtype`, or a
+    NetworkError naming the expected shape. Every simulator checks its data with this."""
+    x = np.asarray(x, dtype=dtype)
+    if x.ndim != 2 or x.shape[1] != network.input.size:
+        raise NetworkError(f"inputs must have shape (samples, {network.input.size}), "
+                           f"got {x.shape}")
+    if t is None:
+        return x, None
+    t = np.asarray(t, dtype=dtype)
+    if t.shape != (len(x), network.output.size):
+        raise NetworkError(f"targets must have shape ({len(x)}, {network.output.size}), "
+                           f"got {t.shape}")
+    return x, t
 
 
 class UnsupportedError(NotImplementedError):

@@ -12,7 +12,7 @@ The other channels of the registry that run on differentiable networks (`formula
 RULE_CHANNELS`: SigProp, deep local learning `local`, top-layer-only `top`) are measured through
 the numpy trainer's own code path: the network is wired for the channel (`channel_network`:
 its rules per projection), the channel's `local_variables` are fed to each projection's
-compiled rule by `neurolocal.backends.numpy.deep.apply_rule` — the function `DeepSimulator.step`
+compiled rule by `neurolocal.channels.base.apply_rule` — the function `DeepSimulator.step`
 applies — on a copy of (W^h, b^h), and the delivered update is the change it makes (η
 included, so hidden layers learning at η/10 weigh less). `deep_targets` runs on threshold
 networks only: there is no gradient to compare with (`formulas.NOT_MEASURABLE`).
@@ -27,11 +27,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 from tqdm import tqdm
 
-from ..backends.numpy.deep import apply_rule
 from ..channels import get_channel
+from ..channels.base import apply_rule
 from ..channels.network import channel_network
+from ..channels.perturbation import ALGORITHMS, FlatMLP, OpCounter, Perturbation
 from ..network import Network, Projection
-from ..perturbation import ALGORITHMS, FlatMLP, OpCounter, Perturbation
 from .formulas import (
     CHANNELS,
     NOT_MEASURABLE,

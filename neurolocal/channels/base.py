@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..network import Network, NetworkError, get_transfer
+from ..rules import CompiledRule
 
 if TYPE_CHECKING:
     from .architectures import Architecture
@@ -138,6 +139,25 @@ class LayerVariables:
     dpost: np.ndarray
     feedback: np.ndarray | None = None
     target: np.ndarray | None = None
+
+    def inputs_for(self, rule: CompiledRule) -> dict[str, np.ndarray]:
+        """The post-side variables `rule` reads, by name (NetworkError if one is missing)."""
+        inputs = {}
+        for name in ("post", "target", "feedback", "dpost"):
+            if name in rule.needs:
+                value = getattr(self, name)
+                if value is None:
+                    raise NetworkError(f"rule {rule.rule.label!r} reads {name!r}, which the "
+                                       "channel does not deliver to this layer")
+                inputs[name] = value
+        return inputs
+
+
+def apply_rule(rule: CompiledRule, w: np.ndarray, b: np.ndarray | None,
+               v: LayerVariables) -> None:
+    """The plasticity step of one projection: W += ΔW, b += Δb in place, Δ the batch-mean
+    update of `rule` on the local variables `v` (b None: no bias). Every trainer uses this."""
+    rule.apply(w, b, v.pre, **v.inputs_for(rule))
 
 
 @dataclass

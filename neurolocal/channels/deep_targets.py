@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from ..backends.numpy.deep import apply_rule
 from ..network import Network, Projection, get_transfer
 from ..rules import get_rule
 from .base import (
@@ -33,6 +32,7 @@ from .base import (
     LayerVariables,
     State,
     Weights,
+    apply_rule,
     derivatives,
     forward_pass,
 )

@@ -13,7 +13,7 @@ from typing import Any
 from .base import Channel, ChannelError
 
 _FEEDBACK = "neurolocal.channels.feedback:FeedbackChannel"
-_PERTURBATION = "neurolocal.channels.perturbation:PerturbationChannel"
+_PERTURBATION = "neurolocal.channels.perturbation.channel:PerturbationChannel"
 _PERTURBATION_TEXT = {  # perturbation learning, THEORY.md section 7
     "pwlr": "perturb each weight in turn, feed back ΔE (a finite-difference gradient)",
     "pwlb": "perturb each weight in turn, feed back one bit: better or worse",

@@ -30,7 +30,9 @@ PLUGIN_GROUP = "neurolocal.commands"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="neurolocal", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="neurolocal", description="Local learning rules and learning channels: analyse, "
+        "simulate (numpy, Brian2), compare, measure capacity, deploy on Loihi-style cores.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)

@@ -15,7 +15,11 @@ DEMO_STEPS: list[tuple[str, list[str]]] = [
     ("learning channels on digits", ["compare", "--channels",
                                      "bp,srbp,sign_redrawn,rbp_redrawn,top", "--epochs", "30"]),
     ("capacity of the learning channel", ["capacity", "--hidden", "10,10", "--samples", "50"]),
-    ("Loihi chip profiles for deployment", ["deploy", "--targets"]),
+    ("train a network with skipped random backpropagation and save it",
+     ["train", "--channel", "srbp", "--hidden", "64", "--hidden-transfer", "relu", "--epochs",
+      "20", "--lr", "0.05", "--save", "out/demo-model.npz"]),
+    ("deploy it on a simulated Loihi 2 (fixed-point emulator)",
+     ["deploy", "out/demo-model.npz", "--target", "loihi2", "--sim", "emulator", "--fixed"]),
     ("the same rule and channel as Brian2 synapses", ["train", "--backend", "brian2",
                                                       "--channel", "srbp", "--epochs", "2"]),
 ]

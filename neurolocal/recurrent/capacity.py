@@ -22,7 +22,7 @@ from ..capacity.formulas import (
     random_direction_abs_cos,
 )
 from ..capacity.measure import Measurement, collect
-from ..perturbation import OpCounter, Perturbation
+from ..channels.perturbation import OpCounter, Perturbation
 from .network import CHANNELS, RecurrentNetwork, flat
 
 RECURRENT_CAPACITY = (*CHANNELS, "pwlr", "pwlb", "pwgb", "pwgbk", "pwgrk")

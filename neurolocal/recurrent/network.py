@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
+from ..channels.perturbation import OpCounter
 from ..network import NetworkError, get_transfer
-from ..perturbation import OpCounter
 
 CHANNELS = ("bptt", "rbptt", "srbptt")
 PARAMETERS = ("w_in", "w_rec", "b", "w_out", "c")

@@ -36,6 +36,7 @@ class CompiledRule:
             group[key] = group.get(key, 0.0) + coefficient
         self.plan = {k: v for k, v in sorted(plan.items())}
         self.needs = rule.variables - {"w"}
+        self.single_product = _single_product(self.plan)
 
     def source(self) -> str:
         """The update as numpy-like pseudo-code, one line per (w power, monomial pair)."""
@@ -90,6 +91,37 @@ class CompiledRule:
                 acc += (coefficient / batch) * (p.T @ q).astype(dtype, copy=False)
             dw += acc * w ** w_power if w_power else acc
         return dw
+
+
+    def apply(self, w: np.ndarray, b: np.ndarray | None, pre: np.ndarray,
+              **post_side: np.ndarray | None) -> None:
+        """W += ΔW and b += Δb in place (b: the weights from a unit clamped to 1; None: no
+        bias). A rule that is one product α·X_i·O_j (X_i one post-side variable, as the
+        back-propagation form η B_i O_j) takes a fused path, W += (α/B) Xᵀ O: one in-place
+        matrix product and no temporary of W's size but its product."""
+        if self.single_product is not None:
+            coefficient, variable = self.single_product
+            x = _as_batch(post_side[variable], w.shape[0], variable)
+            pre = _as_batch(pre, w.shape[1], "pre")
+            alpha = w.dtype.type(coefficient / len(pre))
+            w += (x * alpha).T @ pre
+            if b is not None:
+                b += alpha * x.sum(axis=0)
+            return
+        w += self(w, pre, **post_side)
+        if b is not None:
+            ones = np.ones((_as_batch(pre, w.shape[1], "pre").shape[0], 1), dtype=w.dtype)
+            b += self(b[:, None], ones, **post_side)[:, 0]
+
+
+def _single_product(plan: dict) -> tuple[float, str] | None:
+    """(α, X) when the plan is exactly α·X_i·O_j with X_i one post-side variable, else None."""
+    if list(plan) != [0] or len(plan[0]) != 1:
+        return None
+    ((post_powers, pre_power), coefficient), = plan[0].items()
+    if pre_power != 1 or len(post_powers) != 1 or post_powers[0][1] != 1:
+        return None
+    return coefficient, post_powers[0][0]
 
 
 def _as_batch(x: np.ndarray, n: int, name: str) -> np.ndarray:

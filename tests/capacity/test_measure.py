@@ -19,7 +19,7 @@ from neurolocal.capacity import (
     sweep,
     theory,
 )
-from neurolocal.perturbation import FlatMLP, OpCounter, Perturbation
+from neurolocal.channels.perturbation import FlatMLP, OpCounter, Perturbation
 
 SIZES = [8, 6, 3]  # W = 8·6 + 6 + 6·3 + 3 = 75
 

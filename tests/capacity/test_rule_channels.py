@@ -11,8 +11,8 @@ from neurolocal.capacity import capacity_network, measure, theory
 from neurolocal.capacity.formulas import CHANNELS, NOT_MEASURABLE, RULE_CHANNELS
 from neurolocal.capacity.measure import _deliverer, delivered_update, wired_network
 from neurolocal.channels import get_channel
+from neurolocal.channels.perturbation import FlatMLP, OpCounter
 from neurolocal.cli import main
-from neurolocal.perturbation import FlatMLP, OpCounter
 
 SIZES = [5, 4, 3, 3]  # W = 5·4+4 + 4·3+3 + 3·3+3 = 51
 TINY = [3, 2, 2]  # W = 3·2+2 + 2·2+2 = 14, C = 2 classes

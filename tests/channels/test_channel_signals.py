@@ -5,7 +5,6 @@ the loss (BP, SigProp), explicit loops (RBP, SRBP, variants), and the theory's i
 import numpy as np
 import pytest
 
-from neurolocal.backends.numpy.deep import apply_rule
 from neurolocal.channels import (
     backprop_signals,
     channel_network,
@@ -13,6 +12,7 @@ from neurolocal.channels import (
     get_channel,
     output_loss,
 )
+from neurolocal.channels.base import apply_rule
 from neurolocal.network import get_transfer
 
 

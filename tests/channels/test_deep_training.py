@@ -106,17 +106,40 @@ def test_deep_layers_need_their_own_derivative():
 
 @pytest.mark.parametrize("dtype, order", [(np.float32, "C"), (np.float64, "C"),
                                           (np.float32, "F")])
-def test_add_outer_against_a_loop(dtype, order):
-    """W += α xᵀ pre in place, for C- and Fortran-ordered W, vs a sum of outer products;
-    float32 tolerance 1e-5 relative."""
-    from neurolocal.backends.numpy.deep import add_outer
+def test_fused_update_against_a_loop(dtype, order):
+    """A one-product rule k·B_i·O_j takes the fused in-place path W += (k/B) Bᵀ O; it must equal
+    a sum of outer products (and b += (k/B) Σ B), for C- and Fortran-ordered W; float32
+    tolerance 1e-5 relative."""
+    from neurolocal import LocalRule
 
+    rule = LocalRule("k*feedback*pre", k=0.9).compile()
+    assert rule.single_product == (0.9, "feedback")
     rng = np.random.default_rng(0)
     w = np.asarray(rng.normal(size=(7, 5)), dtype=dtype, order=order)
+    b = rng.normal(size=7).astype(dtype)
     x, pre = rng.normal(size=(3, 7)).astype(dtype), rng.normal(size=(3, 5)).astype(dtype)
-    expected = w.astype(np.float64) + 0.3 * sum(np.outer(x[n], pre[n]) for n in range(3))
-    add_outer(w, x, pre, 0.3)
-    np.testing.assert_allclose(w, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    expected_w = w.astype(np.float64) + 0.3 * sum(np.outer(x[n], pre[n]) for n in range(3))
+    expected_b = b.astype(np.float64) + 0.3 * x.sum(axis=0)
+    rule.apply(w, b, pre, feedback=x)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(w, expected_w, rtol=tolerance)
+    np.testing.assert_allclose(b, expected_b, rtol=tolerance)
+
+
+def test_general_update_with_bias_against_a_loop():
+    """Any other rule: ΔW from the compiled plan, and the bias as a weight from a unit clamped
+    to 1 (pre = 1), e.g. Hebb with decay: Δb_i = mean_n(η O_i) − c b_i."""
+    from neurolocal import get_rule
+
+    rule = get_rule("hebb_decay", eta=0.5, c=0.1).compile()
+    rng = np.random.default_rng(1)
+    w, b = rng.normal(size=(4, 3)), rng.normal(size=4)
+    post, pre = rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
+    expected_w = w + 0.5 * sum(np.outer(post[n], pre[n]) for n in range(6)) / 6 - 0.1 * w
+    expected_b = b + 0.5 * post.mean(axis=0) - 0.1 * b
+    rule.apply(w, b, pre, post=post)
+    np.testing.assert_allclose(w, expected_w, rtol=1e-12)
+    np.testing.assert_allclose(b, expected_b, rtol=1e-12)
 
 
 def test_top_layer_only_keeps_hidden_weights_fixed():

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from ...channels import output_loss
 from ...network import Network, NetworkError
-from ..base import EpochRecord, TrainingHistory, UnsupportedError, Weights
+from ..base import EpochRecord, TrainingHistory, UnsupportedError, Weights, checked_data
 from .channel import translate_channel
 from .standalone import StandaloneProgram, activate_standalone, release_standalone
 from .targets import TARGETS, code_target
@@ -76,7 +76,8 @@ class Brian2Simulator:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         with code_target(self.target):
-            return self._runner.run(self._inputs(x), learn=False)
+            x, _ = checked_data(self.network, x)
+            return self._runner.run(x, learn=False)
 
     def train(self, x: np.ndarray, t: np.ndarray, epochs: int, batch_size: int = 1,
               test: tuple[np.ndarray, np.ndarray] | None = None,
@@ -84,7 +85,7 @@ class Brian2Simulator:
         """Present a fresh permutation of (x, t) each epoch inside one Brian2 run, learning in
         mini-batches (rate) or online, spike by spike (spiking models ignore `batch_size`);
         records loss and accuracy per epoch."""
-        x, t = self._inputs(x), self._targets(t, len(x))
+        x, t = checked_data(self.network, x, t, np.float64)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, not {epochs!r}")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -92,7 +93,7 @@ class Brian2Simulator:
         if self.spiking:
             batch_size = 1
         if test is not None:
-            test = (self._inputs(test[0]), self._targets(test[1], len(test[0])))
+            test = checked_data(self.network, *test, np.float64)
         history = TrainingHistory()
         elapsed = 0.0
         for epoch in tqdm(range(1, epochs + 1), disable=not progress, leave=False,
@@ -129,19 +130,7 @@ class Brian2Simulator:
         """The underlying `brian2.Network`, to inspect or extend."""
         return self.model.brian2_network
 
-    def _inputs(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != self.network.input.size:
-            raise NetworkError(f"inputs must have shape (samples, {self.network.input.size}), "
-                               f"got {x.shape}")
-        return x
 
-    def _targets(self, t: np.ndarray, samples: int) -> np.ndarray:
-        t = np.asarray(t, dtype=np.float64)
-        if t.shape != (samples, self.network.output.size):
-            raise NetworkError(f"targets must have shape ({samples}, "
-                               f"{self.network.output.size}), got {t.shape}")
-        return t
 
 
 def _quiet_brian2() -> None:

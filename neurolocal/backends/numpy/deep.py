@@ -19,10 +19,9 @@ import numpy as np
 from tqdm import tqdm
 
 from ...channels import Channel, LocalChannel, backprop_signals, forward_pass, output_loss
-from ...channels.base import LayerVariables
+from ...channels.base import LayerVariables, apply_rule
 from ...network import Network, NetworkError, get_transfer
-from ...rules import CompiledRule
-from ..base import EpochRecord, TrainingHistory, Weights
+from ..base import EpochRecord, TrainingHistory, Weights, checked_data
 
 DIAGNOSTIC_SAMPLES = 256
 
@@ -49,7 +48,8 @@ class DeepSimulator:
         return [(w.copy(), b.copy()) for w, b in self._weights]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return forward_pass(self.network, self._weights, self._inputs(x)).O[-1]
+        x, _ = checked_data(self.network, x, dtype=self.dtype)
+        return forward_pass(self.network, self._weights, x).O[-1]
 
     def train(self, x: np.ndarray, t: np.ndarray, epochs: int, batch_size: int = 32,
               test: tuple[np.ndarray, np.ndarray] | None = None, progress: bool = False,
@@ -59,13 +59,13 @@ class DeepSimulator:
         Records train/test loss and accuracy (argmax of outputs against argmax of targets)
         per epoch, and alignment angles in degrees in `extra` when `diagnostics`.
         """
-        x, t = self._inputs(x), self._targets(t, len(x))
+        x, t = checked_data(self.network, x, t, self.dtype)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, not {epochs!r}")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
         if test is not None:
-            test = (self._inputs(test[0]), self._targets(test[1], len(test[0])))
+            test = checked_data(self.network, *test, self.dtype)
         history = TrainingHistory()
         samples, elapsed = 0, 0.0
         for epoch in tqdm(range(1, epochs + 1), disable=not progress, leave=False,
@@ -109,7 +109,7 @@ class DeepSimulator:
     def _direct_updates(self, x: np.ndarray, t: np.ndarray, rng: np.random.Generator
                         ) -> list[tuple[np.ndarray, np.ndarray]] | None:
         """(ΔW^h, Δb^h) from channels that deliver weight changes themselves (weight
-        perturbation, `neurolocal.channels.perturbation`), else None."""
+        perturbation, `neurolocal.channels.perturbation.channel`), else None."""
         direct = getattr(self.channel, "weight_updates", None)
         if direct is None:
             return None
@@ -134,7 +134,7 @@ class DeepSimulator:
         rule makes and the true gradient step −∂E/∂W^h; and per hidden layer h = 1..L−1:
         `feedback_angle` between its backward matrix and (W^{h+1})ᵀ···(W^src)ᵀ (None when the
         channel has no backward matrix)."""
-        x, t = self._inputs(x), self._targets(t, len(x))
+        x, t = checked_data(self.network, x, t, self.dtype)
         rng = np.random.default_rng(self._diagnostic_seed)
         forward = forward_pass(self.network, self._weights, x)
         variables = self.channel.local_variables(self.network, self._weights,
@@ -146,7 +146,7 @@ class DeepSimulator:
             if rule is None:
                 update_angle.append(None)
                 continue
-            delivered = rule(w, **_rule_inputs(rule, v)) if direct is None else direct[h - 1][0]
+            delivered = rule(w, v.pre, **v.inputs_for(rule)) if direct is None else direct[h - 1][0]
             update_angle.append(angle(delivered, deltas[h].T @ forward.O[h - 1]))
         feedback_angle: list[float | None] = [None] * (self.network.depth - 1)
         matrix = getattr(self.channel, "backward_matrix", None)
@@ -168,71 +168,7 @@ class DeepSimulator:
             record.extra.update(self.alignment(x[:DIAGNOSTIC_SAMPLES], t[:DIAGNOSTIC_SAMPLES]))
         return record
 
-    def _inputs(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=self.dtype)
-        if x.ndim != 2 or x.shape[1] != self.network.input.size:
-            raise NetworkError(f"inputs must have shape (samples, {self.network.input.size}), "
-                               f"got {x.shape}")
-        return x
 
-    def _targets(self, t: np.ndarray, samples: int) -> np.ndarray:
-        t = np.asarray(t, dtype=self.dtype)
-        if t.shape != (samples, self.network.output.size):
-            raise NetworkError(f"targets must have shape ({samples}, "
-                               f"{self.network.output.size}), got {t.shape}")
-        return t
-
-
-def apply_rule(rule: CompiledRule, w: np.ndarray, b: np.ndarray | None,
-               v: LayerVariables) -> None:
-    """W += ΔW and b += Δb in place, Δ the batch-mean update of `rule` (b: weights from a unit
-    clamped to 1; None: no bias). A rule that is one product α·X_i·O_j (X_i one post-side
-    variable, as the back-propagation form η B_i O_j) takes a fused path: W += (α/B) Xᵀ O,
-    one in-place matrix product (`add_outer`); any other rule goes through `CompiledRule`."""
-    inputs = _rule_inputs(rule, v)
-    single = _single_product(rule)
-    if single is not None:
-        coefficient, variable = single
-        alpha = coefficient / len(v.pre)
-        add_outer(w, inputs[variable], v.pre, alpha)
-        if b is not None:
-            b += w.dtype.type(alpha) * inputs[variable].sum(axis=0)
-        return
-    w += rule(w, **inputs)
-    if b is None:
-        return
-    ones = np.ones((len(v.pre), 1), dtype=w.dtype)
-    b += rule(b[:, None], **{**inputs, "pre": ones})[:, 0]
-
-
-def add_outer(w: np.ndarray, x: np.ndarray, pre: np.ndarray, alpha: float) -> None:
-    """W += α · xᵀ pre in place (x: (B, n_post), pre: (B, n_pre)); α scales the small x, so
-    the only pass over W's size besides the matrix product is the addition. (An in-place BLAS
-    gemm with β = 1 through scipy was tried: scipy's own OpenBLAS thread pool then competes
-    with numpy's and training runs 4× slower.)"""
-    w += (x * w.dtype.type(alpha)).T @ pre
-
-
-def _single_product(rule: CompiledRule) -> tuple[float, str] | None:
-    """(α, X) when the rule is exactly α·X_i·O_j with X_i a post-side variable, else None."""
-    if list(rule.plan) != [0] or len(rule.plan[0]) != 1:
-        return None
-    ((post_powers, pre_power), coefficient), = rule.plan[0].items()
-    if pre_power != 1 or len(post_powers) != 1 or post_powers[0][1] != 1:
-        return None
-    return coefficient, post_powers[0][0]
-
-
-def _rule_inputs(rule: CompiledRule, v: LayerVariables) -> dict[str, np.ndarray]:
-    inputs = {"pre": v.pre}
-    for name in ("post", "target", "feedback", "dpost"):
-        if name in rule.needs:
-            value = getattr(v, name)
-            if value is None:
-                raise NetworkError(f"rule {rule.rule.label!r} reads {name!r}, which the "
-                                   "channel does not deliver to this layer")
-            inputs[name] = value
-    return inputs
 
 
 def angle(a: np.ndarray, b: np.ndarray) -> float | None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..channels.base import ForwardPass
+from ..base import ForwardPass
 from .counter import OpCounter
 from .mlp import FlatMLP
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..channels.base import ForwardPass, backprop_signals, forward_pass
-from ..network import Network, NetworkError, get_transfer
+from ...network import Network, NetworkError, get_transfer
+from ..base import ForwardPass, backprop_signals, forward_pass
 from .counter import OpCounter
 
 #: Floats a batched evaluation may hold at once (bounds memory when P·B·n is large).

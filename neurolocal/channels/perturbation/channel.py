@@ -13,10 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..network import Network
-from ..perturbation import FlatMLP, OpCounter, Perturbation
-from ..perturbation.algorithms import activity_signals
-from .base import (
+from ...network import Network
+from ..base import (
     Channel,
     ForwardPass,
     LayerVariables,
@@ -25,6 +23,8 @@ from .base import (
     derivatives,
     forward_pass,
 )
+from . import FlatMLP, OpCounter, Perturbation
+from .algorithms import activity_signals
 
 #: Default number of trials for the k-trial algorithms.
 DEFAULT_K = 8
