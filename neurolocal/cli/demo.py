@@ -1,4 +1,5 @@
-"""`neurolocal demo`: the main job on embedded defaults, as a sequence of CLI steps."""
+"""`neurolocal demo`: the main job on embedded defaults, as a sequence of CLI steps
+(``--seed`` and ``--json`` are passed on to every step)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,12 @@ DEMO_STEPS: list[tuple[str, list[str]]] = [
       "20", "--lr", "0.05", "--save", "out/demo-model.npz"]),
     ("deploy it on a simulated Loihi 2 (fixed-point emulator)",
      ["deploy", "out/demo-model.npz", "--target", "loihi2", "--sim", "emulator", "--fixed"]),
-    ("the same rule and channel as Brian2 synapses", ["train", "--backend", "brian2",
-                                                      "--channel", "srbp", "--epochs", "2"]),
+    ("the same deployment on Lava's CPU simulator (fixed point, 100 test samples)",
+     ["deploy", "out/demo-model.npz", "--sim", "lava", "--fixed", "--num-test", "100"]),
+    ("SRBP on the numpy backend", ["train", "--channel", "srbp", "--hidden", "30", "--epochs",
+                                   "5"]),
+    ("the same network as Brian2 synapses (rate mode): the same accuracy",
+     ["train", "--backend", "brian2", "--channel", "srbp", "--hidden", "30", "--epochs", "5"]),
 ]
 
 
@@ -33,10 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from . import main
 
+    common = ["--seed", str(args.seed)] + (["--json"] if args.json else [])
     for title, argv in DEMO_STEPS:
         print(f"\n== {title}: neurolocal {' '.join(argv)}", flush=True)
         start = time.perf_counter()
-        code = main(argv)
+        code = main(argv + common)
         print(f"   ({time.perf_counter() - start:.1f} s)", flush=True)
         if code:
             return code
