@@ -34,6 +34,22 @@ def checked_data(network: Network, x: np.ndarray, t: np.ndarray | None = None,
     return x, t
 
 
+def checked_weights(network: Network, weights: Weights, dtype: Any = None) -> Weights:
+    """Copies of (W, b) per projection (as `dtype`, or their own), or a NetworkError naming the
+    projection whose shapes are not W (n_post, n_pre) and b (n_post,)."""
+    if len(weights) != network.depth:
+        raise NetworkError(f"{len(weights)} (W, b) pairs for {network.depth} projections")
+    out = []
+    for (w, b), pre, post in zip(weights, network.populations, network.populations[1:]):
+        w, b = np.array(w, dtype=dtype), np.array(b, dtype=dtype)
+        if w.shape != (post.size, pre.size) or b.shape != (post.size,):
+            raise NetworkError(f"projection {pre.name}->{post.name}: W must be "
+                               f"{(post.size, pre.size)} and b {(post.size,)}, got {w.shape} "
+                               f"and {b.shape}")
+        out.append((w, b))
+    return out
+
+
 class UnsupportedError(NotImplementedError):
     """A backend cannot express a rule, channel or option; the message names the construct."""
 

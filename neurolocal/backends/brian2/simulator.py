@@ -10,8 +10,15 @@ import numpy as np
 from tqdm import tqdm
 
 from ...channels import output_loss
-from ...network import Network, NetworkError
-from ..base import EpochRecord, TrainingHistory, UnsupportedError, Weights, checked_data
+from ...network import Network
+from ..base import (
+    EpochRecord,
+    TrainingHistory,
+    UnsupportedError,
+    Weights,
+    checked_data,
+    checked_weights,
+)
 from .channel import translate_channel
 from .standalone import StandaloneProgram, activate_standalone, release_standalone
 from .targets import TARGETS, code_target
@@ -38,7 +45,7 @@ class Brian2Simulator:
         self.target = target
         self.rng = np.random.default_rng(seed)
         initial = weights if weights is not None else network.init_weights(self.rng, np.float32)
-        initial = _checked_weights(network, initial)
+        initial = checked_weights(network, initial)
         as_float32 = [(w.astype(np.float32), b.astype(np.float32)) for w, b in initial]
         pathways = translate_channel(network.channel, network, as_float32, self.rng, spiking)
         self.rng.integers(2**31)  # the numpy backend's diagnostic seed: same stream after it
@@ -139,16 +146,3 @@ def _quiet_brian2() -> None:
 
     BrianLogger.suppress_name("unused_brian_object")
 
-
-def _checked_weights(network: Network, weights: Weights) -> Weights:
-    if len(weights) != network.depth:
-        raise NetworkError(f"{len(weights)} (W, b) pairs for {network.depth} projections")
-    out = []
-    for (w, b), pre, post in zip(weights, network.populations, network.populations[1:]):
-        w, b = np.asarray(w), np.asarray(b)
-        if w.shape != (post.size, pre.size) or b.shape != (post.size,):
-            raise NetworkError(f"projection {pre.name}->{post.name}: W must be "
-                               f"{(post.size, pre.size)} and b {(post.size,)}, got {w.shape} "
-                               f"and {b.shape}")
-        out.append((w, b))
-    return out

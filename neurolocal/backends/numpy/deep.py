@@ -20,8 +20,8 @@ from tqdm import tqdm
 
 from ...channels import Channel, LocalChannel, backprop_signals, forward_pass, output_loss
 from ...channels.base import LayerVariables, apply_rule
-from ...network import Network, NetworkError, get_transfer
-from ..base import EpochRecord, TrainingHistory, Weights, checked_data
+from ...network import Network, get_transfer
+from ..base import EpochRecord, TrainingHistory, Weights, checked_data, checked_weights
 
 DIAGNOSTIC_SAMPLES = 256
 
@@ -35,7 +35,7 @@ class DeepSimulator:
         self.dtype = np.dtype(dtype)
         self.rng = np.random.default_rng(seed)
         initial = weights if weights is not None else network.init_weights(self.rng, self.dtype)
-        self._weights = _checked_weights(network, initial, self.dtype)
+        self._weights = checked_weights(network, initial, self.dtype)
         self.channel: Channel = network.channel if network.channel is not None \
             else LocalChannel(hidden_rule=None)
         self.channel_state = self.channel.init_state(network, self._weights, self.rng)
@@ -179,17 +179,3 @@ def angle(a: np.ndarray, b: np.ndarray) -> float | None:
         return None
     return float(np.degrees(np.arccos(np.clip(a @ b / norms, -1.0, 1.0))))
 
-
-def _checked_weights(network: Network, weights: Weights, dtype: np.dtype) -> Weights:
-    if len(weights) != network.depth:
-        raise NetworkError(f"{len(weights)} (W, b) pairs for {network.depth} projections")
-    out = []
-    for (w, b), pre, post in zip(weights, network.populations, network.populations[1:]):
-        w = np.array(w, dtype=dtype)
-        b = np.array(b, dtype=dtype)
-        if w.shape != (post.size, pre.size) or b.shape != (post.size,):
-            raise NetworkError(f"projection {pre.name}->{post.name}: W must be "
-                               f"{(post.size, pre.size)} and b {(post.size,)}, got {w.shape} "
-                               f"and {b.shape}")
-        out.append((w, b))
-    return out
