@@ -76,12 +76,6 @@ class LoihiRule:
     def uses_third_factor(self) -> bool:
         return any(f in ("y2", "y3") for t in self.terms for f in t.factors)
 
-    def lava_rule(self) -> Any:
-        """The Lava `Loihi3FLearningRule` (needs Lava; call it in a child process)."""
-        from lava.magma.core.learning.learning_rule import Loihi3FLearningRule
-
-        return Loihi3FLearningRule(dw=self.dw, t_epoch=self.t_epoch)
-
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule.label, "dw": self.dw, "t_epoch": self.t_epoch,
                 "exact": self.exact,

@@ -260,6 +260,14 @@ class Channel(ABC):
                         forward: ForwardPass | None = None) -> list[LayerVariables]:
         """Per projection h = 1..L, the variables its rule reads for the batch (x, target)."""
 
+    def weight_updates(self, network: Network, weights: Weights, state: State, x: np.ndarray,
+                       target: np.ndarray, rng: np.random.Generator
+                       ) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """(ΔW^h, Δb^h) per projection, before η, for channels that deliver a change for every
+        weight themselves (weight perturbation); None for the others, whose layers learn with
+        their rules from `local_variables`."""
+        return None
+
     def update_state(self, network: Network, weights: Weights, state: State,
                      variables: list[LayerVariables]) -> None:
         """Let learned backward synapses learn (ARBP, ASRBP) from the step's `variables`;

@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ...channels import Channel, LocalChannel, backprop_signals, forward_pass, output_loss
-from ...channels.base import LayerVariables, apply_rule
+from ...channels.base import apply_rule
 from ...network import Network, get_transfer
 from ..base import EpochRecord, TrainingHistory, Weights, checked_data, checked_weights
 
@@ -89,31 +89,25 @@ class DeepSimulator:
         return history
 
     # ----- one step ------------------------------------------------------------------------
-    def step(self, x: np.ndarray, t: np.ndarray) -> list[LayerVariables]:
+    def step(self, x: np.ndarray, t: np.ndarray) -> None:
         """One minibatch update of every projection (and of the channel's state)."""
+        direct = self.channel.weight_updates(self.network, self._weights, self.channel_state,
+                                             x, t, self.rng)
+        if direct is not None:  # W += η ΔW, b += η Δb
+            for rule, (w, b), biased, (dw, db) in zip(self.rules, self._weights, self.biased,
+                                                      direct):
+                if rule is not None:
+                    eta = w.dtype.type(rule.rule.parameters.get("eta", 1.0))
+                    w += eta * dw
+                    if biased:
+                        b += eta * db
+            return
         variables = self.channel.local_variables(self.network, self._weights,
                                                  self.channel_state, x, t, self.rng)
-        direct = self._direct_updates(x, t, self.rng)
-        for h, (rule, (w, b), biased, v) in enumerate(zip(self.rules, self._weights,
-                                                           self.biased, variables)):
-            if rule is not None and direct is not None:  # W += η ΔW, b += η Δb
-                eta = w.dtype.type(rule.rule.parameters.get("eta", 1.0))
-                w += eta * direct[h][0]
-                if biased:
-                    b += eta * direct[h][1]
-            elif rule is not None:
+        for rule, (w, b), biased, v in zip(self.rules, self._weights, self.biased, variables):
+            if rule is not None:
                 apply_rule(rule, w, b if biased else None, v)
         self.channel.update_state(self.network, self._weights, self.channel_state, variables)
-        return variables
-
-    def _direct_updates(self, x: np.ndarray, t: np.ndarray, rng: np.random.Generator
-                        ) -> list[tuple[np.ndarray, np.ndarray]] | None:
-        """(ΔW^h, Δb^h) from channels that deliver weight changes themselves (weight
-        perturbation, `neurolocal.channels.perturbation.channel`), else None."""
-        direct = getattr(self.channel, "weight_updates", None)
-        if direct is None:
-            return None
-        return direct(self.network, self._weights, self.channel_state, x, t, rng)
 
     # ----- measurement ---------------------------------------------------------------------
     def evaluate(self, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
@@ -140,7 +134,8 @@ class DeepSimulator:
         variables = self.channel.local_variables(self.network, self._weights,
                                                  self.channel_state, x, t, rng, forward=forward)
         deltas = backprop_signals(self.network, self._weights, forward, t)
-        direct = self._direct_updates(x, t, rng)
+        direct = self.channel.weight_updates(self.network, self._weights, self.channel_state,
+                                             x, t, rng)
         update_angle: list[float | None] = []
         for h, (rule, (w, _), v) in enumerate(zip(self.rules, self._weights, variables), 1):
             if rule is None:

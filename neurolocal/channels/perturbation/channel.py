@@ -78,8 +78,11 @@ class PerturbationChannel(Channel):
 
     def weight_updates(self, network: Network, weights: Weights, state: State, x: np.ndarray,
                        target: np.ndarray, rng: np.random.Generator
-                       ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(ΔW^h, Δb^h) per projection: the update the algorithm delivers (before η)."""
+                       ) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """(ΔW^h, Δb^h) per projection: the update the algorithm delivers (before η); None
+        for PALR, whose B_i reach the layers through `local_variables`."""
+        if self.name == "palr":
+            return None
         mlp = self.mlp(network)
         delta = self.perturbation.direction(mlp, mlp.flatten(weights), x, target, rng,
                                             self.counter)
