@@ -31,6 +31,7 @@ class Setup:
     output_transfer: str = "logistic"
     backend: str = "numpy"
     spiking: bool = False
+    eval_train: bool = False  # full pass over the training set per epoch (else running metrics)
 
     def __post_init__(self) -> None:
         if not self.hidden or any(int(n) < 1 for n in self.hidden):
@@ -117,8 +118,9 @@ def train_channel(data: Dataset, channel: Channel | str, setup: Setup, seed: int
     simulator = get_backend(setup.backend).build(network, seed=seed, **options)
     t_train = targets_for(data, data.y_train, setup.output_transfer)
     t_test = targets_for(data, data.y_test, setup.output_transfer)
+    evaluation = {"eval_train": True} if setup.eval_train else {}
     history = simulator.train(data.x_train, t_train, setup.epochs, setup.batch_size,
-                              test=(data.x_test, t_test), progress=progress)
+                              test=(data.x_test, t_test), progress=progress, **evaluation)
     return Run(channel, seed, history, simulator)
 
 

@@ -27,6 +27,9 @@ def add_training_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spiking", action="store_true",
                         help="spiking units (backends that support them)")
     parser.add_argument("--progress", action="store_true", help="show progress bars")
+    parser.add_argument("--eval-train", action="store_true",
+                        help="evaluate the whole training set after every epoch (default: "
+                             "running loss and accuracy of the epoch's minibatches)")
 
 
 def setup_from_args(args: argparse.Namespace):
@@ -38,7 +41,7 @@ def setup_from_args(args: argparse.Namespace):
         raise ValueError(f"--hidden takes comma-separated integers, not {args.hidden!r}") \
             from None
     return Setup(hidden, args.epochs, args.lr, args.batch_size, args.hidden_transfer,
-                 args.output_transfer, args.backend, args.spiking)
+                 args.output_transfer, args.backend, args.spiking, args.eval_train)
 
 
 def backend_errors_as_user_errors(run: Callable[[argparse.Namespace], int]
