@@ -17,6 +17,7 @@ from .errors import RuleError
 from .rule import LocalRule
 
 POST_SIDE = ("post", "target", "feedback", "dpost")
+_GEMM = {np.dtype(t): get_blas_funcs("gemm", dtype=t) for t in (np.float32, np.float64)}
 
 
 class CompiledRule:
@@ -119,8 +120,8 @@ def accumulate(w: np.ndarray, x: np.ndarray, pre: np.ndarray, alpha: float) -> N
     """W += α Xᵀ O in place (X: (B, n_post), O: (B, n_pre)). For a C- or Fortran-contiguous
     float32/float64 W this is one BLAS GEMM with β = 1 writing into W's own memory (W is the
     Fortran-ordered Wᵀ, or W itself); otherwise numpy's product and an addition."""
-    if w.dtype in (np.float32, np.float64) and (w.flags.c_contiguous or w.flags.f_contiguous):
-        gemm, = get_blas_funcs(("gemm",), (w,))
+    gemm = _GEMM.get(w.dtype)
+    if gemm is not None and (w.flags.c_contiguous or w.flags.f_contiguous):
         x, pre = x.astype(w.dtype, copy=False), pre.astype(w.dtype, copy=False)
         if w.flags.c_contiguous:  # Wᵀ (n_pre, n_post) is Fortran-ordered: Wᵀ += α Oᵀ X
             out = gemm(alpha, pre.T, x.T, beta=1.0, c=w.T, trans_b=1, overwrite_c=1)

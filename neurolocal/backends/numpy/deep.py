@@ -76,27 +76,26 @@ class DeepSimulator:
         samples, elapsed = 0, 0.0
         size = min(batch_size, len(x))
         x_batch = np.empty((size, x.shape[1]), self.dtype)
-        t_batch = np.empty((size, t.shape[1]), self.dtype)
+        t_epoch = np.empty_like(t)  # targets in the epoch's order
+        outputs = np.empty_like(t)  # each batch's outputs, scored once per epoch
         for epoch in tqdm(range(1, epochs + 1), disable=not progress, leave=False,
                           desc=f"train {self.channel.name}"):
             start = time.perf_counter()
             order = self.rng.permutation(len(x))
-            loss, correct = 0.0, 0.0
+            np.take(t, order, axis=0, out=t_epoch)
             with np.errstate(over="ignore", invalid="ignore"):
                 for first in range(0, len(x), batch_size):
                     rows = order[first:first + batch_size]
-                    xb = np.take(x, rows, axis=0, out=x_batch[:len(rows)])
-                    tb = np.take(t, rows, axis=0, out=t_batch[:len(rows)])
-                    batch_loss, batch_accuracy = self.score(self.step(xb, tb), tb)
-                    loss += batch_loss * len(rows)
-                    correct += batch_accuracy * len(rows)
+                    batch = slice(first, first + len(rows))
+                    outputs[batch] = self.step(np.take(x, rows, axis=0,
+                                                       out=x_batch[:len(rows)]), t_epoch[batch])
                 elapsed += time.perf_counter() - start
                 samples += len(x)
                 finite = all(np.isfinite(w).all() and np.isfinite(b).all()
                              for w, b in self._weights)
                 record = None
                 if finite and len(x):
-                    record = EpochRecord(epoch, loss / len(x), correct / len(x))
+                    record = EpochRecord(epoch, *self.score(outputs, t_epoch))
                     self._measure(record, x, t, test, diagnostics, eval_train)
             if record is None or not np.isfinite(record.train_loss):
                 history.diverged_at = epoch  # weights or outputs overflowed
