@@ -70,8 +70,11 @@ def model_from_stages(stages: list[Stage], channel: Any = None,
                       rule: str | LocalRule | None = None,
                       hidden_rule: str | LocalRule | None = None,
                       metadata: dict[str, Any] | None = None) -> Model:
-    """The rate model of an imported chain, with the given channel and rules (defaults as
-    `Network.layered`)."""
+    """The rate model of an imported chain, with the given channel (an instance or a spec such
+    as ``"rbp[quantize=1]"``) and rules (defaults as `Network.layered`)."""
+    from ..channels import get_channel
+
+    channel = get_channel(channel) if isinstance(channel, str) else channel
     weights, transfers, info = rate_weights(stages)
     sizes = [stages[0].weight.shape[1]] + [s.size for s in stages]
     layered = Network.layered(sizes, hidden="relu", output=transfers[-1], rule=rule,

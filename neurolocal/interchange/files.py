@@ -48,16 +48,12 @@ def read_nir(path: str | Path, channel: Any = None, rule: str | LocalRule | None
     and its state come from it; otherwise the rate model of the chain gets `channel` (default
     BP), `rule` and `hidden_rule` as in `Network.layered`.
     """
-    from ..channels import get_channel
-
     graph = read_graph(path)
     stages = chain_from_graph(graph)
     extension = read_extension(path) if use_extension and channel is None else None
     source = {"source": str(path)}
     if extension is None:
-        channel = get_channel("bp") if channel is None else channel
-        channel = get_channel(channel) if isinstance(channel, str) else channel
-        return model_from_stages(stages, channel, rule, hidden_rule, source)
+        return model_from_stages(stages, channel or "bp", rule, hidden_rule, source)
     network, state, metadata = extension
     sizes = [stages[0].weight.shape[1]] + [s.size for s in stages]
     if sizes != network.sizes:
