@@ -4,6 +4,7 @@ the hw emulator, the hw-converted network as NIR, graphs built with nir's API, a
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -19,6 +20,7 @@ from hw.profiles import LOIHI2
 from hw.spiking import convert
 from neurolocal.backends import get_backend
 from neurolocal.channels import get_channel
+from neurolocal.cli import main
 from neurolocal.data import load_digits
 from neurolocal.interchange import (
     NIRImportError,
@@ -222,18 +224,24 @@ def test_branching_graph_is_refused():
         chain_from_graph(graph)
 
 
-def test_cli_export_import_and_errors(digits, tmp_path):
+def test_cli_export_import_and_errors(digits, tmp_path, capsys):
     model = trained(digits, "srbp", epochs=1)
     save_model(tmp_path / "m.npz", model.network, model.weights, model.channel_state)
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "neurolocal", *map(str, args)],
-                              capture_output=True, text=True)
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
 
     done = cli("export", tmp_path / "m.npz", "--format", "nir", "--out", tmp_path / "m.nir")
     assert done.returncode == 0, done.stderr
     done = cli("import", tmp_path / "m.nir", "--save", tmp_path / "back.npz")
     assert done.returncode == 0 and "channel srbp" in done.stdout
+    # deploy reads the imported model (the `neurolocal deploy` entry point of hw)
+    done = subprocess.run([sys.executable, "-m", "neurolocal", "deploy", tmp_path / "back.npz",
+                           "--num-test", "50", "--json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["num_test"] == 50
     nir.write(tmp_path / "conv.nir", nir.NIRGraph.from_list(
         nir.Conv1d(8, np.ones((2, 1, 3)), 1, 0, 1, 1, np.zeros(2))))
     for args, says in ((("import", tmp_path / "conv.nir", "--save", tmp_path / "x.npz"),
