@@ -15,12 +15,20 @@ from __future__ import annotations
 import nir
 import numpy as np
 
-from neurolocal.interchange import Neuron, Stage, graph_from_chain
+from pathlib import Path
 
-from .spiking import SpikingNetwork
+from neurolocal.data import Dataset
+from neurolocal.interchange import Neuron, Stage, graph_from_chain
+from neurolocal.io import Model
+
+from .deploy import transfers_of
+from .profiles import ChipProfile
+from .spiking import SpikingNetwork, convert
 
 
 def to_nir(network: SpikingNetwork) -> nir.NIRGraph:
+    """The float conversion as Input → (Affine, IF)… → Affine → Output; metadata: encoding,
+    steps per sample, dt = 1 (one chip step)."""
     stages = []
     for layer in network.layers:
         n = layer.shape[0]
@@ -33,3 +41,15 @@ def to_nir(network: SpikingNetwork) -> nir.NIRGraph:
             stages.append(Stage(layer.weights, layer.bias, neuron))
     return graph_from_chain(stages, {"source": "neurolocal hw", "encoding": network.encoding,
                                      "steps": network.steps, "dt": 1.0})
+
+
+def write_converted(path: str | Path, model: Model, data: Dataset, profile: ChipProfile,
+                    encoding: str = "rate", steps: int = 32, calibration: int = 500) -> Path:
+    """Convert `model` as `hw.deploy` does (normalized on the first `calibration` training
+    samples) and write the spiking network to `path` as NIR."""
+    spiking = convert(model.weights, transfers_of(model.network),
+                      data.x_train[:calibration], profile, encoding=encoding, steps=steps)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nir.write(path, to_nir(spiking))
+    return path
