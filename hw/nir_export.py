@@ -12,10 +12,10 @@ the graph is the float conversion (its weights before quantization).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nir
 import numpy as np
-
-from pathlib import Path
 
 from neurolocal.data import Dataset
 from neurolocal.interchange import Neuron, Stage, graph_from_chain
