@@ -133,7 +133,7 @@ def test_rate_model_of_imported_neurons_matches_simulated_rates():
     constant = np.broadcast_to(x * dt, (steps,) + x.shape)  # a constant input signal x
     # IF: exactly relu(R I)/(v_th − v_reset) in continuous time; the discrete reset drops each
     # spike's overshoot (< R I dt) and the window cuts the last interval
-    stages = single(nir.IF(r=2 * n6, v_threshold=1.5 * n6, v_reset=0.5 * n6), w, b)
+    stages = single(nir.IF(r=2 * n6, v_threshold=2.0 * n6, v_reset=0.5 * n6), w, b)
     model = model_from_stages(stages, channel="bp")
     (w_eff, b_eff), = model.weights
     assert model.network.output.transfer == "relu"
