@@ -99,6 +99,8 @@ def chain_from_graph(graph: nir.NIRGraph) -> list[Stage]:
     path = walk(graph)
     name, node = path[0]
     shape = np.atleast_1d(np.asarray(node.input_type["input"]))
+    if shape.size > 1 and (shape > 1).sum() <= 1:  # e.g. (1, n), as some writers record it
+        shape = np.array([shape.prod()])
     if shape.size != 1:
         raise NIRImportError(f"{_describe(name, node)} has shape {shape.tolist()}; neurolocal "
                              "imports flat (1-D) inputs")
