@@ -158,7 +158,8 @@ def chain_from_graph(graph: nir.NIRGraph) -> list[Stage]:
 
 def graph_from_chain(stages: list[Stage], metadata: dict[str, Any] | None = None
                      ) -> nir.NIRGraph:
-    """A NIR graph of standard nodes: input, fc1, n1, fc2, …, output (delays as Delay)."""
+    """A NIR graph of standard nodes: input, fc1, if1 (lif1, …), fc2, …, output (delays as
+    Delay nodes); records each stage's node names in `Stage.names`."""
     nodes: dict[str, nir.NIRNode] = {"input": nir.Input(input_type={
         "input": np.array([stages[0].weight.shape[1]])})}
     for h, stage in enumerate(stages, start=1):

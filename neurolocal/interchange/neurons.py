@@ -99,12 +99,11 @@ class Neuron:
 
     # ----- dynamics ----------------------------------------------------------------------
     def initial_state(self, batch: int) -> dict[str, np.ndarray]:
-        n = len(self.params["r"])
-        state = {"v": np.zeros((batch, n)) + self.params.get("v_leak", 0.0)}
+        """Rest: v = v_leak (v_reset for IF, which has no leak), synaptic current 0."""
+        rest = self.params["v_leak"] if "v_leak" in self.params else self.params["v_reset"]
+        state = {"v": np.zeros((batch, len(rest))) + rest}
         if "tau_syn" in self.params:
-            state["i"] = np.zeros((batch, n))
-        if self.kind == "IF":
-            state["v"] = np.zeros((batch, n)) + self.params["v_reset"]
+            state["i"] = np.zeros((batch, len(rest)))
         return state
 
     def step(self, state: dict[str, np.ndarray], impulse: np.ndarray, current: np.ndarray,

@@ -135,12 +135,24 @@ def test_hw_converted_network_as_nir_reproduces_the_float_emulator(digits, tmp_p
         np.testing.assert_allclose(out.sum(axis=0) / spiking.steps, expected, atol=1e-9)
 
 
+@pytest.fixture(scope="module")
+def relu_net(digits):
+    """A 64-24-10 relu network trained here, to be written in other tools' conventions."""
+    rule = get_rule("backprop").with_parameters(eta=0.05)
+    small = Network.layered([64, 24, 10], hidden="relu", output="logistic",
+                            channel=get_channel("srbp"), rule=rule, hidden_rule=rule)
+    simulator = get_backend("numpy").build(small, seed=0)
+    simulator.train(digits.x_train, digits.t_train, epochs=6, batch_size=16)
+    return simulator.weights()
+
+
 def snntorch_like_graph(w1, b1, w2, b2, dt=1e-3):
     """As snnTorch writes a Leaky network: τ = dt/(1 − β), R = τ/dt, v_th = 1, then an LI
-    readout; rate-equivalent to relu(W1 x + b1) for the weights given."""
-    n = w1.shape[0]
-    tau, r = dt / (1 - 0.9), 0.01 / dt
-    g = r / tau  # rate map of LIF with v_leak = (v_th + v_reset)/2 = 0.5: gain R/(τ Δv), no c
+    readout. With v_leak = (v_th + v_reset)/2 the rate map has gain R/(τ Δv) and no offset, so
+    the graph is rate-equivalent to relu(W1 x + b1) for W = W1/g."""
+    n, tau = w1.shape[0], dt / (1 - 0.9)
+    r = tau / dt
+    g = r / tau
     return nir.NIRGraph.from_list(
         nir.Affine(w1 / g, b1 / g), nir.LIF(tau=np.full(n, tau), r=np.full(n, r),
                                            v_leak=np.full(n, 0.5), v_threshold=np.ones(n)),
@@ -148,22 +160,31 @@ def snntorch_like_graph(w1, b1, w2, b2, dt=1e-3):
                                    v_leak=np.zeros(10)))
 
 
-def test_graph_built_with_nir_api_imports_trains_and_deploys(digits, tmp_path):
-    rule = get_rule("backprop").with_parameters(eta=0.05)
-    small = Network.layered([64, 24, 10], hidden="relu", output="logistic",
-                            channel=get_channel("srbp"), rule=rule, hidden_rule=rule)
-    sim = get_backend("numpy").build(small, seed=0)
-    sim.train(digits.x_train, digits.t_train, epochs=6, batch_size=16)
-    (w1, b1), (w2, b2) = sim.weights()
-    graph = snntorch_like_graph(w1, b1, w2, b2)
-    nir.write(tmp_path / "lif.nir", graph)
-    imported = load_nir(tmp_path / "lif.nir", channel="srbp")
+def norse_like_graph(w1, b1, w2, b2):
+    """As Norse writes an LIFBox with synaptic current: CubaLIF (τ_syn, τ_mem from the inverse
+    time constants, R = 1, w_in = 1), v_leak = 0, v_th = 1, and a plain Affine readout; the
+    rate map's offset c = −1/(2 τ_mem) is compensated in the bias."""
+    n, tau_syn, tau_mem = w1.shape[0], 1 / 200, 1 / 100
+    g, c = 1 / tau_mem, -0.5 / tau_mem
+    return nir.NIRGraph.from_list(
+        nir.Affine(w1 / g, (b1 - c) / g),
+        nir.CubaLIF(tau_syn=np.full(n, tau_syn), tau_mem=np.full(n, tau_mem), r=np.ones(n),
+                    v_leak=np.zeros(n), v_threshold=np.ones(n), w_in=np.ones(n)),
+        nir.Affine(w2, b2))
+
+
+@pytest.mark.parametrize("style, kinds", [
+    (snntorch_like_graph, ["Affine", "Affine", "Input", "LI", "LIF", "Output"]),
+    (norse_like_graph, ["Affine", "Affine", "CubaLIF", "Input", "Output"])])
+def test_graph_built_with_nir_api_imports_trains_and_deploys(digits, relu_net, tmp_path,
+                                                             style, kinds):
+    (w1, b1), (w2, b2) = relu_net
+    nir.write(tmp_path / "other.nir", style(w1, b1, w2, b2))
+    imported = load_nir(tmp_path / "other.nir", channel="srbp")
     (v1, c1), (v2, c2) = imported.weights
-    np.testing.assert_allclose(v1, w1, rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(c1, b1, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(v1, w1, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(c1, b1, rtol=1e-5, atol=1e-5)  # float32 b − c, c = −50
     assert [p.transfer for p in imported.network.populations[1:]] == ["relu", "linear"]
-    save_model(tmp_path / "lif.npz", imported.network, imported.weights,
-               imported.channel_state, imported.metadata)
     result = deploy(imported.network, imported.weights, digits, LOIHI2, num_test=150)
     assert result.float_accuracy > 0.85 and result.target_accuracy > 0.8
     simulator = imported.build("numpy", seed=0)  # trains further with a local channel
@@ -173,8 +194,17 @@ def test_graph_built_with_nir_api_imports_trains_and_deploys(digits, tmp_path):
     path, _ = write_nir(tmp_path / "again.nir", Model(imported.network, simulator.weights(),
                                                       imported.channel_state,
                                                       imported.metadata))
-    kinds = sorted(type(n).__name__ for n in nir.read(path).nodes.values())
-    assert kinds == ["Affine", "Affine", "Input", "LI", "LIF", "Output"]
+    assert sorted(type(n).__name__ for n in nir.read(path).nodes.values()) == kinds
+
+
+@pytest.mark.slow
+def test_imported_graph_runs_on_brian2(digits, relu_net, tmp_path):
+    (w1, b1), (w2, b2) = relu_net
+    nir.write(tmp_path / "lif.nir", snntorch_like_graph(w1, b1, w2, b2))
+    imported = load_nir(tmp_path / "lif.nir", channel="srbp")
+    x = digits.x_test[:30]
+    np.testing.assert_allclose(imported.build("brian2").predict(x),
+                               imported.build("numpy").predict(x), atol=1e-5)
 
 
 def test_scale_and_delay_fold_into_the_chain():

@@ -142,15 +142,20 @@ def test_rate_model_of_imported_neurons_matches_simulated_rates():
     np.testing.assert_allclose(counts, predicted, rtol=0.01, atol=1.0)
     # LIF: the asymptote (v∞ − (v_th + v_reset)/2)/(τ (v_th − v_reset)) of the exact rate,
     # good to a few percent once v∞ − v_reset > 2 (v_th − v_reset)
+    # (CubaLIF likewise, with R w_in: under constant current I_s settles at w_in I)
     dt, steps, tau = 1e-4, 10000, 0.02
-    stages = single(nir.LIF(tau=tau * n6, r=n6, v_leak=0.2 * n6, v_threshold=0.5 * n6,
-                            v_reset=0 * n6), w, b)
-    (w_eff, b_eff), = model_from_stages(stages, channel="bp").weights
-    predicted = np.maximum(x @ w_eff.T + b_eff, 0) * steps * dt
-    counts = simulate(stages, np.broadcast_to(x * dt, (steps,) + x.shape), dt).sum(axis=0)
-    strong = 0.2 + x @ w.T + b > 1.0
-    assert strong.sum() >= 5 and (counts[~strong] <= predicted[~strong] + 1).all()
-    np.testing.assert_allclose(counts[strong], predicted[strong], rtol=0.04, atol=2.0)
+    lif = nir.LIF(tau=tau * n6, r=n6, v_leak=0.2 * n6, v_threshold=0.5 * n6, v_reset=0 * n6)
+    cuba = nir.CubaLIF(tau_syn=0.002 * n6, tau_mem=tau * n6, r=n6 / 1.5, v_leak=0.2 * n6,
+                       v_threshold=0.5 * n6, v_reset=0 * n6, w_in=1.5 * n6)
+    for node in (lif, cuba):
+        stages = single(node, w, b)
+        (w_eff, b_eff), = model_from_stages(stages, channel="bp").weights
+        np.testing.assert_allclose(w_eff, w / (tau * 0.5))
+        predicted = np.maximum(x @ w_eff.T + b_eff, 0) * steps * dt
+        counts = simulate(stages, np.broadcast_to(x * dt, (steps,) + x.shape), dt).sum(axis=0)
+        strong = 0.2 + x @ w.T + b > 1.0
+        assert strong.sum() >= 5 and (counts[~strong] <= predicted[~strong] + 1).all()
+        np.testing.assert_allclose(counts[strong], predicted[strong], rtol=0.04, atol=2.0)
     li = nir.LI(tau=0.002 * n6, r=3 * n6, v_leak=-0.1 * n6)
     stages = single(li, w, b)
     (w_eff, b_eff), = model_from_stages(stages, channel="bp").weights
