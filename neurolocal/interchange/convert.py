@@ -24,7 +24,7 @@ import numpy as np
 from ..io import Model
 from ..network import Network, Projection
 from ..rules import LocalRule
-from .chain import Stage
+from .chain import NIRImportError, Stage
 from .neurons import Neuron
 
 #: The neuron a hidden rate unit is exported as: rate relu(S) per time unit.
@@ -88,6 +88,16 @@ def model_from_stages(stages: list[Stage], channel: Any = None,
     return Model(network, weights, {}, {**(metadata or {}), "nir": info})
 
 
+def _stored_neuron(data: Any, layer: int, size: int) -> Neuron:
+    """The neuron of `metadata["nir"]["neurons"][layer − 1]`, validated as on import."""
+    try:
+        stored = Neuron.from_dict(data)
+        return Neuron.from_node(f"layer {layer}", stored.to_node(), size)
+    except (KeyError, TypeError, ValueError, AssertionError) as error:
+        raise NIRImportError(f"model metadata 'nir' has a bad neuron for layer {layer}: "
+                             f"{error}") from None
+
+
 def stages_from_model(model: Model) -> tuple[list[Stage], list[str]]:
     """The NIR chain of `model` and warnings about approximations."""
     network, warnings = model.network, []
@@ -100,7 +110,8 @@ def stages_from_model(model: Model) -> tuple[list[Stage], list[str]]:
             zip(model.weights, network.populations[1:], network.projections), start=1):
         w, b = np.asarray(w), np.asarray(b)
         if imported:
-            neuron = None if neurons[h - 1] is None else Neuron.from_dict(neurons[h - 1])
+            neuron = None if neurons[h - 1] is None else _stored_neuron(neurons[h - 1], h,
+                                                                         post.size)
         elif h < network.depth:
             neuron = _default_neuron(post.size)
             if post.transfer != "relu":
