@@ -27,13 +27,12 @@ from ..rules import LocalRule
 from .chain import NIRImportError, Stage
 from .neurons import Neuron
 
-#: The neuron a hidden rate unit is exported as: rate relu(S) per time unit.
-RELU_NEURON = {"type": "IF", "r": 1.0, "v_threshold": 1.0, "v_reset": 0.0}
+#: The IF parameters a hidden rate unit is exported with: rate relu(S) per time unit.
+RELU_IF = {"r": 1.0, "v_threshold": 1.0, "v_reset": 0.0}
 
 
 def _default_neuron(size: int) -> Neuron:
-    return Neuron("IF", {k: np.full(size, RELU_NEURON[k])
-                         for k in ("r", "v_threshold", "v_reset")})
+    return Neuron("IF", {k: np.full(size, v) for k, v in RELU_IF.items()})
 
 
 def _fold(w: np.ndarray, b: np.ndarray, g: np.ndarray, c: np.ndarray, inverse: bool = False
