@@ -73,7 +73,7 @@ def test_export_is_standard_nir_and_the_extension_is_invisible_to_nir(digits, tm
     assert len(warnings) == 2 and "tanh" in warnings[0]
 
 
-@pytest.mark.parametrize("channel", ["srbp", "bp"])
+@pytest.mark.parametrize("channel", ["srbp", "bp", "arbp", "sigprop", "sign"])
 def test_round_trip_keeps_training_identical(digits, tmp_path, channel):
     model = trained(digits, channel)
     save_model(tmp_path / "m.npz", model.network, model.weights, model.channel_state)
@@ -91,6 +91,10 @@ def test_round_trip_keeps_training_identical(digits, tmp_path, channel):
         np.testing.assert_array_equal(b1, b2)
     # training moved the weights, so equality above is not the trivial one
     assert not np.array_equal(runs[0][0][0], model.weights[0][0])
+    if model.channel_state:  # without the extension the channel's matrices are drawn anew
+        fresh = load_nir(tmp_path / "m.nir", channel=channel).build("numpy", seed=11)
+        fresh.train(digits.x_train[:300], digits.t_train[:300], epochs=1, batch_size=16)
+        assert not np.array_equal(fresh.weights()[0][0], runs[0][0][0])
 
 
 def test_round_trip_without_extension_predicts_identically_on_the_emulator(digits, tmp_path):
