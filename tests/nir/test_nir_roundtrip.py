@@ -25,9 +25,11 @@ from neurolocal.data import load_digits
 from neurolocal.interchange import (
     NIRImportError,
     chain_from_graph,
+    model_from_stages,
     simulate,
     write_nir,
 )
+from neurolocal.interchange.chain import walk
 from neurolocal.io import Model, load_nir, save_model
 from neurolocal.network import Network
 from neurolocal.rules import get_rule
@@ -211,7 +213,7 @@ def test_imported_graph_runs_on_brian2(digits, relu_net, tmp_path):
                                imported.build("numpy").predict(x), atol=1e-5)
 
 
-def test_scale_and_delay_fold_into_the_chain():
+def test_scale_and_delay_fold_into_the_chain(tmp_path):
     w = np.array([[1.0, 2.0], [3.0, -1.0]])
     graph = nir.NIRGraph.from_list(
         nir.Scale(np.array([2.0, 0.5])), nir.Affine(w, np.array([0.1, 0.2])),
@@ -227,6 +229,15 @@ def test_scale_and_delay_fold_into_the_chain():
     assert out[0].tolist() == [0.0, 1.0] and out[2].tolist() == [1.0, 0.0]
     with pytest.raises(NIRImportError, match="not multiples of dt"):
         simulate(stages, inputs, dt=0.3)
+    # the model keeps the delay and the bias-free readout for re-export
+    model = model_from_stages(stages, channel="srbp")
+    assert [p.bias for p in model.network.projections] == [True, False]
+    path, _ = write_nir(tmp_path / "d.nir", model, extension=False)
+    again = nir.read(path)
+    kinds = [type(n).__name__ for _, n in walk(again)]
+    assert kinds == ["Input", "Affine", "IF", "Delay", "Linear", "Output"]
+    np.testing.assert_array_equal(again.nodes["delay1"].delay, [2.0, 0.0])
+    np.testing.assert_allclose(simulate(chain_from_graph(again), inputs, 1.0)[:, 0], out)
 
 
 @pytest.mark.parametrize("graph, message", [
