@@ -50,6 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "fresh random ones")
     parser.add_argument("--approximate", action="store_true",
                         help="accept the nearest representable learning rule")
+    parser.add_argument("--nir", metavar="FILE.nir",
+                        help="also write the converted spiking network as a NIR graph")
     parser.add_argument("--targets", action="store_true", help="list the chip profiles")
     parser.add_argument("--verbose", action="store_true",
                         help="print the child traceback when a Lava run fails")
@@ -114,4 +116,10 @@ def _run(args: argparse.Namespace):
     result = deploy(model.network, model.weights, data, profile, sim=args.sim, fixed=args.fixed,
                     encoding=args.encoding, steps=args.steps, num_test=args.num_test,
                     timeout=args.timeout, progress=not args.json)
-    return result.to_dict(), result.format()
+    text = result.format()
+    if args.nir:
+        from .nir_export import write_converted
+
+        path = write_converted(args.nir, model, data, profile, args.encoding, args.steps)
+        text += f"\nconverted spiking network written to {path} (NIR)"
+    return result.to_dict(), text
