@@ -32,7 +32,7 @@ class InProcess:
     workers = 1
 
     def map_unordered(self, function: Callable[..., Any], tasks: list[tuple[str, tuple]],
-                      shared: Any = None) -> Iterator[tuple[str, Any]]:
+                      shared: Any = None, catch: bool = True) -> Iterator[tuple[str, Any]]:
         for key, args in tasks:
             yield key, function(*args, **({"data": shared} if shared is not None else {}))
 
@@ -50,7 +50,7 @@ class DaskExecutor:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def map_unordered(self, function: Callable[..., Any], tasks: list[tuple[str, tuple]],
-                      shared: Any = None) -> Iterator[tuple[str, Any]]:
+                      shared: Any = None, catch: bool = True) -> Iterator[tuple[str, Any]]:
         from distributed import as_completed
 
         extra = {}
@@ -63,6 +63,8 @@ class DaskExecutor:
                 try:
                     yield futures[future], future.result()
                 except Exception as error:  # e.g. KilledWorker: recorded as failed
+                    if not catch:
+                        raise
                     yield futures[future], failed_outcome(error)
                 future.release()
         finally:

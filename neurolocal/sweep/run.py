@@ -21,9 +21,11 @@ from ..backends import EpochRecord, TrainingHistory
 from ..data import Dataset, load_dataset
 
 
-def execute_run(config: dict[str, Any], data: Dataset | None = None) -> dict[str, Any]:
+def execute_run(config: dict[str, Any], data: Dataset | None = None, catch: bool = True
+                ) -> dict[str, Any]:
     """Train the network `config` describes (on `data`, or the data set it names) and return
-    ``{"status", "epochs", "final", "error", "traceback", "timings", "environment"}``."""
+    ``{"status", "epochs", "final", "error", "traceback", "timings", "environment"}``; with
+    `catch` False, a training that raises raises here."""
     from ..channels import channel_from_dict
     from ..experiment import Setup, train_channel
 
@@ -44,6 +46,8 @@ def execute_run(config: dict[str, Any], data: Dataset | None = None) -> dict[str
                             "diverged_at": run.history.diverged_at,
                             "samples_per_second": run.history.samples_per_second}
     except Exception as error:  # recorded as a failed run, retried only on request
+        if not catch:
+            raise
         outcome.update(status="failed", error=f"{type(error).__name__}: "
                        f"{(str(error).splitlines() or [''])[0]}",
                        traceback=traceback.format_exc())

@@ -78,9 +78,8 @@ def run_config(dataset: str, channel: Any, seed: int, hidden: Any, *, data_seed:
     from ..experiment import Setup
     from ..network import get_transfer
 
-    if not isinstance(dataset, str) or dataset.partition(":")[0] not in DATASETS:
-        raise SpecError(f"dataset: unknown data set {dataset!r}; available: "
-                        f"{', '.join(DATASETS)}")
+    if not isinstance(dataset, str):
+        raise SpecError(f"dataset: a data set name, not {dataset!r}")
     backend_name, spiking = _backend(backend)
     if backend_name not in available_backends():
         raise SpecError(f"backend: unknown backend {backend_name!r}; available: "
@@ -125,6 +124,10 @@ def parse_spec(data: Any, name: str = "sweep") -> Sweep:
         if not values:
             raise SpecError(f"{key}: empty list, the grid has no runs")
         axes[key] = values
+    for dataset in axes["dataset"]:
+        if not isinstance(dataset, str) or dataset.partition(":")[0] not in DATASETS:
+            raise SpecError(f"dataset: unknown data set {dataset!r}; available: "
+                            f"{', '.join(DATASETS)}")
     runs = []
     for combination in itertools.product(*axes.values()):
         values = dict(zip(axes, combination))
