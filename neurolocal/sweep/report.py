@@ -1,0 +1,322 @@
+"""A report of a sweep store: Markdown and HTML with figures.
+
+Runs that differ only in their seed form a *condition*; a condition is named by its channel and
+the axes that vary in the store. Per condition: learning curves (mean ± 1 std over seeds), the
+final test accuracy with a 95 % Student-t confidence interval x̄ ± t₀.₉₇₅,ₙ₋₁ s/√n, the final
+alignment angles per layer, and accuracy against hidden width and depth.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .store import Store
+
+#: Axes that can tell two conditions apart, in the order they appear in a condition's name.
+AXES = ("dataset", "data_seed", "hidden", "hidden_transfer", "output_transfer", "lr", "epochs",
+        "batch_size", "backend")
+COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
+           "tab:pink", "tab:gray", "tab:olive", "tab:cyan"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
+
+
+@dataclass
+class Condition:
+    """The finished runs of one configuration over seeds."""
+
+    channel: str
+    config: dict[str, Any]
+    varying: dict[str, str]  # axis -> value, for the axes that vary in the store
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def label(self, without: tuple[str, ...] = ()) -> str:
+        return ", ".join([self.channel] + [f"{a}={v}" for a, v in self.varying.items()
+                                           if a not in without])
+
+    @property
+    def name(self) -> str:
+        return self.label()
+
+    @property
+    def accuracies(self) -> np.ndarray:
+        return np.array([_number(r["final"].get("test_accuracy")) for r in self.rows])
+
+    def interval(self) -> tuple[float, float]:
+        """Mean final test accuracy and the half-width of its 95 % confidence interval
+        (NaN with one seed)."""
+        from scipy import stats
+
+        values = self.accuracies
+        n = len(values)
+        if n < 2:
+            return float(np.mean(values)), float("nan")
+        half = stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / np.sqrt(n)
+        return float(np.mean(values)), float(half)
+
+    def curves(self, key: str = "test_accuracy") -> np.ndarray:
+        """(seeds, epochs) array of a per-epoch metric, cut to the shortest run."""
+        series = [[_number(e.get(key)) for e in r["epochs"]] for r in self.rows]
+        length = min(len(s) for s in series)
+        return np.array([s[:length] for s in series], dtype=float)
+
+    def angles(self, key: str) -> list[float]:
+        """Mean over seeds of the last epoch's angle per layer (NaN where undefined)."""
+        rows = [r["epochs"][-1].get(key) or [] for r in self.rows if r["epochs"]]
+        depth = max((len(a) for a in rows), default=0)
+        values = np.array([[_number(a[k]) if k < len(a) else np.nan for k in range(depth)]
+                           for a in rows], dtype=float)
+        return [float(np.nanmean(c)) if np.isfinite(c).any() else float("nan")
+                for c in values.T]
+
+
+def conditions(rows: list[dict[str, Any]]) -> list[Condition]:
+    """Finished rows grouped by configuration minus the seed, in first-recorded order."""
+    done = [r for r in rows if r["status"] == "done"]
+    varying = [a for a in AXES if len({_text(_axis_value(r["config"], a)) for r in done}) > 1]
+    groups: dict[str, Condition] = {}
+    for row in done:
+        config = {k: v for k, v in row["config"].items() if k != "seed"}
+        key = json.dumps(config, sort_keys=True)
+        if key not in groups:
+            groups[key] = Condition(row["channel"], config,
+                                    {a: _text(_axis_value(config, a)) for a in varying})
+        groups[key].rows.append(row)
+    return sorted(groups.values(), key=lambda g: (g.channel, list(g.varying.values())))
+
+
+def write_report(store_path: str | Path, out: str | Path) -> dict[str, str]:
+    """Write report.md, report.html and PNG figures into `out`; returns their paths. A store
+    without finished runs is refused before anything is written."""
+    with Store(store_path, readonly=True) as store:
+        rows = store.rows()
+    groups = conditions(rows)
+    if not groups:
+        raise ValueError(f"{store_path}: no finished runs to report")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    figures = {"curves": plot_curves(groups, out / "curves.png"),
+               "final": plot_final(groups, out / "final_accuracy.png"),
+               "angles": plot_angles(groups, out / "angles.png"),
+               "size": plot_size(groups, out / "accuracy_vs_size.png")}
+    blocks = _blocks(store_path, rows, groups, {k: v for k, v in figures.items() if v})
+    (out / "report.md").write_text(_markdown(blocks))
+    (out / "report.html").write_text(_html(blocks))
+    return {"markdown": str(out / "report.md"), "html": str(out / "report.html"),
+            **{k: str(v) for k, v in figures.items() if v}}
+
+
+def _styles():
+    """(colour, marker) pairs, distinct for the first 10 × 10 series."""
+    return ((COLOURS[k % len(COLOURS)], MARKERS[(k // len(COLOURS) + k) % len(MARKERS)])
+            for k in itertools.count())
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _finish(figure, axes, path: Path) -> Path:
+    for axis in np.atleast_1d(axes):
+        axis.grid(alpha=0.3)
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(fontsize=7, loc="best")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    _pyplot().close(figure)
+    return path
+
+
+def plot_curves(groups: list[Condition], path: Path) -> Path:
+    """Test accuracy per epoch: mean over seeds, band ±1 std."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(8, 5))
+    for group, (colour, marker) in zip(groups, _styles()):
+        values = group.curves()
+        if values.shape[1] == 0:
+            continue
+        epochs = np.arange(1, values.shape[1] + 1)
+        mean, std = values.mean(axis=0), values.std(axis=0)
+        axis.plot(epochs, mean, color=colour, marker=marker, markersize=4,
+                  markevery=max(1, len(epochs) // 10),
+                  label=f"{group.name} ({len(group.rows)} seeds)")
+        axis.fill_between(epochs, mean - std, mean + std, color=colour, alpha=0.15)
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("test accuracy")
+    axis.set_ylim(0, 1)
+    axis.set_title("learning curves: mean over seeds, band ±1 std")
+    return _finish(figure, axis, path)
+
+
+def plot_final(groups: list[Condition], path: Path) -> Path:
+    """Final test accuracy per condition: each seed, and the mean with its 95 % CI."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(8, 1.2 + 0.35 * len(groups)))
+    for index, (group, (colour, marker)) in enumerate(zip(groups, _styles())):
+        mean, half = group.interval()
+        axis.errorbar(mean, index, xerr=None if np.isnan(half) else half, color=colour,
+                      marker=marker, capsize=4, markersize=7)
+        axis.scatter(group.accuracies, [index] * len(group.rows), facecolors="none",
+                     edgecolors=colour, marker="o", s=25, alpha=0.7)
+    axis.set_yticks(range(len(groups)), [g.name for g in groups], fontsize=8)
+    axis.invert_yaxis()
+    axis.set_xlim(0, 1)
+    axis.set_xlabel("final test accuracy (filled: mean, bar: 95% CI, circles: seeds)")
+    axis.set_ylabel("condition")
+    axis.set_title("final test accuracy per condition")
+    return _finish(figure, axis, path)
+
+
+def plot_angles(groups: list[Condition], path: Path) -> Path | None:
+    """Final angles per layer: ∠(ΔW, −∇E) and ∠(C, Wᵀ) (mean over seeds)."""
+    keys = (("update_angle", "∠(ΔW, −∂E/∂W) per layer"),
+            ("feedback_angle", "∠(C, Wᵀ) per hidden layer"))
+    if not any(np.isfinite(g.angles(k)).any() for g in groups for k, _ in keys):
+        return None
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    for group, (colour, marker) in zip(groups, _styles()):
+        for axis, (key, _) in zip(axes, keys):
+            values = np.array(group.angles(key))
+            if np.isfinite(values).any():
+                axis.plot(np.arange(1, len(values) + 1), values, color=colour, marker=marker,
+                          label=group.name)
+    for axis, (_, title) in zip(axes, keys):
+        axis.set_title(title)
+        axis.set_xlabel("layer")
+        axis.set_ylabel("angle (degrees)")
+        axis.axhline(90, color="grey", lw=0.6)
+        axis.set_ylim(0, 180)
+    return _finish(figure, axes, path)
+
+
+def plot_size(groups: list[Condition], path: Path) -> Path | None:
+    """Mean final accuracy (± 95 % CI) against hidden width (largest hidden layer) for each
+    channel and depth, and against depth for each channel and width; None when the hidden
+    sizes do not vary."""
+    if len({tuple(g.config["hidden"]) for g in groups}) < 2:
+        return None
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    for axis, (x_name, by_name) in zip(axes, (("width", "depth"), ("depth", "width"))):
+        lines: dict[str, list[tuple[int, float, float]]] = {}
+        for group in groups:
+            size = {"width": max(group.config["hidden"]), "depth": len(group.config["hidden"])}
+            label = f"{group.label(without=('hidden',))}, {by_name} {size[by_name]}"
+            lines.setdefault(label, []).append((size[x_name], *group.interval()))
+        for (label, points), (colour, marker) in zip(lines.items(), _styles()):
+            points.sort()
+            x, mean, half = (np.array(c, dtype=float) for c in zip(*points))
+            axis.errorbar(x, mean, yerr=np.where(np.isnan(half), 0, half), color=colour,
+                          marker=marker, capsize=3, label=label)
+        axis.set_xlabel(f"hidden {x_name}" + (" (largest hidden layer)" if x_name == "width"
+                                              else " (hidden layers)"))
+        axis.set_ylabel("final test accuracy (mean, 95% CI)")
+        axis.set_ylim(0, 1)
+        axis.set_title(f"accuracy vs {x_name}")
+    return _finish(figure, axes, path)
+
+
+def _blocks(store_path, rows, groups, figures) -> list[tuple]:
+    failed = [r for r in rows if r["status"] == "failed"]
+    commits = sorted({str(r["environment"].get("git_commit"))[:12] for r in rows
+                      if r["environment"]})
+    versions = sorted({str(r["environment"].get("version")) for r in rows if r["environment"]})
+    blocks: list[tuple] = [
+        ("h1", f"Sweep report: {Path(store_path).name}"),
+        ("p", f"{len(rows)} runs in the store: {len(rows) - len(failed)} finished, "
+              f"{len(failed)} failed; {len(groups)} conditions. neurolocal "
+              f"{', '.join(versions) or '?'}, commit {', '.join(commits) or 'unknown'}."),
+        ("h2", "Final test accuracy"),
+        ("table", ["condition", "seeds", "test acc (mean)", "95% CI", "train acc",
+                   "∠(ΔW, −∇E) per layer", "∠(C, Wᵀ) per hidden", "training s/run"],
+         [_table_row(g) for g in groups]),
+    ]
+    titles = {"final": "Final accuracy with confidence intervals", "curves": "Learning curves",
+              "angles": "Alignment angles", "size": "Accuracy vs width and depth"}
+    for key in ("final", "curves", "angles", "size"):
+        if key in figures:
+            blocks += [("h2", titles[key]), ("img", Path(figures[key]).name, titles[key])]
+    if failed:
+        blocks += [("h2", "Failed runs"),
+                   ("table", ["channel", "seed", "attempts", "error"],
+                    [[r["channel"], r["seed"], r["attempts"], r["error"]] for r in failed])]
+    return blocks
+
+
+def _table_row(group: Condition) -> list[str]:
+    mean, half = group.interval()
+    train = np.mean([_number(r["final"].get("train_accuracy")) for r in group.rows])
+    seconds = np.mean([r["timings"]["seconds"] - r["timings"]["load_seconds"]
+                       for r in group.rows])
+    return [group.name, str(len(group.rows)), f"{mean:.3f}",
+            "—" if np.isnan(half) else f"± {half:.3f}", f"{train:.3f}",
+            _angles(group.angles("update_angle")), _angles(group.angles("feedback_angle")),
+            f"{seconds:.2f}"]
+
+
+def _markdown(blocks: list[tuple]) -> str:
+    lines = []
+    for kind, *content in blocks:
+        if kind in ("h1", "h2"):
+            lines += ["#" * int(kind[1]) + " " + content[0], ""]
+        elif kind == "p":
+            lines += [content[0], ""]
+        elif kind == "img":
+            lines += [f"![{content[1]}]({content[0]})", ""]
+        else:
+            header, body = content
+            cell = [[str(c).replace("|", "\\|") for c in row] for row in [header, *body]]
+            lines += ["| " + " | ".join(cell[0]) + " |", "|" + "---|" * len(header)]
+            lines += ["| " + " | ".join(row) + " |" for row in cell[1:]] + [""]
+    return "\n".join(lines)
+
+
+def _html(blocks: list[tuple]) -> str:
+    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>sweep report</title>"
+             "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}"
+             "img{max-width:100%}</style></head><body>"]
+    for kind, *content in blocks:
+        if kind in ("h1", "h2", "p"):
+            parts.append(f"<{kind}>{html.escape(content[0])}</{kind}>")
+        elif kind == "img":
+            parts.append(f"<img src='{html.escape(content[0])}' "
+                         f"alt='{html.escape(content[1])}'>")
+        else:
+            header, body = content
+            parts.append("<table><tr>" + "".join(f"<th>{html.escape(str(c))}</th>"
+                                                 for c in header) + "</tr>")
+            parts += ["<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row)
+                      + "</tr>" for row in body]
+            parts.append("</table>")
+    return "\n".join(parts + ["</body></html>"])
+
+
+def _angles(values: list[float]) -> str:
+    return ", ".join("—" if np.isnan(v) else f"{v:.0f}°" for v in values) or "—"
+
+
+def _axis_value(config: dict[str, Any], axis: str) -> Any:
+    if axis == "backend":
+        return config["backend"] + ("-spiking" if config.get("spiking") else "")
+    return config.get(axis)
+
+
+def _text(value: Any) -> str:
+    return "-".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _number(value: Any) -> float:
+    return float("nan") if value is None else float(value)
