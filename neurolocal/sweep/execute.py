@@ -132,9 +132,10 @@ def run_sweep(sweep: Sweep, store_path: str, executor: Callable[[int], Any] = No
     `executor(pending)` opens the executor (a context manager); it is only called when there
     is something to run, and the store is only created once the executor is up, so bad input
     writes nothing. `progress` None: a bar when stderr is a terminal."""
+    from tqdm import tqdm
+
     from ..channels import channel_from_dict
     from ..channels.registry import channel_label
-    from tqdm import tqdm
 
     start = time.perf_counter()
     check_store(store_path)

@@ -127,9 +127,13 @@ def _pyplot():
     return plt
 
 
-def _finish(figure, axes, path: Path) -> Path:
+def _finish(figure, axes, path: Path, integer_x: bool = True) -> Path:
+    from matplotlib.ticker import MaxNLocator
+
     for axis in np.atleast_1d(axes):
         axis.grid(alpha=0.3)
+        if integer_x:  # epochs, layers, widths, depths
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         if axis.get_legend_handles_labels()[0]:
             axis.legend(fontsize=7, loc="best")
     figure.tight_layout()
@@ -175,7 +179,7 @@ def plot_final(groups: list[Condition], path: Path) -> Path:
     axis.set_xlabel("final test accuracy (filled: mean, bar: 95% CI, circles: seeds)")
     axis.set_ylabel("condition")
     axis.set_title("final test accuracy per condition")
-    return _finish(figure, axis, path)
+    return _finish(figure, axis, path, integer_x=False)
 
 
 def plot_angles(groups: list[Condition], path: Path) -> Path | None:
