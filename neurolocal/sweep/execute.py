@@ -86,9 +86,10 @@ def open_executor(scheduler: str | None = None, workers: int | None = None,
 
     if scheduler:
         try:
+            _probe(scheduler, timeout)
             client = Client(scheduler, timeout=timeout, set_as_default=False)
-        except (OSError, TimeoutError) as error:
-            raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler} within "
+        except Exception as error:  # refused, timed out, or not a Dask scheduler at all
+            raise SchedulerError(f"cannot reach a Dask scheduler at {scheduler} within "
                                  f"{timeout:g} s ({type(error).__name__})") from None
         with client:
             yield DaskExecutor(client)
@@ -98,6 +99,20 @@ def open_executor(scheduler: str | None = None, workers: int | None = None,
                       dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
             Client(cluster, set_as_default=False) as client:
         yield DaskExecutor(client)
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Open and close one connection (with Dask's handshake) to `address`: fails fast, and
+    without the noise a half-built Client makes when it is collected."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def probe() -> None:
+        comm = await connect(address, timeout=timeout)
+        await comm.close()
+
+    asyncio.run(probe())
 
 
 @dataclass
@@ -162,7 +177,8 @@ def run_sweep(sweep: Sweep, store_path: str, executor: Callable[[int], Any] = No
                     ran += 1
                     bar.update()
                     if outcome["status"] == "failed":
-                        bar.write(f"{label} seed {config['seed']} failed: {outcome['error']}")
+                        bar.write(f"{label} seed {config['seed']} failed: {outcome['error']}",
+                                  file=sys.stderr)
     with Store(store_path, readonly=True) as store:
         rows = store.rows(keys)
     return SweepResult(len(keys), ran, rows, time.perf_counter() - start)
