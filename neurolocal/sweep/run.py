@@ -35,7 +35,7 @@ def execute_run(config: dict[str, Any], data: Dataset | None = None, catch: bool
     load_seconds = 0.0
     try:
         if data is None:
-            data = _dataset(config["dataset"], config["data_seed"])
+            data = cached_dataset(config["dataset"], config["data_seed"])
         load_seconds = time.perf_counter() - clock
         setup = Setup(tuple(config["hidden"]), config["epochs"], config["lr"],
                       config["batch_size"], config["hidden_transfer"],
@@ -82,7 +82,8 @@ def history_from_epochs(epochs: list[dict[str, Any]], final: dict[str, Any]
 
 
 @functools.lru_cache(maxsize=4)
-def _dataset(spec: str, seed: int) -> Dataset:
+def cached_dataset(spec: str, seed: int) -> Dataset:
+    """The data set, loaded once per process (a worker runs many runs on it)."""
     return load_dataset(spec, seed=seed)
 
 
