@@ -26,15 +26,15 @@ def add_executor_args(parser: argparse.ArgumentParser, default: str) -> None:
 
 def executor_from_args(args: argparse.Namespace):
     """A function pending-count -> executor context, from the executor flags."""
-    from ..sweep.execute import open_executor
+    from ..sweep.execute import default_workers, open_executor
 
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, not {args.workers}")
     in_process = args.in_process and not (args.scheduler or args.workers)
 
     def opener(pending: int):
-        return open_executor(args.scheduler, args.workers or None, in_process,
-                             args.connect_timeout)
+        return open_executor(args.scheduler, args.workers or default_workers(pending),
+                             in_process, args.connect_timeout)
     return opener
 
 

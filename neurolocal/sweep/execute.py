@@ -72,6 +72,11 @@ class DaskExecutor:
                 future.release()
 
 
+def default_workers(pending: int | None = None) -> int:
+    """One worker per core, and no more than there are runs to do."""
+    return max(1, min(os.cpu_count() or 1, pending or os.cpu_count() or 1))
+
+
 @contextmanager
 def open_executor(scheduler: str | None = None, workers: int | None = None,
                   in_process: bool = False, timeout: float = 10.0
@@ -94,9 +99,10 @@ def open_executor(scheduler: str | None = None, workers: int | None = None,
         with client:
             yield DaskExecutor(client)
         return
-    workers = workers or os.cpu_count() or 1
+    workers = workers or default_workers()
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                      host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
             Client(cluster, set_as_default=False) as client:
         yield DaskExecutor(client)
 
@@ -162,7 +168,7 @@ def run_sweep(sweep: Sweep, store_path: str, executor: Callable[[int], Any] = No
     keys = sweep.keys()
     ran = 0
     if pending:
-        opener = executor or (lambda n: open_executor(workers=min(n, os.cpu_count() or 1)))
+        opener = executor or (lambda n: open_executor(workers=default_workers(n)))
         with opener(len(pending)) as pool, Store(store_path) as store:
             configs = dict(pending)
             bar = tqdm(total=len(keys), initial=len(keys) - len(pending), unit="run",

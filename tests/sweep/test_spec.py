@@ -66,3 +66,15 @@ def test_invalid_yaml_is_one_line(tmp_path):
     with pytest.raises(SpecError, match="not valid YAML") as error:
         load_spec(path)
     assert "\n" not in str(error.value)
+
+
+def test_the_example_spec_is_the_channel_comparison_of_the_digits_example():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sweep = load_spec(root / "examples" / "sweep_channels.yaml")
+    channels = ["bp", "srbp", "rbp", "sign", "sign_redrawn", "rbp_redrawn", "sigprop", "top",
+                "local"]  # examples/channels_digits.py
+    assert len(sweep.runs) == len(channels) * 3 * 3
+    assert [r["channel"]["name"] for r in sweep.runs[::9]] == channels
+    assert {tuple(r["hidden"]) for r in sweep.runs} == {(10, 10), (30, 30), (10, 10, 10)}
