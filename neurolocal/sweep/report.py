@@ -9,7 +9,6 @@ alignment angles per layer, and accuracy against hidden width and depth.
 from __future__ import annotations
 
 import html
-import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +35,12 @@ class Condition:
     varying: dict[str, str]  # axis -> value, for the axes that vary in the store
     rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def label(self, without: tuple[str, ...] = ()) -> str:
-        return ", ".join([self.channel] + [f"{a}={v}" for a, v in self.varying.items()
-                                           if a not in without])
+    def label(self) -> str:
+        return ", ".join(filter(None, [self.channel, self.setting()]))
+
+    def setting(self, without: tuple[str, ...] = ()) -> str:
+        """The varying axes' values without the channel (and without `without`)."""
+        return ", ".join(f"{a}={v}" for a, v in self.varying.items() if a not in without)
 
     @property
     def name(self) -> str:
@@ -112,10 +114,20 @@ def write_report(store_path: str | Path, out: str | Path) -> dict[str, str]:
             **{k: str(v) for k, v in figures.items() if v}}
 
 
-def _styles():
-    """(colour, marker) pairs, distinct for the first 10 × 10 series."""
-    return ((COLOURS[k % len(COLOURS)], MARKERS[(k // len(COLOURS) + k) % len(MARKERS)])
-            for k in itertools.count())
+def _styles(groups: list[Condition]) -> dict[str, tuple[str, str]]:
+    """Channel -> (colour, marker), the same in every figure; distinct for 100 channels."""
+    channels = list(dict.fromkeys(g.channel for g in groups))
+    return {c: (COLOURS[k % len(COLOURS)], MARKERS[(k // len(COLOURS) + k) % len(MARKERS)])
+            for k, c in enumerate(channels)}
+
+
+def _panels(groups: list[Condition], without: tuple[str, ...] = ()
+            ) -> dict[str, list[Condition]]:
+    """Conditions by their setting (the varying axes other than the channel)."""
+    panels: dict[str, list[Condition]] = {}
+    for group in groups:
+        panels.setdefault(group.setting(without), []).append(group)
+    return panels
 
 
 def _pyplot():
@@ -127,47 +139,66 @@ def _pyplot():
     return plt
 
 
-def _finish(figure, axes, path: Path, integer_x: bool = True) -> Path:
+def _grid(rows: int, columns: int, width: float = 4.6, height: float = 3.6):
+    figure, axes = _pyplot().subplots(rows, columns, figsize=(width * columns + 2.4,
+                                                              height * rows),
+                                      squeeze=False)
+    return figure, axes
+
+
+def _finish(figure, axes, path: Path, styles: dict[str, tuple[str, str]],
+            extra: list[tuple[str, str]] = (), integer_x: bool = True) -> Path:
+    """Grid, integer ticks where x counts something, one legend for the figure: a colour and
+    marker per channel, plus `extra` (label, line style) entries."""
+    from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
-    for axis in np.atleast_1d(axes):
+    for axis in np.ravel(axes):
         axis.grid(alpha=0.3)
         if integer_x:  # epochs, layers, widths, depths
             axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if axis.get_legend_handles_labels()[0]:
-            axis.legend(fontsize=7, loc="best")
-    figure.tight_layout()
+    handles = [Line2D([], [], color=c, marker=m, label=channel)
+               for channel, (c, m) in styles.items()]
+    handles += [Line2D([], [], color="black", linestyle=s, label=label) for label, s in extra]
+    figure.legend(handles=handles, loc="center right", fontsize=8, title="channel")
+    figure.tight_layout(rect=(0, 0, 1 - 2.2 / figure.get_figwidth(), 1))
     figure.savefig(path, dpi=120)
     _pyplot().close(figure)
     return path
 
 
 def plot_curves(groups: list[Condition], path: Path) -> Path:
-    """Test accuracy per epoch: mean over seeds, band ±1 std."""
-    plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(8, 5))
-    for group, (colour, marker) in zip(groups, _styles()):
-        values = group.curves()
-        if values.shape[1] == 0:
-            continue
-        epochs = np.arange(1, values.shape[1] + 1)
-        mean, std = values.mean(axis=0), values.std(axis=0)
-        axis.plot(epochs, mean, color=colour, marker=marker, markersize=4,
-                  markevery=max(1, len(epochs) // 10),
-                  label=f"{group.name} ({len(group.rows)} seeds)")
-        axis.fill_between(epochs, mean - std, mean + std, color=colour, alpha=0.15)
-    axis.set_xlabel("epoch")
-    axis.set_ylabel("test accuracy")
-    axis.set_ylim(0, 1)
-    axis.set_title("learning curves: mean over seeds, band ±1 std")
-    return _finish(figure, axis, path)
+    """Test accuracy per epoch, one panel per setting: mean over seeds, band ±1 std."""
+    styles, panels = _styles(groups), _panels(groups)
+    columns = min(3, len(panels))
+    figure, axes = _grid(-(-len(panels) // columns), columns)
+    for axis, (setting, members) in zip(axes.flat, panels.items()):
+        for group in members:
+            values = group.curves()
+            if values.shape[1] == 0:
+                continue
+            colour, marker = styles[group.channel]
+            epochs = np.arange(1, values.shape[1] + 1)
+            mean, std = values.mean(axis=0), values.std(axis=0)
+            axis.plot(epochs, mean, color=colour, marker=marker, markersize=4,
+                      markevery=max(1, len(epochs) // 8))
+            axis.fill_between(epochs, mean - std, mean + std, color=colour, alpha=0.15)
+        axis.set_title(setting or "learning curves", fontsize=10)
+        axis.set_xlabel("epoch")
+        axis.set_ylabel("test accuracy (mean ± std over seeds)")
+        axis.set_ylim(0, 1)
+    for axis in axes.flat[len(panels):]:
+        axis.set_visible(False)
+    return _finish(figure, axes, path, styles)
 
 
 def plot_final(groups: list[Condition], path: Path) -> Path:
     """Final test accuracy per condition: each seed, and the mean with its 95 % CI."""
-    plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(8, 1.2 + 0.35 * len(groups)))
-    for index, (group, (colour, marker)) in enumerate(zip(groups, _styles())):
+    styles = _styles(groups)
+    figure, axes = _grid(1, 1, width=7, height=1.2 + 0.3 * len(groups))
+    axis = axes[0, 0]
+    for index, group in enumerate(groups):
+        colour, marker = styles[group.channel]
         mean, half = group.interval()
         axis.errorbar(mean, index, xerr=None if np.isnan(half) else half, color=colour,
                       marker=marker, capsize=4, markersize=7)
@@ -179,57 +210,70 @@ def plot_final(groups: list[Condition], path: Path) -> Path:
     axis.set_xlabel("final test accuracy (filled: mean, bar: 95% CI, circles: seeds)")
     axis.set_ylabel("condition")
     axis.set_title("final test accuracy per condition")
-    return _finish(figure, axis, path, integer_x=False)
+    return _finish(figure, axes, path, styles, integer_x=False)
+
+
+ANGLES = (("update_angle", "∠(ΔW, −∂E/∂W)"), ("feedback_angle", "∠(C, Wᵀ)"))
 
 
 def plot_angles(groups: list[Condition], path: Path) -> Path | None:
-    """Final angles per layer: ∠(ΔW, −∇E) and ∠(C, Wᵀ) (mean over seeds)."""
-    keys = (("update_angle", "∠(ΔW, −∂E/∂W) per layer"),
-            ("feedback_angle", "∠(C, Wᵀ) per hidden layer"))
-    if not any(np.isfinite(g.angles(k)).any() for g in groups for k, _ in keys):
+    """Final angles per layer (mean over seeds): ∠(ΔW, −∇E) on the top row, ∠(C, Wᵀ) per
+    hidden layer below, one column per setting; None when no channel has them."""
+    if not any(np.isfinite(g.angles(k)).any() for g in groups for k, _ in ANGLES):
         return None
-    plt = _pyplot()
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    for group, (colour, marker) in zip(groups, _styles()):
-        for axis, (key, _) in zip(axes, keys):
-            values = np.array(group.angles(key))
-            if np.isfinite(values).any():
-                axis.plot(np.arange(1, len(values) + 1), values, color=colour, marker=marker,
-                          label=group.name)
-    for axis, (_, title) in zip(axes, keys):
-        axis.set_title(title)
-        axis.set_xlabel("layer")
-        axis.set_ylabel("angle (degrees)")
-        axis.axhline(90, color="grey", lw=0.6)
-        axis.set_ylim(0, 180)
-    return _finish(figure, axes, path)
+    styles, panels = _styles(groups), _panels(groups)
+    figure, axes = _grid(2, len(panels))
+    for column, (setting, members) in enumerate(panels.items()):
+        for row, (key, title) in enumerate(ANGLES):
+            axis = axes[row, column]
+            for group in members:
+                values = np.array(group.angles(key))
+                if np.isfinite(values).any():
+                    colour, marker = styles[group.channel]
+                    axis.plot(np.arange(1, len(values) + 1), values, color=colour,
+                              marker=marker)
+            axis.set_title(f"{title}{', ' + setting if setting else ''}", fontsize=10)
+            axis.set_xlabel("layer" if row == 0 else "hidden layer")
+            axis.set_ylabel("angle (degrees)")
+            axis.axhline(90, color="grey", lw=0.6)
+            axis.set_ylim(0, 180)
+    return _finish(figure, axes, path, styles)
 
 
 def plot_size(groups: list[Condition], path: Path) -> Path | None:
-    """Mean final accuracy (± 95 % CI) against hidden width (largest hidden layer) for each
-    channel and depth, and against depth for each channel and width; None when the hidden
-    sizes do not vary."""
+    """Mean final accuracy (± 95 % CI) against hidden width (largest hidden layer), a line
+    style per depth, and against depth, a line style per width; one row per setting of the
+    other axes. None when the hidden sizes do not vary."""
     if len({tuple(g.config["hidden"]) for g in groups}) < 2:
         return None
-    plt = _pyplot()
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    for axis, (x_name, by_name) in zip(axes, (("width", "depth"), ("depth", "width"))):
-        lines: dict[str, list[tuple[int, float, float]]] = {}
-        for group in groups:
-            size = {"width": max(group.config["hidden"]), "depth": len(group.config["hidden"])}
-            label = f"{group.label(without=('hidden',))}, {by_name} {size[by_name]}"
-            lines.setdefault(label, []).append((size[x_name], *group.interval()))
-        for (label, points), (colour, marker) in zip(lines.items(), _styles()):
-            points.sort()
-            x, mean, half = (np.array(c, dtype=float) for c in zip(*points))
-            axis.errorbar(x, mean, yerr=np.where(np.isnan(half), 0, half), color=colour,
-                          marker=marker, capsize=3, label=label)
-        axis.set_xlabel(f"hidden {x_name}" + (" (largest hidden layer)" if x_name == "width"
-                                              else " (hidden layers)"))
-        axis.set_ylabel("final test accuracy (mean, 95% CI)")
-        axis.set_ylim(0, 1)
-        axis.set_title(f"accuracy vs {x_name}")
-    return _finish(figure, axes, path)
+    styles, panels = _styles(groups), _panels(groups, without=("hidden",))
+    figure, axes = _grid(len(panels), 2)
+    lines = ["-", "--", ":", "-."]
+    legend: dict[str, str] = {}
+    for row, (setting, members) in enumerate(panels.items()):
+        for column, (x_name, by_name) in enumerate((("width", "depth"), ("depth", "width"))):
+            axis = axes[row, column]
+            points: dict[tuple[str, int], list[tuple[int, float, float]]] = {}
+            for group in members:
+                size = {"width": max(group.config["hidden"]),
+                        "depth": len(group.config["hidden"])}
+                points.setdefault((group.channel, size[by_name]), []).append(
+                    (size[x_name], *group.interval()))
+            values = sorted({by for _, by in points})
+            for (channel, by), series in points.items():
+                style = lines[values.index(by) % len(lines)]
+                legend[f"{by_name} {by}"] = style
+                x, mean, half = (np.array(c, dtype=float) for c in zip(*sorted(series)))
+                colour, marker = styles[channel]
+                axis.errorbar(x, mean, yerr=np.where(np.isnan(half), 0, half), color=colour,
+                              marker=marker, linestyle=style, capsize=3)
+            axis.set_xlabel(f"hidden {x_name}" + (" (largest hidden layer)"
+                                                  if x_name == "width" else " (hidden layers)"))
+            axis.set_ylabel("final test accuracy (mean, 95% CI)")
+            axis.set_ylim(0, 1)
+            axis.set_title(f"accuracy vs {x_name}{', ' + setting if setting else ''}",
+                           fontsize=10)
+    return _finish(figure, axes, path, styles, extra=sorted(legend.items()))
 
 
 def _blocks(store_path, rows, groups, figures) -> list[tuple]:
