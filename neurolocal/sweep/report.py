@@ -20,7 +20,7 @@ from .store import Store
 
 #: Axes that can tell two conditions apart, in the order they appear in a condition's name.
 AXES = ("dataset", "data_seed", "hidden", "hidden_transfer", "output_transfer", "lr", "epochs",
-        "batch_size", "backend")
+        "batch_size", "backend", "deploy")
 COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
            "tab:pink", "tab:gray", "tab:olive", "tab:cyan"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
@@ -291,6 +291,11 @@ def _blocks(store_path, rows, groups, figures) -> list[tuple]:
                    "∠(ΔW, −∇E) per layer", "∠(C, Wᵀ) per hidden", "training s/run"],
          [_table_row(g) for g in groups]),
     ]
+    deployed = [g for g in groups if g.config.get("deploy")]
+    if deployed:
+        blocks += [("h2", "On-target accuracy (hw.deploy)"),
+                   ("table", ["condition", "seeds", "float acc", "on-target acc",
+                              "agreement", "cores"], [_deploy_row(g) for g in deployed])]
     titles = {"final": "Final accuracy with confidence intervals", "curves": "Learning curves",
               "angles": "Alignment angles", "size": "Accuracy vs width and depth"}
     for key in ("final", "curves", "angles", "size"):
@@ -312,6 +317,15 @@ def _table_row(group: Condition) -> list[str]:
             "—" if np.isnan(half) else f"± {half:.3f}", f"{train:.3f}",
             _angles(group.angles("update_angle")), _angles(group.angles("feedback_angle")),
             f"{seconds:.2f}"]
+
+
+def _deploy_row(group: Condition) -> list[str]:
+    results = [r["final"]["deploy"] for r in group.rows]
+    mean = {k: np.mean([_number(d[k]) for d in results])
+            for k in ("float_accuracy", "target_accuracy", "agreement", "cores")}
+    return [group.name, str(len(results)), f"{mean['float_accuracy']:.3f}",
+            f"{mean['target_accuracy']:.3f}", f"{mean['agreement']:.3f}",
+            f"{mean['cores']:g}"]
 
 
 def _markdown(blocks: list[tuple]) -> str:
@@ -359,6 +373,9 @@ def _angles(values: list[float]) -> str:
 def _axis_value(config: dict[str, Any], axis: str) -> Any:
     if axis == "backend":
         return config["backend"] + ("-spiking" if config.get("spiking") else "")
+    if axis == "deploy":
+        deploy = config.get("deploy")
+        return "none" if not deploy else f"{deploy['target']}-{deploy['sim']}"
     return config.get(axis)
 
 

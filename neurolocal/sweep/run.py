@@ -8,6 +8,7 @@ The outcome carries the metrics per epoch, the final metrics, timings and the en
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import platform
 import socket
@@ -17,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from ..backends import EpochRecord, TrainingHistory
+from ..backends import EpochRecord, TrainingHistory, UnsupportedError
 from ..data import Dataset, load_dataset
 
 
@@ -45,6 +46,8 @@ def execute_run(config: dict[str, Any], data: Dataset | None = None, catch: bool
         outcome["final"] = {**(outcome["epochs"][-1] if outcome["epochs"] else {}),
                             "diverged_at": run.history.diverged_at,
                             "samples_per_second": run.history.samples_per_second}
+        if config.get("deploy"):
+            outcome["final"]["deploy"] = deployment(run.simulator, data, config["deploy"])
     except Exception as error:  # recorded as a failed run, retried only on request
         if not catch:
             raise
@@ -55,6 +58,20 @@ def execute_run(config: dict[str, Any], data: Dataset | None = None, catch: bool
                           "seconds": time.perf_counter() - clock, "load_seconds": load_seconds}
     outcome["environment"] = environment()
     return outcome
+
+
+def deployment(simulator: Any, data: Dataset, options: dict[str, Any]) -> dict[str, Any]:
+    """The trained network on a chip target through the `hw` package's ``deploy`` (imported
+    here, only for specs that deploy: neurolocal does not depend on hw): float and on-target
+    test accuracy, their agreement, cores used."""
+    try:
+        hw = importlib.import_module("hw")
+    except ImportError:
+        raise UnsupportedError("deploy: needs the hw package, which is not installed") from None
+    result = hw.deploy(simulator.network, simulator.weights(), data, **options).to_dict()
+    keep = ("target", "sim", "precision", "encoding", "steps", "num_test", "float_accuracy",
+            "target_accuracy", "agreement", "seconds", "warnings")
+    return {**{k: result[k] for k in keep}, "cores": result["resources"]["cores_used"]}
 
 
 def failed_outcome(error: BaseException) -> dict[str, Any]:

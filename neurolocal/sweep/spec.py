@@ -14,6 +14,7 @@ Every key but ``name`` is an axis that takes one value or a list; the grid is th
     epochs: 30
     batch_size: 16
     backend: [numpy, {name: brian2, spiking: true}]
+    deploy: {target: loihi2, sim: emulator}   # optional: on-target accuracy through `hw`
 
 A run's configuration is a plain dict with one value per axis; its key is the SHA-256 of its
 canonical JSON, so the same training always has the same key whatever spec it came from.
@@ -22,6 +23,7 @@ canonical JSON, so the same training always has the same key whatever spec it ca
 from __future__ import annotations
 
 import hashlib
+import importlib
 import itertools
 import json
 from dataclasses import dataclass
@@ -44,7 +46,12 @@ AXES: dict[str, Any] = {
     "epochs": 60,
     "batch_size": 16,
     "backend": "numpy",
+    "deploy": None,
 }
+
+#: Options of a deployment (``hw.deploy``), with their defaults; `target` is required.
+DEPLOY_OPTIONS: dict[str, Any] = {"target": None, "sim": "emulator", "fixed": True,
+                                  "encoding": "rate", "steps": 32, "num_test": None}
 
 
 class SpecError(ValueError):
@@ -71,9 +78,10 @@ def run_key(config: dict[str, Any]) -> str:
 def run_config(dataset: str, channel: Any, seed: int, hidden: Any, *, data_seed: int = 0,
                hidden_transfer: str = "tanh", output_transfer: str = "logistic",
                lr: float = 0.1, epochs: int = 60, batch_size: int = 16,
-               backend: Any = "numpy") -> dict[str, Any]:
+               backend: Any = "numpy", deploy: Any = None) -> dict[str, Any]:
     """One run's canonical configuration, validated (a channel by name, spec string, mapping
-    or object; a backend by name or ``{name, spiking}``)."""
+    or object; a backend by name or ``{name, spiking}``; a deployment None or
+    ``{target, sim, …}``)."""
     from ..backends import available_backends
     from ..experiment import Setup
     from ..network import get_transfer
@@ -104,7 +112,7 @@ def run_config(dataset: str, channel: Any, seed: int, hidden: Any, *, data_seed:
             "seed": seed, "hidden": hidden,
             "hidden_transfer": hidden_transfer, "output_transfer": output_transfer,
             "lr": float(lr), "epochs": epochs, "batch_size": batch_size,
-            "backend": backend_name, "spiking": spiking}
+            "backend": backend_name, "spiking": spiking, "deploy": _deploy(deploy)}
 
 
 def parse_spec(data: Any, name: str = "sweep") -> Sweep:
@@ -179,6 +187,27 @@ def _backend(value: Any) -> tuple[str, bool]:
             and isinstance(value.get("spiking", False), bool):
         return str(value["name"]), bool(value.get("spiking", False))
     raise SpecError(f"backend: a name or {{name: ..., spiking: true|false}}, not {value!r}")
+
+
+def _deploy(value: Any) -> dict[str, Any] | None:
+    """None, or every option of the deployment; the target must be a chip profile of the
+    `hw` package (imported only when a spec deploys)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or "target" not in value or \
+            set(value) - set(DEPLOY_OPTIONS):
+        raise SpecError(f"deploy: a mapping with 'target' and any of "
+                        f"{', '.join(k for k in DEPLOY_OPTIONS if k != 'target')}, "
+                        f"not {value!r}")
+    try:
+        hw = importlib.import_module("hw")
+    except ImportError:
+        raise SpecError("deploy: needs the hw package, which is not installed") from None
+    try:
+        hw.get_profile(value["target"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise SpecError(f"deploy: {str(error).splitlines()[0]}") from None
+    return {**DEPLOY_OPTIONS, **value}
 
 
 def _channel(value: Any):

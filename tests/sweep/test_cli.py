@@ -130,3 +130,36 @@ def test_the_default_local_cluster_runs_and_is_torn_down(tmp_path, capsys):
                            "--workers", "1", "--json")
     assert code == 0 and json.loads(out)["done"] == 2
     assert multiprocessing.active_children() == []
+
+
+def test_a_deployment_records_the_on_target_accuracy_hw_deploy_measures(tmp_path, capsys):
+    hw = pytest.importorskip("hw")
+    from neurolocal.data import load_digits
+    from neurolocal.experiment import Setup, train_channel
+
+    spec, store = tmp_path / "spec.yaml", tmp_path / "s.sqlite"
+    spec.write_text("channels: [bp]\nhidden: [6]\nepochs: 2\n"
+                    "deploy: {target: loihi2, num_test: 60, steps: 16}\n")
+    code, out, _ = run_cli(capsys, "sweep", str(spec), "--store", str(store), "--in-process",
+                           "--json")
+    deployed = json.loads(out)["results"][0]["final"]["deploy"]
+    assert code == 0 and deployed["num_test"] == 60 and deployed["sim"] == "emulator"
+    run_ = train_channel(load_digits(seed=0), "bp", Setup(hidden=(6,), epochs=2), seed=0)
+    direct = hw.deploy(run_.simulator.network, run_.simulator.weights(), load_digits(seed=0),
+                       "loihi2", num_test=60, steps=16)
+    assert (deployed["target_accuracy"], deployed["float_accuracy"], deployed["agreement"]) \
+        == (direct.target_accuracy, direct.float_accuracy, direct.agreement)
+    assert run_cli(capsys, "report", str(store), "--out", str(tmp_path / "r"))[0] == 0
+    assert "On-target accuracy" in (tmp_path / "r" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("deploy, message", [("{target: loihi9}", "deploy: "),
+                                             ("{target: loihi2, speed: 3}", "deploy: a mapping")])
+def test_a_bad_deployment_is_refused_before_anything_runs(tmp_path, capsys, deploy, message):
+    pytest.importorskip("hw")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"channels: [bp]\ndeploy: {deploy}\n")
+    code, _, err = run_cli(capsys, "sweep", str(spec), "--store", str(tmp_path / "s.sqlite"),
+                           "--in-process")
+    assert code == 2 and message in err and err.count("\n") == 1
+    assert not (tmp_path / "s.sqlite").exists()
