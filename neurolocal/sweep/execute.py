@@ -27,9 +27,13 @@ class SchedulerError(ValueError):
 
 
 class InProcess:
-    """Runs tasks one after the other in this process: for small grids and tests."""
+    """Runs tasks one after the other in this process: for small grids and tests.
 
-    workers = 1
+    Executors offer ``map_unordered(function, tasks, shared, catch)``: `tasks` are
+    (key, args) pairs, `shared` is passed to every call as ``data=`` (sent to each worker
+    once), and (key, result) pairs come back as tasks finish. With `catch`, a task that
+    never returns (its workers died) yields a failed outcome instead of raising; in process
+    there is no such case, and the function's own exceptions always propagate."""
 
     def map_unordered(self, function: Callable[..., Any], tasks: list[tuple[str, tuple]],
                       shared: Any = None, catch: bool = True) -> Iterator[tuple[str, Any]]:
@@ -44,10 +48,6 @@ class DaskExecutor:
 
     def __init__(self, client: Any):
         self.client = client
-
-    @property
-    def workers(self) -> int:
-        return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def map_unordered(self, function: Callable[..., Any], tasks: list[tuple[str, tuple]],
                       shared: Any = None, catch: bool = True) -> Iterator[tuple[str, Any]]:
@@ -66,8 +66,8 @@ class DaskExecutor:
                     if not catch:
                         raise
                     yield futures[future], failed_outcome(error)
-                future.release()
-        finally:
+                future.release()  # the worker may forget the result
+        finally:  # stopped early: the scheduler drops the tasks nobody holds any more
             for future in futures:
                 future.release()
 

@@ -133,7 +133,8 @@ def test_a_worker_killed_mid_run_is_survived(cluster, tmp_path):
         pid = client.run(os.getpid, workers=[address])[address]
         sweep = threading.Thread(target=lambda: result.update(out=run_sweep(
             load_spec(spec), str(tmp_path / "s.sqlite"),
-            lambda n: open_executor(scheduler=cluster.address), progress=False)))
+            lambda n: open_executor(scheduler=cluster.address), progress=False)),
+            daemon=True)
         sweep.start()
         deadline = time.monotonic() + 60
         while not client.processing([address]).get(address):
