@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
 import socket
 
 import numpy as np
@@ -64,10 +65,10 @@ def test_a_store_from_a_newer_version_is_refused(tmp_path, capsys):
 def test_sweep_json_then_rerun_then_report(tmp_path, capsys):
     spec, store = tmp_path / "spec.yaml", tmp_path / "s.sqlite"
     spec.write_text(TINY)
-    code, out, _ = run_cli(capsys, "sweep", str(spec), "--store", str(store), "--in-process",
-                           "--json")
+    code, out, err = run_cli(capsys, "sweep", str(spec), "--store", str(store), "--in-process",
+                             "--json")
     first = json.loads(out)
-    assert code == 0
+    assert code == 0 and err == ""  # no progress bar when stderr is not a terminal
     assert {k: first[k] for k in ("total", "done", "ran", "failed")} == \
         {"total": 6, "done": 6, "ran": 6, "failed": 0}
     for result in first["results"]:
@@ -163,3 +164,39 @@ def test_a_bad_deployment_is_refused_before_anything_runs(tmp_path, capsys, depl
                            "--in-process")
     assert code == 2 and message in err and err.count("\n") == 1
     assert not (tmp_path / "s.sqlite").exists()
+
+
+def test_a_terminal_gets_a_progress_bar_with_runs_done_total_and_eta(tmp_path):
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+    from pathlib import Path
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: bar\nchannels: [bp]\nseeds: 3\nhidden: [4]\nepochs: 1\n")
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    root = str(Path(__file__).resolve().parents[2])
+    process = subprocess.Popen([sys.executable, "-m", "neurolocal", "sweep", str(spec),
+                                "--store", str(tmp_path / "s.sqlite"), "--in-process"],
+                               stderr=follower, stdout=subprocess.DEVNULL,
+                               env={**os.environ, "PYTHONPATH": root})
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert process.wait(60) == 0
+    lines = shown.decode().replace("\r", "\n")
+    assert "bar: 100%" in lines and ("run/s" in lines or "s/run" in lines)
+    assert re.search(r"1/3 \[\d\d:\d\d<\d\d:\d\d", lines)  # elapsed < ETA after a run
