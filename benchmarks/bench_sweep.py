@@ -21,7 +21,7 @@ def grid(quick: bool) -> dict:
         return {"name": "bench-quick", "channels": ["bp", "rbp"], "seeds": 2,
                 "hidden": [[10], [10, 10]], "epochs": 2}
     return {"name": "bench", "channels": ["bp", "rbp", "srbp", "sign"], "seeds": 4,
-            "hidden": [[20, 20], [40, 40], [20, 20, 20]], "epochs": 15}
+            "hidden": [[20, 20], [40, 40], [20, 20, 20]], "epochs": 30}
 
 
 def timed_sweep(sweep, store: Path, opener) -> tuple[float, float, list[dict]]:
