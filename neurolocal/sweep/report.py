@@ -35,16 +35,14 @@ class Condition:
     varying: dict[str, str]  # axis -> value, for the axes that vary in the store
     rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def label(self) -> str:
-        return ", ".join(filter(None, [self.channel, self.setting()]))
-
     def setting(self, without: tuple[str, ...] = ()) -> str:
         """The varying axes' values without the channel (and without `without`)."""
         return ", ".join(f"{a}={v}" for a, v in self.varying.items() if a not in without)
 
     @property
     def name(self) -> str:
-        return self.label()
+        """The channel and the setting: ``rbp, hidden=30-30``."""
+        return ", ".join(filter(None, [self.channel, self.setting()]))
 
     @property
     def accuracies(self) -> np.ndarray:
@@ -79,7 +77,8 @@ class Condition:
 
 
 def conditions(rows: list[dict[str, Any]]) -> list[Condition]:
-    """Finished rows grouped by configuration minus the seed, in first-recorded order."""
+    """Finished rows grouped by configuration minus the seed, ordered by channel and
+    setting."""
     done = [r for r in rows if r["status"] == "done"]
     varying = [a for a in AXES if len({_text(_axis_value(r["config"], a)) for r in done}) > 1]
     groups: dict[str, Condition] = {}
