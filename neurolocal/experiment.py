@@ -7,6 +7,7 @@ weights, backward matrices, minibatch order), so every run is bit-reproducible.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +45,8 @@ class Setup:
 
 @dataclass
 class Run:
-    """One trained network: its channel, seed, history and the trained simulator."""
+    """One trained network: its channel, seed, history and the trained simulator (None when
+    it was trained in another process)."""
 
     channel: Channel
     seed: int
@@ -125,18 +127,43 @@ def train_channel(data: Dataset, channel: Channel | str, setup: Setup, seed: int
 
 
 def compare_channels(data: Dataset, channels: list[Channel | str], setup: Setup,
-                     seeds: int = 3, seed: int = 0, progress: bool = False
-                     ) -> list[ChannelSummary]:
-    """Every channel trained with seeds ``seed, seed+1, …`` (the same seeds for all)."""
+                     seeds: int = 3, seed: int = 0, progress: bool = False,
+                     executor: Any = None) -> list[ChannelSummary]:
+    """Every channel trained with seeds ``seed, seed+1, …`` (the same seeds for all), through
+    the sweep machinery: in process by default, or on `executor` (an open
+    `neurolocal.sweep.execute` executor, e.g. a Dask cluster). Runs carry their history but
+    not their simulator."""
+    from tqdm import tqdm
+
+    from .sweep.execute import InProcess
+    from .sweep.run import execute_run, history_from_epochs
+    from .sweep.spec import run_config, run_key
+
     if seeds < 1:
         raise ValueError(f"seeds must be at least 1, not {seeds}")
     resolved = [get_channel(c) for c in channels]
     sizes = [data.num_inputs, *setup.hidden, data.num_classes]
+    configs = [run_config(data.name, channel, seed + k, list(setup.hidden),
+                          data_seed=seed, hidden_transfer=setup.hidden_transfer,
+                          output_transfer=setup.output_transfer, lr=setup.eta,
+                          epochs=setup.epochs, batch_size=setup.batch_size,
+                          backend={"name": setup.backend, "spiking": setup.spiking})
+               for channel in resolved for k in range(seeds)]
+    tasks = [(run_key(c), (c,)) for c in configs]
+    outcomes = {}
+    pool = executor or InProcess()
+    with tqdm(total=len(tasks), unit="run", disable=not progress) as bar:
+        for key, outcome in pool.map_unordered(functools.partial(execute_run, catch=False),
+                                               tasks, shared=data, catch=False):
+            outcomes[key] = outcome
+            bar.update()
     summaries = []
-    for channel in resolved:
+    for index, channel in enumerate(resolved):
         summary = ChannelSummary(channel, sizes)
         for k in range(seeds):
-            summary.runs.append(train_channel(data, channel, setup, seed + k, progress))
+            outcome = outcomes[tasks[index * seeds + k][0]]
+            history = history_from_epochs(outcome["epochs"], outcome["final"])
+            summary.runs.append(Run(channel, seed + k, history, None))
         summaries.append(summary)
     return summaries
 
