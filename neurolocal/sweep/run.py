@@ -8,7 +8,6 @@ The outcome carries the metrics per epoch, the final metrics, timings and the en
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import platform
 import socket
@@ -18,7 +17,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from ..backends import EpochRecord, TrainingHistory, UnsupportedError
+from ..backends import EpochRecord, TrainingHistory
 from ..data import Dataset, load_dataset
 
 
@@ -61,17 +60,12 @@ def execute_run(config: dict[str, Any], data: Dataset | None = None, catch: bool
 
 
 def deployment(simulator: Any, data: Dataset, options: dict[str, Any]) -> dict[str, Any]:
-    """The trained network on a chip target through the `hw` package's ``deploy`` (imported
-    here, only for specs that deploy: neurolocal does not depend on hw): float and on-target
-    test accuracy, their agreement, cores used."""
-    try:
-        hw = importlib.import_module("hw")
-    except ImportError:
-        raise UnsupportedError("deploy: needs the hw package, which is not installed") from None
-    result = hw.deploy(simulator.network, simulator.weights(), data, **options).to_dict()
-    keep = ("target", "sim", "precision", "encoding", "steps", "num_test", "float_accuracy",
-            "target_accuracy", "agreement", "seconds", "warnings")
-    return {**{k: result[k] for k in keep}, "cores": result["resources"]["cores_used"]}
+    """The trained network on a chip target through the registered deployer (hw, found by
+    entry point: neurolocal does not depend on it): float and on-target test accuracy, their
+    agreement, cores used."""
+    from ..plugins import deployer
+
+    return deployer().deploy(simulator.network, simulator.weights(), data, options)
 
 
 def failed_outcome(error: BaseException) -> dict[str, Any]:

@@ -23,7 +23,6 @@ canonical JSON, so the same training always has the same key whatever spec it ca
 from __future__ import annotations
 
 import hashlib
-import importlib
 import itertools
 import json
 from dataclasses import dataclass
@@ -190,8 +189,8 @@ def _backend(value: Any) -> tuple[str, bool]:
 
 
 def _deploy(value: Any) -> dict[str, Any] | None:
-    """None, or every option of the deployment; the target must be a chip profile of the
-    `hw` package (imported only when a spec deploys)."""
+    """None, or every option of the deployment; the target must be one the registered deployer
+    (`neurolocal.plugins.deployer`, provided by hw) knows."""
     if value is None:
         return None
     if not isinstance(value, dict) or "target" not in value or \
@@ -199,12 +198,13 @@ def _deploy(value: Any) -> dict[str, Any] | None:
         raise SpecError(f"deploy: a mapping with 'target' and any of "
                         f"{', '.join(k for k in DEPLOY_OPTIONS if k != 'target')}, "
                         f"not {value!r}")
+    from ..backends import UnsupportedError
+    from ..plugins import deployer
+
     try:
-        hw = importlib.import_module("hw")
-    except ImportError:
-        raise SpecError("deploy: needs the hw package, which is not installed") from None
-    try:
-        hw.get_profile(value["target"])
+        deployer().check(value)
+    except UnsupportedError as error:
+        raise SpecError(str(error)) from None
     except (ValueError, KeyError, TypeError) as error:
         raise SpecError(f"deploy: {str(error).splitlines()[0]}") from None
     return {**DEPLOY_OPTIONS, **value}
