@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(parser)
     parser.add_argument("model", nargs="?", help="a model saved by `neurolocal train --save`")
     parser.add_argument("--target", default="loihi2",
-                        help="chip profile: loihi1, loihi2, or a .json profile (default loihi2)")
+                        help="chip profile: loihi1, loihi2, kapoho-point (8 Loihi 2 chips), "
+                             "nahuku32 (32 Loihi 1 chips), or a .json profile (default loihi2)")
     parser.add_argument("--sim", choices=["emulator", "lava", "loihi"], default="emulator",
                         help="numpy fixed-point emulator, Lava's CPU simulator, or Loihi "
                              "hardware (needs Intel's Lava extension); default emulator")
@@ -85,17 +86,14 @@ def _run(args: argparse.Namespace):
 
     if args.targets:
         rows = {name: p.to_dict() for name, p in PROFILES.items()}
-        text = "\n".join(f"{p.name}: {p.cores_per_chip} cores, {p.neurons_per_core} neurons and "
-                         f"{p.synaptic_memory_bytes_per_core} B synaptic memory per core, "
-                         f"{p.weight_bits}-bit weights, {p.state_bits}-bit state"
-                         for p in PROFILES.values())
+        text = "\n".join(p.describe() for p in PROFILES.values())
         return rows, text
     if args.model is None:
         raise ValueError("give a model file (saved by `neurolocal train --save`) or --targets")
     if args.steps < 1:
         raise ValueError(f"--steps must be positive, not {args.steps}")
-    model = load_model(args.model)
     profile = get_profile(args.target)
+    model = load_model(args.model)
     data = load_dataset(args.dataset, seed=args.seed)
     if data.num_inputs != model.network.input.size:
         raise ValueError(f"data set {args.dataset} has {data.num_inputs} inputs, the model "

@@ -8,7 +8,7 @@ that does not fit fails before anything is built or simulated.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from neurolocal.network import Network
 from . import emulator
 from .channel_map import ChannelMapping, map_channel
 from .errors import ChannelMappingError, MappingError
+from .graph import inference_graph, layer_name
 from .hardware import require_hardware
 from .partition import ResourceReport, partition, synaptic_ops
 from .profiles import ChipProfile, get_profile
@@ -84,13 +85,14 @@ def transfers_of(network: Network) -> list[str]:
 
 def plan(network: Network, profile: ChipProfile | str, channel: bool = True
          ) -> tuple[ResourceReport, ChannelMapping | None]:
-    """Check that `network` (and, if `channel`, its learning channel) fit `profile`; raise
-    `MappingError` otherwise (`ChannelMappingError` when only the channel cannot be built)."""
+    """Check that the graph to be built fits `profile`: the forward network and, if `channel`,
+    its learning channel (the learning graph); raise `MappingError` otherwise
+    (`ChannelMappingError` when only the channel cannot be built)."""
     profile = get_profile(profile)
     mapping = map_channel(network.channel, network.sizes) if channel else None
-    extra = mapping.partition_groups() if mapping is not None else ()
-    fan_in = mapping.extra_fan_in() if mapping is not None else {}
-    return partition(network.sizes, profile, extra, fan_in), mapping
+    graph = mapping.graph(network.sizes) if mapping is not None else \
+        inference_graph(network.sizes)
+    return partition(graph, profile), mapping
 
 
 def run_spiking(network: SpikingNetwork, x: np.ndarray, sim: str, fixed: bool,
@@ -101,7 +103,7 @@ def run_spiking(network: SpikingNetwork, x: np.ndarray, sim: str, fixed: bool,
     if sim not in SIMULATORS:
         raise MappingError(f"unknown simulator {sim!r}; choose from {', '.join(SIMULATORS)}")
     if sim == "loihi":
-        require_hardware()
+        require_hardware(fixed)
     if sim == "emulator":
         return emulator.simulate(network, x, fixed)[0]
     chunks = range(0, len(x), batch_size)
@@ -125,10 +127,11 @@ def deploy(network: Network, weights: Weights, data: Dataset, target: ChipProfil
     profile = get_profile(target)
     notes = []
     try:
-        resources, mapping = plan(network, profile)
+        mapping = map_channel(network.channel, network.sizes)
     except ChannelMappingError as error:  # inference needs no channel
-        resources, mapping = plan(network, profile, channel=False)
+        mapping = None
         notes.append(f"inference only, the channel is not mapped: {error}")
+    resources, _ = plan(network, profile, channel=False)  # the inference graph that is built
     x_test = data.x_test if num_test is None else data.x_test[:num_test]
     y_test = data.y_test[:len(x_test)]
     spiking = convert(weights, transfers_of(network), data.x_train[:calibration], profile,
@@ -138,9 +141,9 @@ def deploy(network: Network, weights: Weights, data: Dataset, target: ChipProfil
     target_class = summed.argmax(axis=1)
     _, counts = emulator.simulate(spiking, x_test[:100], fixed, record_spikes=True)
     input_events = spiking.encode(x_test[:100], fixed).astype(bool).sum(axis=0)
-    resources = ResourceReport(resources.profile, resources.sizes, resources.cores,
-                               synaptic_ops(network.sizes, input_events, counts),
-                               resources.notes)
+    resources = replace(resources, synaptic_ops=synaptic_ops(network.sizes, input_events,
+                                                             counts)).with_traffic(
+        {layer_name(k): c.mean(axis=0) for k, c in enumerate(counts, start=1)})
     return DeployResult(profile.name, sim, fixed, encoding, steps, resources, mapping,
                         spiking.quantization_report(), len(x_test),
                         float(np.mean(float_class == y_test)),

@@ -12,6 +12,7 @@ identical.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,16 +77,29 @@ def simulate(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
 
     Returns the output layer's synaptic input summed over the window, (B, n_out) (int64 in
     fixed point), and, if `record_spikes`, the spike counts of every hidden layer (B, n_k).
+    """
+    return run(network, network.encode(x, fixed), fixed, record_spikes)
+
+
+#: Called after every step t of hidden layer k (1-based) with its state and spikes (B, n_k).
+StepHook = Callable[[int, int, LifState, np.ndarray], None]
+
+
+def run(network: SpikingNetwork, inputs: np.ndarray, fixed: bool = True,
+        record_spikes: bool = False, on_step: StepHook | None = None
+        ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Run the encoded input stream `inputs` (steps, B, n_in) from zero state; as `simulate`.
+    `on_step` observes every state (the per-step comparison with Lava uses it).
+
     The first projection's input does not depend on the state, so it is one matrix product
     over all steps; integer sums go through float64 BLAS, exact while |Σ| < 2^53 (checked).
     """
-    inputs = network.encode(x, fixed)
     steps, batch = inputs.shape[:2]
     dtype = np.int64 if fixed else np.float64
     weights = [(layer.fixed_weights.stored.T.astype(np.float64) if fixed else layer.weights.T)
                for layer in network.layers]
     if fixed:
-        largest_input = 1 if network.encoding == "rate" else 2 ** network.input_bits
+        largest_input = max(int(np.abs(inputs).max(initial=0)), 1)
         if max(np.abs(w).sum(axis=0).max() for w in weights) * largest_input >= 2.0 ** 53:
             raise ValueError("synaptic sums could exceed 2^53: not exact in float64")
     first = inputs.reshape(steps * batch, -1).astype(np.float64) @ weights[0]
@@ -104,6 +118,8 @@ def simulate(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
             spikes = step(states[k], synaptic, layer)
             if record_spikes:
                 counts[k] += spikes
+            if on_step is not None:
+                on_step(t, k + 1, states[k], spikes)
             synaptic = spikes.astype(np.float64) @ weights[k + 1]
             if fixed:
                 synaptic = shift_input(synaptic.astype(np.int64),
