@@ -14,6 +14,7 @@ one line, before any process is built.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,8 @@ def run_config(sim: str, fixed: bool) -> Any:
         require_hardware(fixed)
         from lava.utils import loihi, slurm
 
-        if loihi.host is None and slurm.is_available():
+        # Lava's slurm.is_available raises FileNotFoundError where `sinfo` does not exist
+        if loihi.host is None and shutil.which("sinfo") and slurm.is_available():
             loihi.use_slurm_host()
         return Loihi2HwCfg()
     return Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt")

@@ -139,7 +139,9 @@ _FORMAT_SOURCES = {
     "state_bits": DAVIES + "; " + LAVA + ": u, v 24-bit",
     "trace_bits": DAVIES + ": 7-bit traces; " + LAVA + " saturates at 127",
     "threshold_bits": LAVA + ": vth 17-bit unsigned, left-shifted by 6",
-    "bias_mantissa_bits": LAVA + ": bias_mant 13-bit signed, bias_exp 3-bit",
+    "bias_mantissa_bits": LAVA + ": bias_mant 13-bit signed",
+    "bias_exp_range": LAVA + ": bias_exp 3-bit (0..7)",
+    "threshold_shift": LAVA + ": vth is left-shifted by 6 bits (vth << 6) against v",
     "learning_factors": "HARDWARE_NOTES.md: up to three traces, or two traces and w, are "
                         "safe in Lava's fixed-point learning engine",
     "learning_mantissa_range": LAVA + ": learning-rule scaling mantissa -8..7",

@@ -74,14 +74,28 @@ def _describe(start) -> dict:
 
 def graphs(network, x, plan, weights, targets) -> dict:
     """The graphs `hw.lava_forward.build_forward` (fixed point) and
-    `hw.lava_learning.run_learning` build, described without running them."""
+    `hw.lava_learning.run_learning` build, described without running them; the run
+    configurations `hw.hardware.run_config` selects; what building the hardware graph says
+    without the Loihi extension."""
     from lava.magma.core.process.process import AbstractProcess
 
+    from hw import hardware
+    from hw.errors import HardwareUnavailableError
     from hw.lava_forward import build_forward
     from hw.lava_learning import run_learning
 
     forward = build_forward(network, network.encode(x, True), fixed=True)
     described = {"forward": _describe(forward.denses[0])}
+    try:
+        build_forward(network, network.encode(x, True), fixed=True, hardware=True)
+    except HardwareUnavailableError as error:
+        described["hardware_build"] = str(error)
+    configs = {"lava fixed": hardware.run_config("lava", True),
+               "lava float": hardware.run_config("lava", False)}
+    hardware.hardware_available = lambda: True  # as if lava-loihi were installed
+    configs["loihi fixed"] = hardware.run_config("loihi", True)
+    described["configs"] = {key: (type(c).__name__, c.select_tag)
+                            for key, c in configs.items()}
 
     def capture(self, *args, **kwargs):
         raise _Captured(self)

@@ -20,30 +20,33 @@ SIZES = [64, 100, 50, 10]
 
 
 def test_distinct_srbp_has_its_own_error_neurons():
+    """The output neurons send B^L; each hidden layer k gets a relay err_h<k> fed by C^k and a
+    one-to-one delivery into its third-factor input (a dense n_k x n_k identity)."""
     m = map_channel(get_channel("srbp"), SIZES)
     assert m.architecture == "distinct"
-    assert [(p.name, p.size) for p in m.populations] == [("err_out", 10), ("err_h2", 50),
-                                                         ("err_h1", 100)]
-    assert [(p.source, p.dest, p.shape) for p in m.projections] == [
-        ("err_out", "err_h2", (50, 10)), ("err_out", "err_h1", (100, 10))]
-    assert m.extra_synapses == 50 * 10 + 100 * 10 and m.extra_neurons == 160
+    assert [(p.name, p.size) for p in m.populations] == [("err_h2", 50), ("err_h1", 100)]
+    assert [(p.source, p.dest, p.port, p.shape) for p in m.projections] == [
+        ("layer 3", "err_h2", "a_in", (50, 10)), ("err_h2", "layer 2", "third_factor", (50, 50)),
+        ("layer 3", "err_h1", "a_in", (100, 10)),
+        ("err_h1", "layer 1", "third_factor", (100, 100))]
+    assert m.extra_synapses == 50 * 10 + 50 * 50 + 100 * 10 + 100 * 100
+    assert m.extra_neurons == 150
 
 
 def test_conjoined_rbp_delivers_into_the_forward_neurons():
     m = map_channel(get_channel("rbp"), SIZES)
     assert m.architecture == "conjoined"
-    assert [p.name for p in m.populations] == ["err_out"]  # no extra hidden populations
-    assert [(p.source, p.dest) for p in m.projections] == [
-        ("err_out", "third_factor:h2"), ("third_factor:h2", "third_factor:h1")]
-    assert m.extra_fan_in() == {2: 10, 1: 50}
+    assert m.populations == ()  # no extra populations
+    assert [(p.source, p.dest, p.port, p.shape) for p in m.projections] == [
+        ("layer 3", "layer 2", "third_factor", (50, 10)),
+        ("layer 2", "layer 1", "third_factor", (100, 50))]
 
 
 def test_twin_mirrors_every_layer():
     m = map_channel(get_channel("rbp", architecture="twin"), SIZES)
-    assert [(p.name, p.size) for p in m.populations] == [("err_out", 10), ("err_h2", 50),
-                                                         ("err_h1", 100)]
-    assert [(p.source, p.dest) for p in m.projections] == [("err_out", "err_h2"),
-                                                           ("err_h2", "err_h1")]
+    assert [(p.name, p.size) for p in m.populations] == [("err_h2", 50), ("err_h1", 100)]
+    assert [(p.source, p.dest) for p in m.projections] == [
+        ("layer 3", "err_h2"), ("err_h2", "layer 2"), ("err_h2", "err_h1"), ("err_h1", "layer 1")]
 
 
 def test_refusals():

@@ -45,10 +45,11 @@ def model_file(digits, tmp_path_factory):
 def test_resource_report_by_hand(model_file):
     model = load_model(model_file)
     report, mapping = plan(model.network, LOIHI2)
-    # forward layers 32 + 10, SRBP (Distinct): err_out 10 and err_h1 32 error neurons
-    assert report.neurons == 32 + 10 + 10 + 32
-    assert report.synapses == 64 * 32 + 32 * 10 + 10 * 2 + 32 * 11
-    assert mapping.extra_synapses == 32 * 10 and mapping.architecture == "distinct"
+    # learning graph: forward layers 32 + 10 (the output neurons compute the error), SRBP
+    # (Distinct): relay err_h1 (32) fed by C (32x10), delivery into layer 1 (32x32)
+    assert report.neurons == 32 + 10 + 32
+    assert report.synapses == 64 * 32 + 32 * 10 + 32 * 10 + 32 * 32
+    assert mapping.extra_synapses == 32 * 10 + 32 * 32 and mapping.architecture == "distinct"
 
 
 def test_emulator_accuracy_tracks_the_float_model(model_file, digits):
@@ -78,11 +79,11 @@ def test_bidirectional_channel_is_refused_with_the_physical_reason(digits):
 
 
 def test_a_network_that_does_not_fit_fails_before_anything_runs(digits):
-    network = Network.layered([64, 20_000, 10], hidden="relu", channel=get_channel("srbp"))
+    network = Network.layered([64, 5_000, 10], hidden="relu", channel=get_channel("srbp"))
     small = LOIHI2.from_dict({**LOIHI2.to_dict(), "name": "one-chip", "cores_per_chip": 2})
     with pytest.raises(MappingError, match="exceeding the 2 cores of one-chip by"):
-        deploy(network, [(np.zeros((20_000, 64)), np.zeros(20_000)),
-                         (np.zeros((10, 20_000)), np.zeros(10))], digits, small)
+        deploy(network, [(np.zeros((5_000, 64)), np.zeros(5_000)),
+                         (np.zeros((10, 5_000)), np.zeros(10))], digits, small)
 
 
 def test_learning_needs_an_explicit_opt_in_for_inexact_rules(model_file, digits):
