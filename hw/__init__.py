@@ -1,9 +1,11 @@
 """neurolocal's hardware layer: Loihi-style targets through Lava (imports neurolocal; neurolocal
 never imports it). See docs/hw.md.
 
-- `get_profile` / `ChipProfile`: Loihi 1, Loihi 2 and user-defined chip profiles.
+- `get_profile` / `ChipProfile`: Loihi 1, Loihi 2, multi-chip boards (Kapoho Point, Nahuku) and
+  user-defined chip profiles, every number with its source.
 - `convert`, `quantize_weights`, …: fixed-point formats and their error.
-- `plan`, `partition`: cores, neurons, synaptic memory; `MappingError` when it does not fit.
+- `Graph`, `inference_graph`: the graph that is built; `plan`, `partition` place it on cores and
+  chips (memory, axons, inter-chip messages); `MappingError` when it does not fit.
 - `map_channel`: a learning channel as error populations and backward projections.
 - `compile_rule`: a `LocalRule` as a Loihi learning-rule string (m·2^e coefficients).
 - `emulator`: vectorized numpy fixed-point emulator, bit-exact with Lava's fixed_pt inference.
@@ -23,19 +25,20 @@ from .errors import (
     MappingError,
     RuleCompileError,
 )
+from .graph import Graph, inference_graph
 from .hardware import hardware_available
 from .learning import LearningResult, learn_on_chip
 from .partition import ResourceReport, partition
-from .profiles import LOIHI1, LOIHI2, PROFILES, ChipProfile, get_profile
+from .profiles import KAPOHO_POINT, LOIHI1, LOIHI2, NAHUKU32, PROFILES, ChipProfile, get_profile
 from .quantize import quantize_bias, quantize_decay, quantize_weights
 from .rule_compiler import LoihiRule, compile_rule
 from .runner import run_isolated
 from .spiking import SpikingNetwork, convert
 
-__all__ = ["LOIHI1", "LOIHI2", "PROFILES", "ChannelMapping", "ChannelMappingError",
-           "ChipProfile", "DeployResult", "HardwareError", "HardwareUnavailableError",
+__all__ = ["ChannelMapping", "ChannelMappingError", "ChipProfile", "DeployResult", "Graph",
+           "HardwareError", "HardwareUnavailableError", "KAPOHO_POINT", "LOIHI1", "LOIHI2",
            "LavaRunError", "LavaTimeoutError", "LearningResult", "LoihiRule", "MappingError",
-           "ResourceReport", "RuleCompileError", "SpikingNetwork", "compile_rule", "convert",
-           "deploy", "emulator", "get_profile", "hardware_available", "learn_on_chip",
-           "map_channel", "partition", "plan", "quantize_bias", "quantize_decay",
-           "quantize_weights", "run_isolated"]
+           "NAHUKU32", "PROFILES", "ResourceReport", "RuleCompileError", "SpikingNetwork",
+           "compile_rule", "convert", "deploy", "emulator", "get_profile", "hardware_available",
+           "inference_graph", "learn_on_chip", "map_channel", "partition", "plan", "quantize_bias",
+           "quantize_decay", "quantize_weights", "run_isolated"]

@@ -157,7 +157,7 @@ class ResourceReport:
                  f"{self.synapses} synapses"]
         if self.synaptic_ops is not None:
             lines.append(f"synaptic operations per inference: {self.synaptic_ops:.0f}")
-        if self.inter_chip_messages is not None:
+        if self.inter_chip_messages is not None and p.chips > 1:
             lines.append(f"messages crossing chips per inference: "
                          f"{self.inter_chip_messages:.0f}")
         memory = "memory (shared)" if p.shared_memory else "synapse memory"
