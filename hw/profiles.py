@@ -18,7 +18,8 @@ from typing import Any
 from .errors import HardwareError
 
 DAVIES = "Davies et al., IEEE Micro 38(1), 2018 (Loihi 1)"
-NENGO = "nengo-loihi (nengo_loihi/builder/validate.py validate_block, block.py bits_per_axon)"
+NENGO = ("nengo-loihi (nengo_loihi/block.py limits and SynapseConfig.bits_per_axon, checked by "
+         "builder/validate.py validate_block)")
 BRIEF = ("Intel, Taking Neuromorphic Computing to the Next Level with Loihi 2, technology "
          "brief, 2021")
 ORCHARD = "Orchard et al., Efficient Neuromorphic Signal Processing with Loihi 2, SiPS 2021"
@@ -163,18 +164,18 @@ LOIHI1 = ChipProfile(
         **_FORMAT_SOURCES,
         "cores_per_chip": DAVIES + ": 128 neuromorphic cores (+3 x86 cores)",
         "neurons_per_core": DAVIES + ": 1,024 compartments per core; " + NENGO
-                            + ": N_MAX_COMPARTMENTS = 1024",
+                            + ": MAX_COMPARTMENTS = 1024",
         "core_memory_bits": DAVIES + ": 128 KB synaptic memory per core; " + NENGO
-                            + ": MAX_SYNAPSE_BITS = 16384*64",
+                            + ": MAX_SYNAPSE_BITS = 1,048,576 (16,384 64-bit words)",
         "shared_memory": DAVIES + ": fixed per-core tables (synapses, compartments, input "
                                   "and output axons) -- nothing is shared",
         "neuron_state_bits": DAVIES + ": compartment state has its own table (0 counted "
                                       "against synaptic memory)",
         "input_axon_bits": DAVIES + ": input axons have their own table",
         "output_axon_bits": DAVIES + ": output axons have their own table",
-        "max_input_axons": NENGO + ": IN_AXONS_MAX = 4096 per core (one per presynaptic "
+        "max_input_axons": NENGO + ": MAX_IN_AXONS = 4096 per core (one per presynaptic "
                                    "neuron)",
-        "max_output_axons": NENGO + ": OUT_AXONS_MAX = 4096 per core (one per neuron and "
+        "max_output_axons": NENGO + ": MAX_OUT_AXONS = 4096 per core (one per neuron and "
                                     "target core)",
         "graded_spike_bits": DAVIES + ": binary spikes only",
     })
