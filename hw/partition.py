@@ -32,7 +32,7 @@ import numpy as np
 
 from .errors import MappingError
 from .graph import HOST, Graph, inference_graph
-from .profiles import PROFILES, ChipProfile
+from .profiles import PROFILES, ChipProfile, get_profile
 
 
 def synapse_bits_per_axon(m: int, profile: ChipProfile) -> int:
@@ -231,10 +231,11 @@ class _Core:
         return low
 
 
-def partition(graph: Graph | list[int], profile: ChipProfile,
+def partition(graph: Graph | list[int], profile: ChipProfile | str,
               suggest: bool = True) -> ResourceReport:
     """Place `graph` (or the inference graph of layer sizes) on `profile`'s cores; raise
     `MappingError` if it does not fit."""
+    profile = get_profile(profile)
     if not isinstance(graph, Graph):
         try:
             graph = inference_graph(list(graph))
