@@ -88,7 +88,8 @@ StepHook = Callable[[int, int, LifState, np.ndarray], None]
 def run(network: SpikingNetwork, inputs: np.ndarray, fixed: bool = True,
         record_spikes: bool = False, on_step: StepHook | None = None
         ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Run the encoded input stream `inputs` (steps, B, n_in) from zero state; as `simulate`.
+    """Run the input stream `inputs` (steps, B, n_in), encoded as `network.encode` does (rate
+    spikes, or graded values up to 2^input_bits), from zero state; returns as `simulate`.
     `on_step` observes every state (the per-step comparison with Lava uses it).
 
     The first projection's input does not depend on the state, so it is one matrix product
@@ -99,7 +100,7 @@ def run(network: SpikingNetwork, inputs: np.ndarray, fixed: bool = True,
     weights = [(layer.fixed_weights.stored.T.astype(np.float64) if fixed else layer.weights.T)
                for layer in network.layers]
     if fixed:
-        largest_input = max(int(np.abs(inputs).max(initial=0)), 1)
+        largest_input = 1 if network.encoding == "rate" else 2 ** network.input_bits
         if max(np.abs(w).sum(axis=0).max() for w in weights) * largest_input >= 2.0 ** 53:
             raise ValueError("synaptic sums could exceed 2^53: not exact in float64")
     first = inputs.reshape(steps * batch, -1).astype(np.float64) @ weights[0]
