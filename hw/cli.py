@@ -4,6 +4,7 @@
     neurolocal deploy model.npz --target loihi2 --sim lava --fixed --dataset digits
     neurolocal deploy model.npz --learn --sim emulator      # on-chip learning
     neurolocal deploy --targets                             # list chip profiles
+    neurolocal deploy --plan 784,4096,4096,10 --target kapoho-point   # resources only
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--approximate", action="store_true",
                         help="accept the nearest representable learning rule")
     parser.add_argument("--targets", action="store_true", help="list the chip profiles")
+    parser.add_argument("--plan", metavar="SIZES",
+                        help="only place a network of these layer sizes (e.g. 784,4096,10) on "
+                             "--target and print its resources; no model needed")
+    parser.add_argument("--events", type=float, default=1.0,
+                        help="with --plan: assumed events per hidden neuron per inference, "
+                             "for the messages crossing chips (default 1)")
     parser.add_argument("--verbose", action="store_true",
                         help="print the child traceback when a Lava run fails")
     parser.set_defaults(func=run)
@@ -88,6 +95,8 @@ def _run(args: argparse.Namespace):
         rows = {name: p.to_dict() for name, p in PROFILES.items()}
         text = "\n".join(p.describe() for p in PROFILES.values())
         return rows, text
+    if args.plan is not None:
+        return _plan(args.plan, get_profile(args.target), args.events)
     if args.model is None:
         raise ValueError("give a model file (saved by `neurolocal train --save`) or --targets")
     if args.steps < 1:
@@ -113,3 +122,23 @@ def _run(args: argparse.Namespace):
                     encoding=args.encoding, steps=args.steps, num_test=args.num_test,
                     timeout=args.timeout, progress=not args.json)
     return result.to_dict(), result.format()
+
+
+def _plan(text: str, profile, events: float):
+    """The resource report of the inference graph of `text` layer sizes on `profile`, with the
+    inter-chip messages at `events` per hidden neuron per inference."""
+    from .graph import layer_name
+    from .partition import partition
+
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--plan takes comma-separated layer sizes, not {text!r}") from None
+    if events < 0:
+        raise ValueError(f"--events must be non-negative, not {events}")
+    report = partition(sizes, profile)
+    report = report.with_traffic({layer_name(k): events for k in range(1, len(sizes) - 1)})
+    text = report.format()
+    if profile.chips > 1:
+        text += f"\n(messages assume {events:g} events per hidden neuron per inference)"
+    return report.to_dict(), text

@@ -83,13 +83,29 @@ def test_cli_profile_with_a_missing_number_exits_2(tmp_path):
     full = {k: v for k, v in LOIHI1.to_dict().items() if k not in ("sources", "chips")}
     del full["max_input_axons"]
     path.write_text(json.dumps({**full, "name": "partial"}))
-    done = subprocess.run([sys.executable, "-m", "neurolocal", "deploy", "model.npz",
-                           "--target", str(path)], capture_output=True, text=True, cwd=ROOT,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    done = _cli("model.npz", "--target", str(path))
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].endswith(
         "profile 'partial': missing field(s) max_input_axons")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "neurolocal", "deploy", *args],
+                          capture_output=True, text=True, cwd=ROOT,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+
+
+def test_cli_plan_refuses_one_chip_and_plans_the_board():
+    refused = _cli("--plan", "784,4096,4096,10", "--target", "loihi2")
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "exceeding the 128 cores of loihi2" in refused.stderr
+    assert "--target kapoho-point" in refused.stderr
+    planned = _cli("--plan", "784,4096,4096,10", "--target", "kapoho-point", "--json")
+    assert planned.returncode == 0, planned.stderr
+    report = json.loads(planned.stdout)
+    assert report["chips_used"] == 2 and report["cores_used"] > 128
+    assert report["inter_chip_messages_per_inference"] > 0
 
 
 # ----- the resource model by hand -------------------------------------------------------------
