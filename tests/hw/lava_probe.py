@@ -10,7 +10,7 @@ import numpy as np
 def trace(cases: list) -> list[dict]:
     """For each (network, inputs (steps, 1, n_in)): run `hw.lava_forward`'s fixed-point graph
     one step at a time and record every hidden layer's u, v (total, n_k) and spikes
-    (total, n_k) after each Lava time step."""
+    (total, n_k) after each Lava time step, and what the output neurons sent (total, n_out)."""
     from lava.magma.core.run_conditions import RunSteps
     from lava.proc.io.sink import RingBuffer as Sink
 
@@ -35,10 +35,11 @@ def trace(cases: list) -> list[dict]:
                     u[k].append(np.asarray(neurons.u.get()).astype(np.int64))
                     v[k].append(np.asarray(neurons.v.get()).astype(np.int64))
             spikes = [np.asarray(s.data.get()).T.astype(bool) for s in sinks]
+            output = np.asarray(graph.sink.data.get()).T.astype(np.int64)
         finally:
             graph.denses[0].stop()
         out.append({"u": [np.array(x) for x in u], "v": [np.array(x) for x in v],
-                    "spikes": spikes})
+                    "spikes": spikes, "output": output})
     return out
 
 

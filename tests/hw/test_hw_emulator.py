@@ -114,6 +114,15 @@ def test_every_state_variable_equals_lava_at_every_step(lava_traces):
             np.testing.assert_array_equal(u, lava_u, err_msg=f"u of layer {k}")
             np.testing.assert_array_equal(v, lava_v, err_msg=f"v of layer {k}")
             np.testing.assert_array_equal(spikes, lava_spikes, err_msg=f"spikes of layer {k}")
+        # the output neurons relay, every step, the last hidden layer's spikes through W_L
+        # shifted by its exponent (one Dense delay later: index t + L)
+        out = net.layers[-1]
+        last = ours[len(net.layers) - 1][2].astype(np.int64)
+        expected = emulator.shift_input(last @ out.fixed_weights.stored.T.astype(np.int64),
+                                        out.weight_exp)
+        depth = len(net.layers)
+        assert np.count_nonzero(expected) > len(inputs)
+        np.testing.assert_array_equal(trace["output"][depth:depth + len(inputs)], expected)
 
 
 @pytest.mark.lava
