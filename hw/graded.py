@@ -65,7 +65,6 @@ class GradedNetwork:
     format: FixedPointFormat
     steps: int
     transfers: tuple[str, ...]
-    warnings: tuple[str, ...] = ()
     neuron: ClassVar[str] = "graded"
     encoding: ClassVar[str] = "graded"
 

@@ -15,7 +15,7 @@ round((t+1)x) − round(tx) at step t) or as graded spikes carrying x quantized 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -65,7 +65,6 @@ class SpikingNetwork:
     steps: int  # time steps per sample
     input_bits: int  # graded input: x quantized to round(x·2^input_bits)
     transfers: tuple[str, ...]
-    warnings: tuple[str, ...] = field(default=())
     neuron: ClassVar[str] = "if"
 
     @property
