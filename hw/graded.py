@@ -11,9 +11,10 @@ first step). The input is graded too (A_0 = round(x·2^F)). The output layer has
 its Σ over the window is decoded (argmax).
 
 Homogeneous units (relu, linear) of a model trained without a target are rescaled per layer
-by λ_k, a high percentile of |a_k| on calibration data (data-based normalization), so their
-activities fill the table range; bounded units (tanh, logistic, clip) and every layer of a
-model trained for the target (`neurolocal train --target`) keep λ = 1.
+by λ_k = p_k/(R/2), p_k a high percentile of |a_k| on calibration data (data-based
+normalization), so their activities use the table's range ±R with headroom 2 for outliers;
+bounded units (tanh, logistic, clip) and every layer of a model trained for the target
+(`neurolocal train --target`) keep λ = 1.
 """
 
 from __future__ import annotations
@@ -135,8 +136,9 @@ def convert_graded(weights: list[tuple[np.ndarray, np.ndarray]], transfers: list
         for k, name in enumerate(transfers[:-1], start=1):
             if get_transfer(name).name in HOMOGENEOUS:
                 magnitude = np.abs(acts[k])
-                scales[k] = float(np.percentile(magnitude[magnitude > 0], percentile)) \
-                    if np.any(magnitude > 0) else 1.0
+                if np.any(magnitude > 0):  # the percentile lands at half the table's range
+                    scales[k] = float(np.percentile(magnitude[magnitude > 0], percentile)) \
+                        / (fmt.table_range / 2)
     layers = []
     for k, (w, b) in enumerate(weights):
         w_norm = np.asarray(w, np.float64) * scales[k] / scales[k + 1]
