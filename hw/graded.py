@@ -14,7 +14,8 @@ Homogeneous units (relu, linear) of a model trained without a target are rescale
 by λ_k = p_k/(R/2), p_k a high percentile of |a_k| on calibration data (data-based
 normalization), so their activities use the table's range ±R with headroom 2 for outliers;
 bounded units (tanh, logistic, clip) and every layer of a model trained for the target
-(`neurolocal train --target`) keep λ = 1.
+(`neurolocal train --target`) keep λ = 1. The output layer's λ_L ≥ 1 is the smallest that fits
+its weights and biases into the chip's mantissa and exponent ranges (argmax is invariant to it).
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ class GradedNetwork:
         out = self.layers[-1]
         if fixed:
             sigma = summed_input / self.steps + out.fixed_bias.effective
-            return sigma / 2.0 ** self.format.state_frac
-        return summed_input / self.steps + out.bias
+            return sigma / 2.0 ** self.format.state_frac * out.normalization
+        return (summed_input / self.steps + out.bias) * out.normalization
 
     def quantization_report(self) -> list[dict[str, Any]]:
         """Per projection: shared exponent, activation table and quantization error."""
@@ -111,6 +112,19 @@ def format_for(profile: ChipProfile) -> FixedPointFormat:
                    weight_exp_range=tuple(profile.weight_exp_range),
                    bias_mantissa_bits=profile.bias_mantissa_bits,
                    bias_exp_range=tuple(profile.bias_exp_range), state_bits=profile.state_bits)
+
+
+def output_scale(layer: tuple[np.ndarray, np.ndarray], pre_scale: float, profile: ChipProfile,
+                 fmt: FixedPointFormat) -> float:
+    """λ_L ≥ 1 for the output layer (argmax is invariant to it): the smallest that brings its
+    largest weight W_L·λ_{L−1}/λ_L and bias b_L/λ_L within the largest mantissa × exponent."""
+    largest_weight = (2 ** (profile.weight_bits - 2) - 1) * 2.0 ** (
+        profile.weight_exp_range[1] + 1) / fmt.weight_scale
+    largest_bias = (2 ** (profile.bias_mantissa_bits - 1) - 1) * 2.0 ** \
+        profile.bias_exp_range[1] / 2.0 ** fmt.state_frac
+    w, b = (np.abs(np.asarray(v, np.float64)) for v in layer)
+    return max(1.0, w.max(initial=0.0) * pre_scale / largest_weight,
+               b.max(initial=0.0) / largest_bias)
 
 
 def convert_graded(weights: list[tuple[np.ndarray, np.ndarray]], transfers: list[str],
@@ -139,6 +153,7 @@ def convert_graded(weights: list[tuple[np.ndarray, np.ndarray]], transfers: list
                 if np.any(magnitude > 0):  # the percentile lands at half the table's range
                     scales[k] = float(np.percentile(magnitude[magnitude > 0], percentile)) \
                         / (fmt.table_range / 2)
+        scales[-1] = output_scale(weights[-1], scales[-2], profile, fmt)
     layers = []
     for k, (w, b) in enumerate(weights):
         w_norm = np.asarray(w, np.float64) * scales[k] / scales[k + 1]
