@@ -3,7 +3,10 @@ never imports it). See docs/hw.md.
 
 - `get_profile` / `ChipProfile`: Loihi 1, Loihi 2, multi-chip boards (Kapoho Point, Nahuku) and
   user-defined chip profiles, every number with its source.
-- `convert`, `quantize_weights`, …: fixed-point formats and their error.
+- `convert_graded` / `GradedNetwork`: any hidden transfer function as graded-spike activation
+  neurons (Loihi 2), with integer f/f' tables from `activation_table`.
+- `convert` / `SpikingNetwork`: relu units as rate-coded integrate-and-fire neurons (Loihi 1).
+- `quantize_weights`, …: fixed-point formats and their error.
 - `Graph`, `inference_graph`: the graph that is built; `plan`, `partition` place it on cores and
   chips (memory, axons, inter-chip messages); `MappingError` when it does not fit.
 - `map_channel`: a learning channel as error populations and backward projections.
@@ -14,6 +17,7 @@ never imports it). See docs/hw.md.
 """
 
 from . import emulator
+from .activation import ActivationTable, activation_table
 from .channel_map import ChannelMapping, map_channel
 from .deploy import DeployResult, deploy, plan
 from .errors import (
@@ -25,6 +29,7 @@ from .errors import (
     MappingError,
     RuleCompileError,
 )
+from .graded import GradedNetwork, convert_graded
 from .graph import Graph, inference_graph
 from .hardware import hardware_available
 from .learning import LearningResult, learn_on_chip
@@ -35,10 +40,11 @@ from .rule_compiler import LoihiRule, compile_rule
 from .runner import run_isolated
 from .spiking import SpikingNetwork, convert
 
-__all__ = ["ChannelMapping", "ChannelMappingError", "ChipProfile", "DeployResult", "Graph",
-           "HardwareError", "HardwareUnavailableError", "KAPOHO_POINT", "LOIHI1", "LOIHI2",
-           "LavaRunError", "LavaTimeoutError", "LearningResult", "LoihiRule", "MappingError",
-           "NAHUKU32", "PROFILES", "ResourceReport", "RuleCompileError", "SpikingNetwork",
-           "compile_rule", "convert", "deploy", "emulator", "get_profile", "hardware_available",
+__all__ = ["ActivationTable", "ChannelMapping", "ChannelMappingError", "ChipProfile",
+           "DeployResult", "GradedNetwork", "Graph", "HardwareError", "HardwareUnavailableError",
+           "KAPOHO_POINT", "LOIHI1", "LOIHI2", "LavaRunError", "LavaTimeoutError",
+           "LearningResult", "LoihiRule", "MappingError", "NAHUKU32", "PROFILES", "ResourceReport",
+           "RuleCompileError", "SpikingNetwork", "activation_table", "compile_rule", "convert",
+           "convert_graded", "deploy", "emulator", "get_profile", "hardware_available",
            "inference_graph", "learn_on_chip", "map_channel", "partition", "plan", "quantize_bias",
            "quantize_decay", "quantize_weights", "run_isolated"]

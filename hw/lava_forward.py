@@ -2,15 +2,16 @@
 see `hw.hardware`). Imported only inside an isolated child process
 (`hw.runner.run_isolated("hw.lava_forward:run_forward", ...)`).
 
-Graph (`hw.graph.inference_graph`): RingBuffer source → Dense → LIFReset → … → Dense →
-GradedVec (the output layer's neurons, relaying their summed input as 24-bit graded spikes)
-→ RingBuffer sink; on the chip, a `PyToNxAdapter` follows the source and an `NxToPyAdapter`
-precedes the sink. Lava's GradedVec has only a fixed-point model, so in floating point the last
-Dense feeds the sink directly (a CPU-only graph). Samples are streamed back to back, `steps`
-steps each. A Dense delays its output by one step, so hidden layer k sees data index d at time
-step d + 1 + k; its LIFReset therefore resets at ``time_step % steps == (1 + k) % steps``. The
-sink column c holds the output layer's input for data index c − L, so the run lasts
-N·steps + L steps.
+Graph (`hw.graph.inference_graph`): RingBuffer source → Dense → LIFReset (integrate-and-fire
+networks) or `GradedActivation` (graded activation networks, `network.neuron == "graded"`,
+24-bit graded Dense messages) → … → Dense → GradedVec (the output layer's neurons, relaying
+their summed input as 24-bit graded spikes) → RingBuffer sink; on the chip, a `PyToNxAdapter`
+follows the source and an `NxToPyAdapter` precedes the sink. Lava's GradedVec has only a
+fixed-point model, so in floating point the last Dense feeds the sink directly (a CPU-only
+graph). Samples are streamed back to back, `steps` steps each. A Dense delays its output by one
+step, so hidden layer k sees data index d at time step d + 1 + k; its LIFReset therefore resets
+at ``time_step % steps == (1 + k) % steps``. The sink column c holds the output layer's input
+for data index c − L, so the run lasts N·steps + L steps.
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ def build_forward(network: SpikingNetwork, inputs: np.ndarray, fixed: bool = Tru
         port.connect(to_chip.inp)
         port = to_chip.out
     denses, hidden = [], []
+    graded = network.neuron == "graded"
     for k, layer in enumerate(network.layers, start=1):
-        message_bits = input_bits if k == 1 else 0
+        message_bits = input_bits if k == 1 else 24 if graded else 0
         # the process we run logs at INFO: Lava's runtime reports a failing actor's traceback
         # only at that level (see hw._child)
         logging_options = {"log_config": LogConfig(level=logging.INFO)} if k == 1 else {}
@@ -78,7 +80,9 @@ def build_forward(network: SpikingNetwork, inputs: np.ndarray, fixed: bool = Tru
         port.connect(dense.s_in)
         if layer.is_output:
             break
-        if fixed:
+        if graded:
+            neurons = _graded_neurons(layer, fixed)
+        elif fixed:
             neurons = LIFReset(shape=(layer.shape[0],), du=layer.du, dv=layer.dv,
                                bias_mant=layer.fixed_bias.mant, bias_exp=layer.fixed_bias.exp,
                                vth=layer.vth, reset_interval=steps,
@@ -121,3 +125,10 @@ def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
     per_step = recorded[:, depth:depth + batch * steps]  # (n_out, B·steps)
     summed = per_step.reshape(per_step.shape[0], batch, steps).sum(axis=2).T
     return summed.astype(np.int64) if fixed else summed
+
+
+def _graded_neurons(layer, fixed: bool):
+    from .lava_procs.processes import GradedActivation
+
+    bias = layer.fixed_bias.effective.astype(np.int32) if fixed else layer.bias
+    return GradedActivation(shape=(layer.shape[0],), bias=bias, table=layer.table)

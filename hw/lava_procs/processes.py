@@ -9,6 +9,9 @@
   e = T − O; sends y2 = clip(round(e·err_scale), −128, 127) (float: e) to its own synapses and
   on `s_out` to the channel's feedback projections; `o_out` reports S.
 - `GradedRelay`: a Distinct channel's own error neurons: forward the graded input unchanged.
+- `GradedActivation`: inference neurons of `hw.graded`. Each step: Σ = a_in + bias (24-bit,
+  saturating), sends the graded spike A = F[k(Σ)] of its activation table (`hw.activation`);
+  float: A = f(a_in + bias).
 """
 
 from __future__ import annotations
@@ -58,6 +61,16 @@ class GradedRelay(AbstractProcess):
         super().__init__(shape=shape, **kwargs)
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
+
+
+class GradedActivation(AbstractProcess):
+    """`table`: an `hw.activation.ActivationTable` (fixed point); `transfer`: its name (float)."""
+
+    def __init__(self, *, shape: tuple[int, ...], bias, table, **kwargs) -> None:
+        super().__init__(shape=shape, table=table, **kwargs)
+        self.a_in = InPort(shape=shape)
+        self.s_out = OutPort(shape=shape)
+        self.bias = Var(shape=shape, init=bias)
 
 
 class _Silent:
@@ -161,3 +174,31 @@ class PyGradedRelayFixed(PyLoihiProcessModel):
 
     def run_spk(self) -> None:
         self.s_out.send(self.a_in.recv())
+
+
+@implements(proc=GradedActivation, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("floating_pt")
+class PyGradedActivationFloat(PyLoihiProcessModel):
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    bias: np.ndarray = LavaPyType(np.ndarray, float)
+
+    def run_spk(self) -> None:
+        transfer = get_transfer(self.proc_params["table"].transfer)
+        self.s_out.send(transfer(self.a_in.recv() + self.bias))
+
+
+@implements(proc=GradedActivation, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyGradedActivationFixed(PyLoihiProcessModel):
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=24)
+    bias: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+
+    def run_spk(self) -> None:
+        table = self.proc_params["table"]
+        sigma = np.clip(self.a_in.recv().astype(np.int64) + self.bias, -2 ** 23 + 1, 2 ** 23 - 1)
+        k = np.clip(sigma >> table.shift, table.low, table.high)  # arithmetic shift: floor
+        self.s_out.send(table.values[k - table.low].astype(np.int32))
