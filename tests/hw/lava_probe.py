@@ -73,8 +73,8 @@ def _describe(start) -> dict:
     return {"populations": populations, "projections": sorted(projections, key=str)}
 
 
-def graphs(network, x, plan, weights, targets) -> dict:
-    """The graphs `hw.lava_forward.build_forward` (fixed point) and
+def graphs(networks, x, plan, weights, targets) -> dict:
+    """The graphs `hw.lava_forward.build_forward` (fixed point, for each network) and
     `hw.lava_learning.run_learning` build, described without running them; the run
     configurations `hw.hardware.run_config` selects; what building the hardware graph says
     without the Loihi extension."""
@@ -85,10 +85,10 @@ def graphs(network, x, plan, weights, targets) -> dict:
     from hw.lava_forward import build_forward
     from hw.lava_learning import run_learning
 
-    forward = build_forward(network, network.encode(x, True), fixed=True)
-    described = {"forward": _describe(forward.denses[0])}
+    described = {"forward": [_describe(build_forward(n, n.encode(x, True), fixed=True).denses[0])
+                             for n in networks]}
     try:
-        build_forward(network, network.encode(x, True), fixed=True, hardware=True)
+        build_forward(networks[0], networks[0].encode(x, True), fixed=True, hardware=True)
     except HardwareUnavailableError as error:
         described["hardware_build"] = str(error)
     configs = {"lava fixed": hardware.run_config("lava", True),

@@ -16,7 +16,8 @@ import pytest
 from hw.channel_map import map_channel
 from hw.deploy import deploy, plan
 from hw.errors import HardwareError, HardwareUnavailableError, MappingError
-from hw.graph import HOST, inference_graph
+from hw.graded import convert_graded
+from hw.graph import HOST
 from hw.hardware import hardware_available, require_hardware
 from hw.learning import initial_weights, make_plan
 from hw.partition import partition, synapse_bits_per_axon
@@ -240,6 +241,7 @@ def test_report_equals_the_lava_graphs_and_the_hardware_path_stops_cleanly(monke
     forward_net = Network.layered([64, 24, 16, 10], hidden="relu", channel=get_channel("srbp"))
     weights = forward_net.init_weights(0, dtype=np.float64)
     spiking = convert(weights, ["relu", "relu", "linear"], data.x_train[:50], LOIHI2, steps=8)
+    graded = convert_graded(weights, ["tanh", "tanh", "linear"], data.x_train[:50], LOIHI2)
     learner_net = Network.layered([64, 24, 10], hidden="relu", channel=get_channel("srbp"),
                                   rule=rule, hidden_rule=rule)
     state = learner_net.channel.init_state(learner_net, learner_net.init_weights(1),
@@ -248,15 +250,15 @@ def test_report_equals_the_lava_graphs_and_the_hardware_path_stops_cleanly(monke
                         data.x_train[:50], LOIHI2)
     monkeypatch.setenv("PYTHONPATH", str(HERE))
     built = run_isolated("lava_probe:graphs",
-                         {"network": spiking, "x": data.x_test[:3], "plan": learner,
+                         {"networks": [spiking, graded], "x": data.x_test[:3], "plan": learner,
                           "weights": initial_weights(learner, True),
                           "targets": data.t_train[:3]}, timeout=180)
-    neuron_classes = {name for name, _ in built["forward"]["populations"]}
-    assert neuron_classes == {"LIFReset", "GradedVec"}
-    assert [size for _, size in built["forward"]["populations"]] == \
-        _expected(inference_graph([64, 24, 16, 10]))["populations"] == [10, 16, 24]
-    assert sorted(built["forward"]["projections"], key=str) == \
-        _expected(plan(forward_net, LOIHI2, channel=False)[0].graph)["projections"]
+    expected = _expected(plan(forward_net, LOIHI2, channel=False)[0].graph)
+    assert expected["populations"] == [10, 16, 24]
+    for forward, hidden in zip(built["forward"], ("LIFReset", "GradedActivation")):
+        assert {name for name, _ in forward["populations"]} == {hidden, "GradedVec"}
+        assert sorted(size for _, size in forward["populations"]) == expected["populations"]
+        assert sorted(forward["projections"], key=str) == expected["projections"]
     learning_report, _ = plan(learner_net, LOIHI2)
     expected = _expected(learning_report.graph)
     assert sorted(size for _, size in built["learning"]["populations"]) == \
