@@ -184,17 +184,15 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         err_unit = float(fp.ERROR_UNIT)
         target = (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / max(np.abs(w).max(), 1e-9)
 
-        def compiled(unit: float, exact_check: bool = False) -> LoihiRule:
-            units = {"pre": pre_unit, "feedback": err_unit}
-            units.update({"post": err_unit, "target": err_unit} if is_output else
-                         {"post": pre_unit_next(unit)})
-            return compile_rule(rule, profile, approximate=approximate or not exact_check,
-                                t_epoch=steps, units=units, weight_unit=unit,
-                                where=f" (projection {h})")
-
-        def pre_unit_next(unit: float) -> float:
-            s_unit = 2 * unit * pre_unit
-            return s_unit / 2 ** _act_shift(s_unit, acts[h])
+        def compiled(unit: float, exact: bool = False, h: int = h, is_output: bool = is_output,
+                     rule: LocalRule = rule, pre_unit: float = pre_unit,
+                     err_unit: float = err_unit) -> LoihiRule:
+            post = {"post": err_unit, "target": err_unit} if is_output else \
+                {"post": 2 * unit * pre_unit / 2 ** _act_shift(2 * unit * pre_unit, acts[h])}
+            return compile_rule(rule, profile, approximate=approximate or not exact,
+                                t_epoch=steps, units={"pre": pre_unit, "feedback": err_unit,
+                                                      **post},
+                                weight_unit=unit, where=f" (projection {h})")
 
         trial = compiled(target)
         main = next((t for t in trial.terms if "y2" in t.factors), trial.terms[0])
@@ -202,7 +200,7 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         w_power = 1 - main.factors.count("w")  # Wu^(1 − n_w) scales the term
         unit = target * ((m * 2.0 ** e) / main.coefficient) ** (1 / w_power) if w_power \
             else target
-        rule_compiled = compiled(unit, exact_check=True)
+        rule_compiled = compiled(unit, exact=True)
         s_unit = 2 * unit * pre_unit
         shift_h = 0 if is_output else _act_shift(s_unit, acts[h])
         stored = 2 * np.round(w * unit / 2)

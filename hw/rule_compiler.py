@@ -166,15 +166,14 @@ def compile_rule(rule: LocalRule, profile: ChipProfile = LOIHI2, approximate: bo
             for v, n in powers.items():
                 if v != "w":
                     alpha /= units[v] ** n
-        m, e = nearest_scale(alpha, profile, allow_zero=approximate)
+        m, e = nearest_scale(alpha, profile, allow_zero=True)
         terms.append(CompiledTerm(alpha, m, e, factors, dependency))
     compiled = LoihiRule(rule, tuple(terms), int(t_epoch))
     if not compiled.exact and not approximate:
         bad = compiled.inexact_terms()[0]
         raise RuleCompileError(
-            f"rule {rule.label!r}{where}: coefficient {bad.coefficient:g} of "
-            f"{'*'.join(bad.factors)} "
-            f"is not m*2^e (m in {profile.learning_mantissa_range}, e in "
-            f"{profile.learning_exp_range}); nearest representable rule: dw = {compiled.dw} "
-            "(pass approximate=True / --approximate to use it)")
+            f"rule {rule.label!r}{where}: term {bad.report()} (m in "
+            f"{profile.learning_mantissa_range}, e in {profile.learning_exp_range}); nearest "
+            f"representable rule: dw = {compiled.dw} (pass approximate=True / --approximate "
+            "to use it)")
     return compiled
