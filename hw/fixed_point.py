@@ -30,6 +30,8 @@ import numpy as np
 
 from neurolocal.network import get_transfer
 
+_clip = np.core.umath.clip  # the ufunc: np.clip's Python wrapper dominates on small arrays
+
 TRACE_MAX = 127  # x1, y1..y3: 7-bit traces
 PAYLOAD_MAX = 2 * TRACE_MAX
 FACTOR_WIDTH = {"x1": 7, "x2": 7, "y1": 7, "y2": 7, "y3": 7, "w": 9}
@@ -41,7 +43,7 @@ TRACE_TAU = 65535  # Lava fixes the y-trace taus at 2^16 − 1; x1 uses the same
 CONN_RANDOM_SEED = 2  # ConnVarRandom() default seed in Lava 0.10
 ERROR_UNIT = 64  # E_L: output error y2 per 1.0 of T − O
 WEIGHT_HEADROOM_BITS = 3  # initial |w_int| ≤ 255 / 2^3: room for the weights to grow 8×
-ACTIVITY_HEADROOM = 2.0  # λ_h = 2 × the calibrated 99.9th percentile of O^h
+ACTIVITY_HEADROOM = 4.0  # λ_h = 4 × the calibrated 99.9th percentile of O^h
 TABLE_RANGE = 12.0  # the output table covers |S^L| ≤ 12
 TABLE_SIZE = 1024
 
@@ -64,7 +66,7 @@ def product_shift(factors: tuple[str, ...]) -> int:
 
 def hidden_payload(s: np.ndarray, act_shift: int) -> np.ndarray:
     """p = 2·clip(S >> act_shift, 0, 127), 1 instead of 0 (so x1 is overwritten every step)."""
-    p = 2 * np.clip(np.right_shift(s, act_shift), 0, TRACE_MAX)
+    p = 2 * _clip(np.right_shift(s, act_shift), 0, TRACE_MAX)
     return np.where(p == 0, 1, p)
 
 
@@ -74,8 +76,10 @@ def input_payload(x: np.ndarray) -> np.ndarray:
 
 
 def trace_of(payload: np.ndarray) -> np.ndarray:
-    """x1 = round(p/2) as Lava's OVERWRITE graded-spike configuration stores it."""
-    return np.round(payload / 2).astype(np.int64)
+    """x1 = round(p/2), half to even, as Lava's OVERWRITE graded-spike configuration stores
+    it (np.round(p/2)), in integers: (p + ((p >> 1) & 1)) >> 1."""
+    payload = np.asarray(payload, dtype=np.int64)
+    return (payload + ((payload >> 1) & 1)) >> 1
 
 
 @dataclass(frozen=True)
@@ -97,29 +101,43 @@ class OutputTable:
         return cls(values, step_bits, offset)
 
     def __call__(self, s: np.ndarray) -> np.ndarray:
-        index = np.clip(np.right_shift(s, self.shift) + self.offset, 0, len(self.values) - 1)
+        index = _clip(np.right_shift(s, self.shift) + self.offset, 0, len(self.values) - 1)
         return self.values[index].astype(np.int64)
 
 
 def output_error(table: OutputTable, s: np.ndarray, target_int: np.ndarray) -> np.ndarray:
     """y2 of the output error neurons: clip(T_int − table(S), −128, 127), integers only."""
-    return np.clip(target_int - table(s), -TRACE_MAX - 1, TRACE_MAX)
+    return _clip(target_int - table(s), -TRACE_MAX - 1, TRACE_MAX)
+
+
+def trace(values: np.ndarray) -> np.ndarray:
+    """A value a neuron writes into a y trace: clipped to the 8-bit signed trace range."""
+    return _clip(values, -TRACE_MAX - 1, TRACE_MAX)
 
 
 def hidden_error(s: np.ndarray, relayed: np.ndarray) -> np.ndarray:
     """y2 of a relu hidden layer: f'(S)·(C B) = (S > 0)·relayed, clipped to 8 bits."""
-    return np.clip((s > 0) * relayed, -TRACE_MAX - 1, TRACE_MAX)
+    return _clip((s > 0) * relayed, -TRACE_MAX - 1, TRACE_MAX)
 
 
 # ----- Lava's learning engine --------------------------------------------------------------
+_DECAY = np.exp(-1 / np.array([[TRACE_TAU]]))  # Lava: np.exp(-t / taus), t = 1
+#: |trace| ≤ 128 moves only when r is within 128·(1 − decay) of 0 or 1 (see `decay_trace`)
+_DECAY_SAFE = 2 * 128 * (1 - float(_DECAY[0, 0]))
+
+
 def decay_trace(values: np.ndarray, steps: int, random: float) -> np.ndarray:
     """A trace decayed `steps` times by exp(−1/TRACE_TAU), each stochastically rounded with
-    the same random number (Lava's `_decay_trace` over one epoch history)."""
+    the same random number (Lava's `_decay_trace` over one epoch history). A trace v > 0
+    loses 1 when r ≥ frac(v·decay) ≈ 1 − v(1 − decay), v < 0 gains 1 when r < |v|(1 − decay):
+    for r away from 0 and 1 nothing moves, which skips the loop."""
+    if _DECAY_SAFE < random < 1 - _DECAY_SAFE:  # traces are written within ±128 (`trace`)
+        return values
     values = np.asarray(values, dtype=np.int64)
     for _ in range(steps):
-        scaled = np.exp(-1 / np.array([[TRACE_TAU]])) * values
-        frac = scaled % 1
-        values = (np.floor(scaled) + (random < frac)).astype(np.int64).reshape(values.shape)
+        scaled = _DECAY * values
+        values = (np.floor(scaled) + (random < scaled % 1)).astype(np.int64).reshape(
+            values.shape)
     return values
 
 
@@ -132,31 +150,31 @@ class Term:
     factors: tuple[str, ...]
 
 
+_ACC_MIN, _ACC_MAX = -(2 ** ACCUMULATOR_BITS) - 1, 2 ** ACCUMULATOR_BITS - 1
+
+
 def product(term: Term, factors: dict[str, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
-    """One product in accumulator units (int64), as Lava's bit-approximate applier."""
-    result = np.ones(shape, dtype=np.int64)
+    """One product in accumulator units (int64), as Lava's bit-approximate applier (which
+    multiplies full matrices in int32; the factors here broadcast, with the same integers)."""
+    result = np.int64(term.mantissa)
     for name in term.factors:
         width = FACTOR_WIDTH[name]
-        result = result * np.clip(factors[name], -(2 ** width), 2 ** width - 1)
-    result = np.right_shift(result * term.mantissa, product_shift(term.factors))
-    result = np.left_shift(result, term.exponent + WEIGHT_SHIFT)
-    return np.clip(result, -(2 ** ACCUMULATOR_BITS) - 1, 2 ** ACCUMULATOR_BITS - 1)
+        result = result * _clip(factors[name], -(2 ** width), 2 ** width - 1)
+    result = np.broadcast_to(np.right_shift(result, product_shift(term.factors)), shape)
+    return _clip(np.left_shift(result, term.exponent + WEIGHT_SHIFT), _ACC_MIN, _ACC_MAX)
 
 
 def apply_learning(w: np.ndarray, terms: tuple[Term, ...], factors: dict[str, np.ndarray],
                    random: float | None) -> np.ndarray:
     """The weights after one learning epoch; `random` None rounds to nearest instead of
-    Lava's stochastic rounding."""
+    Lava's stochastic rounding (w = floor(acc/128) + (r < frac(acc/128)))."""
     acc = np.left_shift(w.astype(np.int64), WEIGHT_SHIFT)
     for term in terms:
-        acc = np.clip(acc + product(term, factors, w.shape), -(2 ** ACCUMULATOR_BITS) - 1,
-                      2 ** ACCUMULATOR_BITS - 1)
-    scaled = acc / 2 ** WEIGHT_SHIFT
-    if random is None:
-        new = np.floor(scaled + 0.5)
-    else:
-        new = np.floor(scaled) + (random < scaled % 1)
-    return np.clip(new, WEIGHT_MIN, WEIGHT_MAX).astype(np.int64)
+        acc = _clip(acc + product(term, factors, w.shape), _ACC_MIN, _ACC_MAX)
+    fraction = (acc & (2 ** WEIGHT_SHIFT - 1)) / 2 ** WEIGHT_SHIFT
+    new = np.right_shift(acc, WEIGHT_SHIFT) + ((fraction >= 0.5) if random is None
+                                               else (random < fraction))
+    return _clip(new, WEIGHT_MIN, WEIGHT_MAX)
 
 
 @dataclass(frozen=True)

@@ -272,20 +272,23 @@ def emulate_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray,
     target_int = np.round(targets * plan.error_unit).astype(np.int64)
     online = np.zeros((len(x), targets.shape[1]))
     steps = plan.epoch_steps
-    for n in range(len(x)):
-        payloads, pre = forward(plan, weights, x[n:n + 1])
-        online[n] = pre[-1][0]
-        signals = errors(plan, pre, target_int[n:n + 1])
+    needs = [{f for t in p.terms for f in t.factors} for p in plan.projections]
+    for n in range(len(x)):  # 1-D vectors per sample: the loop is numpy-call bound
+        payloads, pre = forward(plan, weights, x[n])
+        online[n] = pre[-1]
+        signals = errors(plan, pre, target_int[n])
         xr, yr = streams.x_decay[n], streams.y_decay[n]
-        for h, proj in enumerate(plan.projections, start=1):
-            y1 = plan.output_table(pre[-1]) if proj.is_output else fp.trace_of(payloads[h])
-            factors = {"x1": fp.decay_trace(fp.trace_of(payloads[h - 1]), steps, xr),
-                       "y1": fp.decay_trace(y1[0][:, None], steps, yr),
-                       "y2": fp.decay_trace(signals[h][0][:, None], steps, yr),
-                       "y3": fp.decay_trace((target_int[n] if proj.is_output else
-                                             np.zeros_like(signals[h][0]))[:, None], steps, yr)}
-            weights[h - 1] = fp.apply_learning(weights[h - 1], proj.terms, factors | {
-                "w": weights[h - 1]}, streams.conn[n] if stochastic else None)
+        for h, (proj, used) in enumerate(zip(plan.projections, needs), start=1):
+            post = {"y2": signals[h],
+                    "y1": fp.trace(plan.output_table(pre[-1])) if proj.is_output else
+                    fp.trace_of(payloads[h]),
+                    "y3": fp.trace(target_int[n]) if proj.is_output else 0 * signals[h]}
+            factors = {"w": weights[h - 1],
+                       "x1": fp.decay_trace(fp.trace_of(payloads[h - 1]), steps, xr)[None, :]}
+            factors.update({name: fp.decay_trace(post[name], steps, yr)[:, None]
+                            for name in used & post.keys()})
+            weights[h - 1] = fp.apply_learning(weights[h - 1], proj.terms, factors,
+                                               streams.conn[n] if stochastic else None)
     return weights, online
 
 

@@ -7,7 +7,7 @@ integers of `hw.fixed_point` (no floating point at run time, as on a chip).
   and sends B on `e_out` for a chained backward pathway to relay further down.
 - `ErrorNeurons`: the output layer's error neurons. S = a_in + bias, O = table(S) (an integer
   table of E·f(S/U), `hw.fixed_point.OutputTable`), e = clip(T − O, −128, 127) with T = E·target
-  from `t_in`; y1 = O, y2 = e, y3 = T; e on `s_out`, S on `o_out`.
+  from `t_in`; y1 = O, y2 = e, y3 = T (traces clipped to ±128); e on `s_out`, S on `o_out`.
 - `GradedRelay`: a Distinct/Twin channel's own error neurons: forward the graded input.
 """
 
@@ -26,7 +26,14 @@ from lava.magma.core.process.variable import Var
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-from hw.fixed_point import OutputTable, hidden_error, hidden_payload, output_error, trace_of
+from hw.fixed_point import (
+    OutputTable,
+    hidden_error,
+    hidden_payload,
+    output_error,
+    trace,
+    trace_of,
+)
 
 
 class GradedReluNeurons(LearningNeuronProcess, AbstractProcess):
@@ -100,7 +107,7 @@ class PyErrorNeuronsFixed(LearningNeuronModelFixed):
         error = output_error(table, s, target)
         self.s_out.send(error.astype(np.int32))
         self.o_out.send(s.astype(np.int32))
-        _send_learning(self, table(s), error, target)
+        _send_learning(self, trace(table(s)), error, trace(target))
 
 
 @implements(proc=GradedRelay, protocol=LoihiProtocol)
