@@ -115,9 +115,12 @@ def trace(values: np.ndarray) -> np.ndarray:
     return _clip(values, -TRACE_MAX - 1, TRACE_MAX)
 
 
-def hidden_error(s: np.ndarray, relayed: np.ndarray) -> np.ndarray:
-    """y2 of a relu hidden layer: f'(S)·(C B) = (S > 0)·relayed, clipped to 8 bits."""
-    return _clip((s > 0) * relayed, -TRACE_MAX - 1, TRACE_MAX)
+def hidden_error(s: np.ndarray, relayed: np.ndarray, act_shift: int) -> np.ndarray:
+    """y2 of a relu hidden layer: f'(S)·(C B), clipped to 8 bits, with f' the derivative of
+    the unit as the chip computes it: 1 where 0 < S and the payload is below its ceiling
+    (S >> act_shift < 127), 0 where the unit is silent or saturated."""
+    active = (s > 0) & (np.right_shift(s, act_shift) < TRACE_MAX)
+    return _clip(active * relayed, -TRACE_MAX - 1, TRACE_MAX)
 
 
 # ----- Lava's learning engine --------------------------------------------------------------

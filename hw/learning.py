@@ -93,6 +93,46 @@ class LearningPlan:
     def rules(self) -> list[LoihiRule]:
         return [p.rule for p in self.projections]
 
+    def graph(self) -> dict[str, list[dict[str, Any]]]:
+        """The Lava graph `hw.lava_learning` builds, as data: populations (name, size, kind)
+        and projections (name, source → dest, shape, what sets the weights)."""
+        sizes = self.network.sizes
+        depth = len(self.projections)
+        names = {h: f"h{h}" for h in range(1, depth)} | {depth: "out"}
+        populations = [{"name": "in", "size": sizes[0], "kind": "input (graded spikes)"}]
+        populations += [{"name": names[h], "size": sizes[h],
+                         "kind": "error neurons (output, T − f(S) by table)" if h == depth
+                         else "GradedReluNeurons (B on e_out)"} for h in range(1, depth + 1)]
+        projections = [{"name": f"W{h}", "source": names[h - 1] if h > 1 else "in",
+                        "dest": names[h], "shape": list(p.fixed_weights.shape),
+                        "weights": f"LearningDense, dw = {p.rule.dw}"}
+                       for h, p in enumerate(self.projections, start=1)]
+        for f in self.feedback:
+            dest = f"third_factor:{names[f.dest]}"
+            shape = list(f.fixed_weights.shape)
+            if self.relay:
+                relay = f"err_{names[f.dest]}"
+                populations.append({"name": relay, "size": shape[0],
+                                    "kind": "GradedRelay (the channel's error neurons)"})
+                projections.append({"name": f"C{f.dest}", "source": f"{names[f.source]}.error",
+                                    "dest": relay, "shape": shape,
+                                    "weights": f"Dense {f.matrix}, exp {f.weight_exp}"})
+                projections.append({"name": f"D{f.dest}", "source": relay, "dest": dest,
+                                    "shape": [shape[0], shape[0]], "weights": "Dense one-to-one"})
+            else:
+                projections.append({"name": f"C{f.dest}", "source": f"{names[f.source]}.error",
+                                    "dest": dest, "shape": shape,
+                                    "weights": f"Dense {f.matrix}, exp {f.weight_exp}"})
+        return {"populations": populations, "projections": projections}
+
+    def format_graph(self) -> str:
+        g = self.graph()
+        lines = [f"learning graph ({self.epoch_steps} steps per sample):"]
+        lines += [f"  population {p['name']}: {p['size']} {p['kind']}" for p in g["populations"]]
+        lines += [f"  {p['name']}: {p['source']} -> {p['dest']} {p['shape'][0]}x{p['shape'][1]} "
+                  f"{p['weights']}" for p in g["projections"]]
+        return "\n".join(lines)
+
     def check_exact(self) -> None:
         """Raise `RuleCompileError` naming the first inexact term, the coefficient it needs
         and the nearest representable one."""
@@ -256,7 +296,8 @@ def errors(plan: LearningPlan, pre: list[np.ndarray], target_int: np.ndarray
     signals = {len(plan.projections): fp.output_error(plan.output_table, pre[-1], target_int)}
     for fb in plan.feedback:
         relayed = fp.shift(signals[fb.source] @ fb.fixed_weights.T, fb.weight_exp)
-        signals[fb.dest] = fp.hidden_error(pre[fb.dest - 1], relayed)
+        signals[fb.dest] = fp.hidden_error(pre[fb.dest - 1], relayed,
+                                           plan.projections[fb.dest - 1].act_shift)
     return signals
 
 
@@ -319,12 +360,13 @@ class LearningResult:
     epochs: int
     num_train: int
     num_test: int
-    float_model_accuracy: float  # the CPU-trained model
+    float_model_accuracy: float  # the channel's float math on the same samples, order, epochs
     initial_accuracy: float  # on-chip model before learning (re-initialized weights)
     learned_accuracy: float  # after on-chip learning
     online_accuracy: list[float]  # per epoch, predictions made before each update
     seconds: float
     notes: list[str] = field(default_factory=list)
+    graph: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "sim": self.sim,
@@ -337,17 +379,20 @@ class LearningResult:
                 "initial_accuracy": self.initial_accuracy,
                 "learned_accuracy": self.learned_accuracy,
                 "online_accuracy": self.online_accuracy, "seconds": self.seconds,
-                "notes": self.notes}
+                "notes": self.notes, "graph": self.graph}
 
     def format(self) -> str:
         lines = [self.resources.format()]
         if self.channel is not None:
             lines.append(self.channel.format())
+        if self.graph:
+            lines.append(self.graph)
         lines.append("learning rules (dw per projection"
                      + ("" if self.rules_exact else ", approximated") + "):")
         lines += [f"  projection {h}: dw = {s}" for h, s in enumerate(self.rule_strings, 1)]
         precision = "fixed point" if self.fixed else "floating point"
-        lines.append(f"CPU-trained float model accuracy: {100 * self.float_model_accuracy:.2f}%")
+        lines.append(f"float model (the channel's math, same samples): "
+                     f"{100 * self.float_model_accuracy:.2f}%")
         lines.append(f"on-chip before learning:          {100 * self.initial_accuracy:.2f}%")
         lines.append(f"on-chip after {self.epochs} epoch(s) of learning: "
                      f"{100 * self.learned_accuracy:.2f}% ({self.sim}, {precision}, "
@@ -424,4 +469,4 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
     return LearningResult(profile.name, sim, True, mapping, resources,
                           [r.dw for r in rules], all(r.exact for r in rules), epochs,
                           len(x_train), len(x_test), float_acc, initial, learned, online,
-                          time.perf_counter() - start, notes)
+                          time.perf_counter() - start, notes, learner.format_graph())

@@ -3,7 +3,8 @@ integers of `hw.fixed_point` (no floating point at run time, as on a chip).
 
 - `GradedReluNeurons`: a hidden layer. Each step: S = a_in + bias; sends the payload
   p = 2·clip(S >> act_shift, 0, 127) (1 instead of 0, so x1 is overwritten every step);
-  writes y1 = round(p/2) (its own activity) and y2 = B = clip((S > 0)·third factor, −128, 127),
+  writes y1 = round(p/2) (its own activity) and y2 = B = clip(f'·third factor, −128, 127) with
+  f' = 1 where 0 < S and the payload is below its ceiling (the unit as computed), else 0,
   and sends B on `e_out` for a chained backward pathway to relay further down.
 - `ErrorNeurons`: the output layer's error neurons. S = a_in + bias, O = table(S) (an integer
   table of E·f(S/U), `hw.fixed_point.OutputTable`), e = clip(T − O, −128, 127) with T = E·target
@@ -83,7 +84,8 @@ class PyGradedReluFixed(LearningNeuronModelFixed):
 
     def run_spk(self) -> None:
         s = self.a_in.recv().astype(np.int64) + self.bias
-        error = hidden_error(s, self.a_third_factor_in.recv().astype(np.int64))
+        error = hidden_error(s, self.a_third_factor_in.recv().astype(np.int64),
+                             self.proc_params["act_shift"])
         payload = hidden_payload(s, self.proc_params["act_shift"])
         self.s_out.send(payload.astype(np.int32))
         self.e_out.send(error.astype(np.int32))

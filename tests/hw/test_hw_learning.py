@@ -185,15 +185,15 @@ def test_refusals_give_the_reason(digits):
 
 
 def test_on_chip_learning_tracks_the_float_model(digits):
-    """From scratch, 2 passes over 600 samples, 64-16-10 SRBP: the chip learns (0.75 measured)
-    but trails the float model trained by the channel's own math on the same samples (0.90
-    measured) on this short run; the 5-epoch digits runs are in docs/hw.md."""
+    """From scratch, 2 passes over 600 samples, 64-16-10 SRBP: within 3 points of the float
+    model trained by the channel's own math on the same samples in the same order (measured
+    0.907 vs 0.897); the 5-epoch 64-32-32-10 runs are in docs/hw.md."""
     network = network_of("srbp", hidden=(16,))
     result = learn_on_chip(Model(network, network.init_weights(0), {}), digits, epochs=2,
                            num_train=600, num_test=300)
     assert result.rules_exact and result.initial_accuracy < 0.3
-    assert result.learned_accuracy >= result.float_model_accuracy - 0.2
-    assert result.learned_accuracy >= 0.7
+    assert result.learned_accuracy >= result.float_model_accuracy - 0.03
+    assert result.learned_accuracy >= 0.85
 
 
 # ----- bit for bit against Lava -------------------------------------------------------------
