@@ -9,8 +9,7 @@ warm-up (`lava_timed`). Two ratios: the emulator batched (all N samples in one c
 sample at a time (N calls), each against Lava. The emulator's outputs are compared with Lava's
 (`hw.lava_forward.run_forward`) on the same samples. brian2-loihi simulates the same neuron
 model and sizes (one long run without per-sample resets, no batching); it is a throughput peer
-only. A second table times on-chip learning (SRBP three-factor rule, one sample per learning
-epoch): emulator vs Lava's LearningDense, same plan.
+only. On-chip learning: `bench_hw_learning.py`.
 """
 
 from __future__ import annotations
@@ -108,37 +107,6 @@ def _brian2_loihi(net, x: np.ndarray) -> float | str:
     return time.perf_counter() - start
 
 
-def _learning_table(network, data, quick: bool) -> str:
-    from hw.learning import emulate_learning, initial_weights, make_plan
-    from hw.profiles import LOIHI2
-    from hw.runner import run_isolated
-    from neurolocal.io import Model
-
-    weights = network.init_weights(0, dtype=np.float64)
-    state = network.channel.init_state(network, weights, np.random.default_rng(0))
-    plan = make_plan(Model(network, weights, state).network, weights, state,
-                     data.x_train[:500], LOIHI2)
-    n = 100 if quick else 300
-    x, t = data.x_train[:n], data.t_train[:n]
-    rows = []
-    for fixed in (True, False):
-        start_weights = initial_weights(plan, fixed)
-        start = time.perf_counter()
-        ours, _ = emulate_learning(plan, x, t, fixed, start_weights)
-        emulator_time = time.perf_counter() - start
-        start = time.perf_counter()
-        lava, _ = run_isolated("hw.lava_learning:run_learning",
-                               {"plan": plan, "x": x, "targets": t, "fixed": fixed,
-                                "weights": start_weights}, timeout=1800)
-        lava_time = time.perf_counter() - start
-        agree = np.mean([np.corrcoef((a - w).ravel(), (b - w).ravel())[0, 1]
-                         for a, b, w in zip(ours, lava, start_weights)])
-        rows.append(f"| {'fixed' if fixed else 'float'} | {n} | {emulator_time:.3f} | "
-                    f"{lava_time:.2f} | {lava_time / emulator_time:,.0f}× | {agree:.4f} |")
-    return ("| precision | samples | emulator s | Lava s (end to end) | speed-up | "
-            "weight-change correlation |\n|---|---|---|---|---|---|\n" + "\n".join(rows))
-
-
 def run(quick: bool) -> str:
     from hw import emulator
     from hw.profiles import LOIHI2
@@ -185,8 +153,7 @@ def run(quick: bool) -> str:
             + ("" if isinstance(brian, float) else f"brian2-loihi: {brian}\n\n")
             + f"Goal ≥ 300× batched: batched **{lava / batched:,.0f}×**, one sample at a time "
             f"**{lava / single:,.0f}×**.\n\n"
-            "### On-chip learning (SRBP, 64-64-10, one sample per learning epoch)\n\n"
-            + _learning_table(network, data, quick) + "\n")
+            "On-chip learning: `benchmarks/bench_hw_learning.py`.\n")
 
 
 if __name__ == "__main__":

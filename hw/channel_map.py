@@ -5,13 +5,15 @@ vocabulary of `hw.graph` -- exactly what `hw.lava_learning` builds.
 - Bidirectional: refused. A Loihi synapse conducts one way (axon of the presynaptic neuron →
   dendrite of the postsynaptic one); the forward weights cannot carry B back.
 - The output layer's neurons are the output error neurons: they compute B^L = T − f(S^L) from
-  their input and the target stream and send it; no separate population.
+  their input and the target stream and send it; no separate population. A hidden layer's
+  neurons compute B^k = f'(S^k)·(their third-factor input) and send it on for a chained
+  pathway, so every backward projection starts at the forward neurons of its source layer.
 - Conjoined: each backward projection delivers straight into the third-factor input of the
   forward neurons of its destination layer.
 - Distinct (e.g. SRBP's direct output → layer k connections): the channel's own error neurons
   ``err_h<k>`` receive the feedback projection C^k and relay B^k one-to-one into layer k's
   third-factor input (a delivery projection, built as a dense n_k × n_k identity).
-- Twin: like Distinct, with the pathways chained through the mirrored populations.
+- Twin: like Distinct (a mirrored relay population per layer), with chained pathways.
 """
 
 from __future__ import annotations
@@ -82,14 +84,12 @@ def map_channel(channel: Any, sizes: list[int]) -> ChannelMapping | None:
         raise ChannelMappingError(f"channel {channel.name!r} is Bidirectional: "
                                   f"{BIDIRECTIONAL_REASON}")
     populations, projections = [], []
-    senders = {len(sizes) - 1: layer_name(len(sizes) - 1)}  # who sends B^k
     for pathway in channel.pathways(sizes):
         dest, shape = pathway.dest, pathway.shape(sizes)
-        source = senders[pathway.source]
+        source = layer_name(pathway.source)  # layer k's neurons send B^k (the output: B^L)
         if name == "conjoined":
             projections.append(Projection(source, layer_name(dest), shape, "feedback",
                                           "third_factor", pathway.matrix, pathway.learned_by))
-            senders[dest] = layer_name(dest)
             continue
         relay = f"err_h{dest}"
         populations.append(Population(relay, sizes[dest]))
@@ -97,5 +97,4 @@ def map_channel(channel: Any, sizes: list[int]) -> ChannelMapping | None:
                                       pathway.matrix, pathway.learned_by))
         projections.append(Projection(relay, layer_name(dest), (sizes[dest], sizes[dest]),
                                       "delivery", "third_factor", "I"))
-        senders[dest] = relay
     return ChannelMapping(channel.name, name, tuple(populations), tuple(projections))

@@ -4,6 +4,7 @@
     neurolocal deploy model.npz --target loihi2 --sim lava --fixed --dataset digits
     neurolocal deploy model.npz --predictions out.csv       # per-sample predictions
     neurolocal deploy model.npz --learn --sim emulator      # on-chip learning
+    neurolocal deploy model.npz --learn --rule 'eta*feedback*pre - 0.001*eta*w'
     neurolocal deploy --targets                             # list chip profiles
     neurolocal deploy --plan 784,4096,4096,10 --target kapoho-point   # resources only
 """
@@ -61,6 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--fine-tune", action="store_true",
                         help="on-chip learning starts from the model's weights instead of "
                              "fresh random ones")
+    parser.add_argument("--rule", default=None, metavar="EXPR",
+                        help="on-chip learning: the local rule every projection learns with "
+                             "(e.g. 'eta*feedback*pre - 0.001*eta*w'); default: the model's")
     parser.add_argument("--approximate", action="store_true",
                         help="accept the nearest representable learning rule")
     parser.add_argument("--targets", action="store_true", help="list the chip profiles")
@@ -123,7 +127,10 @@ def _run(args: argparse.Namespace):
     if args.learn:
         from .learning import learn_on_chip
 
-        result = learn_on_chip(model, data, profile, sim=args.sim, fixed=args.fixed,
+        if not args.fixed:
+            raise ValueError("on-chip learning runs in the chip's fixed point; the float "
+                             "reference (the channel's own math) is reported beside it")
+        result = learn_on_chip(model, data, profile, sim=args.sim, rule=args.rule,
                                epochs=args.epochs, num_train=args.num_train,
                                num_test=args.num_test, approximate=args.approximate,
                                seed=args.seed, from_scratch=not args.fine_tune,

@@ -103,7 +103,7 @@ def graphs(networks, x, plan, weights, targets) -> dict:
 
     AbstractProcess.run = capture
     try:
-        run_learning(plan, x, targets, True, weights)
+        run_learning(plan, x, targets, weights)
     except _Captured as captured:
         described["learning"] = _describe(captured.args[0])
     return described

@@ -224,6 +224,26 @@ def test_channel_graph_counts_what_lava_learning_builds():
     assert inference.populations() == {"layer 1": 24, "layer 2": 10}
 
 
+@pytest.mark.parametrize("channel,sizes", [("srbp", [64, 20, 12, 10]), ("rbp", [64, 16, 10]),
+                                           ("rbp", [64, 20, 12, 10])])
+def test_the_learning_plan_describes_the_same_graph(channel, sizes):
+    """`LearningPlan.graph()` (what hw.learning says it builds) and the report's graph agree on
+    every population size and projection shape."""
+    rule = get_rule("backprop").with_parameters(eta=2.0 ** -4)
+    network = Network.layered(sizes, hidden="relu", channel=get_channel(channel), rule=rule,
+                              hidden_rule=rule)
+    weights = network.init_weights(0, dtype=np.float64)
+    state = network.channel.init_state(network, weights, np.random.default_rng(0))
+    learner = make_plan(network, weights, state, np.random.default_rng(0).random((20, sizes[0])),
+                        LOIHI2)
+    described = learner.graph()
+    report, _ = plan(network, LOIHI2)
+    assert sorted(p["size"] for p in described["populations"] if p["name"] != "in") == \
+        sorted(report.graph.sizes.values())
+    assert sorted(tuple(p["shape"]) for p in described["projections"]) == \
+        sorted(p.shape for p in report.graph.projections)
+
+
 def _expected(graph) -> dict:
     sizes = graph.sizes
     projections = [(HOST if p.source == HOST else sizes[p.source], sizes[p.dest], p.port,
@@ -251,7 +271,7 @@ def test_report_equals_the_lava_graphs_and_the_hardware_path_stops_cleanly(monke
     monkeypatch.setenv("PYTHONPATH", str(HERE))
     built = run_isolated("lava_probe:graphs",
                          {"networks": [spiking, graded], "x": data.x_test[:3], "plan": learner,
-                          "weights": initial_weights(learner, True),
+                          "weights": initial_weights(learner),
                           "targets": data.t_train[:3]}, timeout=180)
     expected = _expected(plan(forward_net, LOIHI2, channel=False)[0].graph)
     assert expected["populations"] == [10, 16, 24]

@@ -31,7 +31,7 @@ def test_powers_repeat_factors():
 
 
 def test_inexact_coefficient_needs_opt_in_and_names_the_nearest_rule():
-    with pytest.raises(RuleCompileError, match=r"coefficient 0\.01 of x1\*y2 .*nearest "
+    with pytest.raises(RuleCompileError, match=r"term 0\.01\*x1\*y2: nearest 2\^-7.*error 21\.9%.*nearest "
                                                r"representable rule: dw = 2\^-7\*u0\*x1\*y2"):
         compile_rule(get_rule("backprop"))
     approx = compile_rule(get_rule("backprop"), approximate=True)
