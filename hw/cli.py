@@ -140,7 +140,8 @@ def _run(args: argparse.Namespace):
 
     result = deploy(model.network, model.weights, data, profile, sim=args.sim, fixed=args.fixed,
                     encoding=args.encoding, steps=args.steps, num_test=args.num_test,
-                    timeout=args.timeout, progress=not args.json, neuron=args.neuron,
+                    timeout=args.timeout, progress=not args.json and sys.stderr.isatty(),
+                    neuron=args.neuron,
                     trained_for=model.metadata.get("target"))
     summary, text = result.to_dict(), result.format()
     if args.predictions:

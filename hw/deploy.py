@@ -111,7 +111,7 @@ class DeployResult:
                      f"({self.num_test} test samples)")
         lines.append(f"on-target accuracy:        {100 * self.target_accuracy:.2f}% "
                      f"({self.sim}, {precision}, {self.neuron} neurons, {self.encoding} input, "
-                     f"{self.steps} steps)")
+                     f"{self.steps} step{'s' if self.steps != 1 else ''})")
         lines.append(f"agreement with float model: {100 * self.agreement:.2f}%")
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)

@@ -41,7 +41,7 @@ def setup_from_args(args: argparse.Namespace):
     except ValueError:
         raise ValueError(f"--hidden takes comma-separated integers, not {args.hidden!r}") \
             from None
-    target = getattr(args, "target", None)
+    target = args.target
     if target is not None:
         from ..network.fixed_point import check_graded_transfer, target_format
 
