@@ -46,8 +46,9 @@ def _speed(data, quick: bool) -> str:
         lava_times[count] = time.perf_counter() - start
     exact = all(np.array_equal(a, b) for a, b in zip(ours, lava))
     steady = (lava_times[n] - lava_times[short]) / (n - short) * n
-    return ("| samples | emulator s | Lava s end to end | Lava s steady state | speed-up end to end "
-            "| speed-up steady | weights bit-exact |\n|---|---|---|---|---|---|---|\n"
+    return ("| samples | emulator s | Lava s end to end | Lava s steady state | "
+            "speed-up end to end | speed-up steady | weights bit-exact |\n"
+            "|---|---|---|---|---|---|---|\n"
             f"| {n} | {emulator_time:.3f} | {lava_times[n]:.2f} | {steady:.2f} | "
             f"{lava_times[n] / emulator_time:,.0f}× | {steady / emulator_time:,.0f}× | {exact} |"
             "\n\nLava steady state: the difference of two run lengths (start-up excluded). Goal: "
@@ -59,7 +60,7 @@ def _accuracy(data, quick: bool) -> str:
     from neurolocal.io import Model
 
     rows = []
-    epochs, n = (1, 300) if quick else (5, None)
+    epochs, n = (1, None) if quick else (5, None)
     for channel in ("srbp", "rbp", "sign"):
         network = _network(channel, (32, 32))
         result = learn_on_chip(Model(network, network.init_weights(0), {}), data,
