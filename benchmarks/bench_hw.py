@@ -2,7 +2,7 @@
 spiking network, in the same run: a digits classifier 64-64-10 (relu, SRBP-trained on the CPU)
 converted to integrate-and-fire cores, rate-coded input, 32 steps per sample.
 
-Same work on both sides: the same N test samples, the same number of repeats R, one untimed
+Same work on both sides: the same N test samples (full mode: the whole digits test set), the same number of repeats R, one untimed
 warm-up on both sides (the emulator's first call; Lava's compile, start-up and first sample),
 best of R. Lava runs in an isolated child that times only `run()` of the N samples after its
 warm-up (`lava_timed`). Two ratios: the emulator batched (all N samples in one call) and one
@@ -115,7 +115,7 @@ def run(quick: bool) -> str:
 
     network, weights, data = _model()
     net = convert(weights, ["relu", "logistic"], data.x_train[:500], LOIHI2, steps=STEPS)
-    n, repeats = (20, 2) if quick else (200, 3)
+    n, repeats = (20, 2) if quick else (len(data.x_test), 3)  # full: the whole test set
     x = data.x_test[:n]
     batched = _best(lambda: emulator.simulate(net, x, fixed=True), repeats)
     single = _best(lambda: [emulator.simulate(net, x[i:i + 1], fixed=True)
