@@ -2,14 +2,14 @@
 spiking network, in the same run: a digits classifier 64-64-10 (relu, SRBP-trained on the CPU)
 converted to integrate-and-fire cores, rate-coded input, 32 steps per sample.
 
-Same work on both sides: the same N test samples (full mode: the whole digits test set), the same number of repeats R, one untimed
-warm-up on both sides (the emulator's first call; Lava's compile, start-up and first sample),
-best of R. Lava runs in an isolated child that times only `run()` of the N samples after its
-warm-up (`lava_timed`). Two ratios: the emulator batched (all N samples in one call) and one
-sample at a time (N calls), each against Lava. The emulator's outputs are compared with Lava's
-(`hw.lava_forward.run_forward`) on the same samples. brian2-loihi simulates the same neuron
-model and sizes (one long run without per-sample resets, no batching); it is a throughput peer
-only. On-chip learning: `bench_hw_learning.py`.
+Same work on both sides: the same N test samples (full mode: the whole digits test set), the
+same number of repeats R, one untimed warm-up on both sides (the emulator's first call; Lava's
+compile, start-up and first sample), best of R. Lava runs in an isolated child that times only
+`run()` of the N samples after its warm-up (`lava_timed`). Two ratios: the emulator batched (all
+N samples in one call) and one sample at a time (N calls), each against Lava. The emulator's
+outputs are compared with Lava's (`hw.lava_forward.run_forward`) on the same samples.
+brian2-loihi simulates the same neuron model and sizes (one long run without per-sample resets,
+no batching); it is a throughput peer only. On-chip learning: `bench_hw_learning.py`.
 """
 
 from __future__ import annotations
