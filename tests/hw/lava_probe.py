@@ -73,11 +73,11 @@ def _describe(start) -> dict:
     return {"populations": populations, "projections": sorted(projections, key=str)}
 
 
-def graphs(networks, x, plan, weights, targets) -> dict:
+def graphs(networks, x, plans, targets) -> dict:
     """The graphs `hw.lava_forward.build_forward` (fixed point, for each network) and
-    `hw.lava_learning.run_learning` build, described without running them; the run
-    configurations `hw.hardware.run_config` selects; what building the hardware graph says
-    without the Loihi extension."""
+    `hw.lava_learning.run_learning` (for each (plan, weights)) build, described without running
+    them; the run configurations `hw.hardware.run_config` selects; what building the hardware
+    graph says without the Loihi extension."""
     from lava.magma.core.process.process import AbstractProcess
 
     from hw import hardware
@@ -102,8 +102,10 @@ def graphs(networks, x, plan, weights, targets) -> dict:
         raise _Captured(self)
 
     AbstractProcess.run = capture
-    try:
-        run_learning(plan, x, targets, weights)
-    except _Captured as captured:
-        described["learning"] = _describe(captured.args[0])
+    described["learning"] = []
+    for plan, weights in plans:
+        try:
+            run_learning(plan, x, targets, weights)
+        except _Captured as captured:
+            described["learning"].append(_describe(captured.args[0]))
     return described

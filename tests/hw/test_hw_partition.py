@@ -262,16 +262,17 @@ def test_report_equals_the_lava_graphs_and_the_hardware_path_stops_cleanly(monke
     weights = forward_net.init_weights(0, dtype=np.float64)
     spiking = convert(weights, ["relu", "relu", "linear"], data.x_train[:50], LOIHI2, steps=8)
     graded = convert_graded(weights, ["tanh", "tanh", "linear"], data.x_train[:50], LOIHI2)
-    learner_net = Network.layered([64, 24, 10], hidden="relu", channel=get_channel("srbp"),
-                                  rule=rule, hidden_rule=rule)
-    state = learner_net.channel.init_state(learner_net, learner_net.init_weights(1),
-                                           np.random.default_rng(1))
-    learner = make_plan(learner_net, learner_net.init_weights(1, dtype=np.float64), state,
-                        data.x_train[:50], LOIHI2)
+    learners = []  # SRBP (Distinct: relays) and RBP chained through two hidden layers
+    for channel, sizes in (("srbp", [64, 24, 10]), ("rbp", [64, 20, 12, 10])):
+        net = Network.layered(sizes, hidden="relu", channel=get_channel(channel), rule=rule,
+                              hidden_rule=rule)
+        state = net.channel.init_state(net, net.init_weights(1), np.random.default_rng(1))
+        learners.append((net, make_plan(net, net.init_weights(1, dtype=np.float64), state,
+                                        data.x_train[:50], LOIHI2)))
     monkeypatch.setenv("PYTHONPATH", str(HERE))
     built = run_isolated("lava_probe:graphs",
-                         {"networks": [spiking, graded], "x": data.x_test[:3], "plan": learner,
-                          "weights": initial_weights(learner),
+                         {"networks": [spiking, graded], "x": data.x_test[:3],
+                          "plans": [(p, initial_weights(p)) for _, p in learners],
                           "targets": data.t_train[:3]}, timeout=180)
     expected = _expected(plan(forward_net, LOIHI2, channel=False)[0].graph)
     assert expected["populations"] == [10, 16, 24]
@@ -279,11 +280,10 @@ def test_report_equals_the_lava_graphs_and_the_hardware_path_stops_cleanly(monke
         assert {name for name, _ in forward["populations"]} == {hidden, "GradedVec"}
         assert sorted(size for _, size in forward["populations"]) == expected["populations"]
         assert sorted(forward["projections"], key=str) == expected["projections"]
-    learning_report, _ = plan(learner_net, LOIHI2)
-    expected = _expected(learning_report.graph)
-    assert sorted(size for _, size in built["learning"]["populations"]) == \
-        expected["populations"]
-    assert sorted(built["learning"]["projections"], key=str) == expected["projections"]
+    for (net, _), described in zip(learners, built["learning"], strict=True):
+        expected = _expected(plan(net, LOIHI2)[0].graph)
+        assert sorted(size for _, size in described["populations"]) == expected["populations"]
+        assert sorted(described["projections"], key=str) == expected["projections"]
     assert built["configs"] == {"lava fixed": ("Loihi2SimCfg", "fixed_pt"),
                                 "lava float": ("Loihi2SimCfg", "floating_pt"),
                                 "loihi fixed": ("Loihi2HwCfg", None)}
