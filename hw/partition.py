@@ -192,11 +192,9 @@ class _Core:
                 "state_bits": state, "routing_bits": routing, "memory_bits": memory}
 
     def excess(self, m: int) -> str | None:
-        """Which limit m neurons on one core exceed, and by how much; None if they fit."""
+        """Which limit m ≤ `neurons_per_core` neurons on one core exceed, and by how much; None
+        if they fit."""
         p, use = self.profile, self.usage(m)
-        if m > p.neurons_per_core:
-            return f"{m} neurons exceed the {p.neurons_per_core} per core by " \
-                   f"{m - p.neurons_per_core}"
         if p.max_output_axons is not None and use["output_axons"] > p.max_output_axons:
             return (f"{use['output_axons']} output axons ({m} neurons x {self.targets} target "
                     f"cores) exceed the {p.max_output_axons} per core by "
@@ -243,7 +241,7 @@ def partition(graph: Graph | list[int], profile: ChipProfile | str,
             raise MappingError(str(error)) from None
     names = [p.name for p in graph.populations]
     cores_of = {name: 1 for name in names}
-    for _ in range(100):
+    while True:  # the counts only grow and are bounded by the sizes: this terminates
         per_core = {name: _Core(graph, name, profile, cores_of).capacity(name) for name in names}
         needed = {name: math.ceil(graph.sizes[name] / per_core[name]) for name in names}
         if needed == cores_of:
