@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
                            "train_accuracy": r.train_accuracy, "test_loss": r.test_loss,
                            "test_accuracy": r.test_accuracy, **r.extra}
                           for r in run_.history.epochs],
-              "diverged_at": run_.history.diverged_at,
+              "diverged_at": run_.history.diverged_at, "target": setup.target,
               "samples_per_second": run_.history.samples_per_second}
     del result["curves"], result["test_accuracy_per_seed"], result["test_accuracy_std"]
     if args.save:

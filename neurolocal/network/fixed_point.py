@@ -143,7 +143,8 @@ def nearest_graded(name: str) -> str:
 class Quantizer:
     """Quantization-aware training hook for `DeepSimulator(quantizer=...)`: the forward pass
     sees weights, inputs and hidden activities on the target's grids; the backward pass is the
-    straight-through estimator (the float transfer function's f' at the unquantized S).
+    straight-through estimator (the float transfer function's f' at the unquantized S, zero
+    where the table clips S).
     Hidden transfer functions must be in `GRADED_TRANSFERS`; no per-layer rescaling is used
     (deploy converts a model trained for a target with scale 1 everywhere)."""
 
@@ -162,7 +163,8 @@ class Quantizer:
         return quantize_input(x, self.format).astype(np.asarray(x).dtype)
 
     def transfer(self, name: str) -> Transfer:
-        """f on the grid (forward), the float f' (straight-through backward)."""
+        """f on the grid (forward); backward the float f' (straight-through estimator), zero
+        outside the table's range [−R, R) where the activity is clipped."""
         base = get_transfer(name)
         fmt = self.format
 
@@ -170,7 +172,10 @@ class Quantizer:
             a = grid_activation(base, table_index(s, fmt), fmt) / 2.0 ** fmt.activity_frac
             return a.astype(np.asarray(s).dtype)
 
-        return Transfer(f"{base.name}@{fmt.name}", f, base.df, base.low, base.high)
+        def df(s: np.ndarray) -> np.ndarray:  # f' inside the table's range, 0 where clipped
+            return base.df(s) * (np.abs(s) < fmt.table_range)
+
+        return Transfer(f"{base.name}@{fmt.name}", f, df, base.low, base.high)
 
     def network(self, network: Network) -> Network:
         """The network whose hidden populations compute the target's grid activation."""

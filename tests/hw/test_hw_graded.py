@@ -213,6 +213,9 @@ def test_quantizer_forward_is_on_the_grids():
     a = quantizer.transfer("tanh")(np.linspace(-3, 3, 101))
     assert np.all(a * 2 ** F % 1 == 0) and np.abs(a - np.tanh(np.linspace(-3, 3, 101))).max() \
         <= 0.5 * 2 ** -G + 0.5 * 2 ** -F
+    # straight-through backward: f' of the float function, 0 where the table clips (|S| ≥ 8)
+    np.testing.assert_array_equal(quantizer.transfer("linear").df(np.array([-9.0, -0.5, 7.9,
+                                                                            8.0])), [0, 1, 1, 0])
     with pytest.raises(ValueError, match="nearest supported: tanh"):
         quantizer.network(Network.layered([4, 3, 2], hidden="sign", channel=get_channel("bp")))
 
