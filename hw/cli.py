@@ -2,6 +2,7 @@
 `neurolocal` never imports `hw`).
 
     neurolocal deploy model.npz --target loihi2 --sim lava --fixed --dataset digits
+    neurolocal deploy model.npz --predictions out.csv       # per-sample predictions
     neurolocal deploy model.npz --learn --sim emulator      # on-chip learning
     neurolocal deploy model.npz --learn --rule 'eta*feedback*pre - 0.001*eta*w'
     neurolocal deploy --targets                             # list chip profiles
@@ -34,9 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     precision.add_argument("--float", dest="fixed", action="store_false",
                            help="floating-point models")
     parser.add_argument("--dataset", default="digits", help="test data set (default digits)")
-    parser.add_argument("--encoding", choices=["rate", "graded"], default="rate",
-                        help="input encoding: rate spikes or graded spikes (default rate)")
-    parser.add_argument("--steps", type=int, default=32, help="time steps per sample")
+    parser.add_argument("--neuron", choices=["graded", "if"], default=None,
+                        help="hidden neurons: graded activation neurons (any transfer function; "
+                             "default on targets with graded spikes) or rate-coded "
+                             "integrate-and-fire (relu only; default otherwise)")
+    parser.add_argument("--encoding", choices=["rate", "graded"], default=None,
+                        help="input encoding: rate spikes or graded spikes (default: graded "
+                             "for graded neurons, rate for integrate-and-fire)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="time steps per sample (default 1 for graded neurons, 32 for "
+                             "integrate-and-fire)")
+    parser.add_argument("--predictions", metavar="FILE",
+                        help="write per-sample predictions, labels and decoded outputs to FILE "
+                             "(.npz or .csv)")
     parser.add_argument("--num-test", type=int, default=None,
                         help="use only the first N test samples")
     parser.add_argument("--timeout", type=float, default=600.0,
@@ -96,8 +107,10 @@ def _run(args: argparse.Namespace):
         return rows, text
     if args.model is None:
         raise ValueError("give a model file (saved by `neurolocal train --save`) or --targets")
-    if args.steps < 1:
+    if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be positive, not {args.steps}")
+    if args.predictions and not args.predictions.endswith((".npz", ".csv")):
+        raise ValueError(f"--predictions {args.predictions}: the file must end in .npz or .csv")
     model = load_model(args.model)
     profile = get_profile(args.target)
     data = load_dataset(args.dataset, seed=args.seed)
@@ -120,5 +133,11 @@ def _run(args: argparse.Namespace):
 
     result = deploy(model.network, model.weights, data, profile, sim=args.sim, fixed=args.fixed,
                     encoding=args.encoding, steps=args.steps, num_test=args.num_test,
-                    timeout=args.timeout, progress=not args.json)
-    return result.to_dict(), result.format()
+                    timeout=args.timeout, progress=not args.json and sys.stderr.isatty(),
+                    neuron=args.neuron,
+                    trained_for=model.metadata.get("target"))
+    summary, text = result.to_dict(), result.format()
+    if args.predictions:
+        summary["predictions"] = str(result.save_predictions(args.predictions))
+        text += f"\npredictions written to {summary['predictions']}"
+    return summary, text

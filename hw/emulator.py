@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurolocal.network import get_transfer
+
+from .graded import GradedNetwork
 from .quantize import DECAY_UNITY
 from .spiking import SpikingLayer, SpikingNetwork
 
@@ -78,7 +81,10 @@ def simulate(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
     fixed point), and, if `record_spikes`, the spike counts of every hidden layer (B, n_k).
     The first projection's input does not depend on the state, so it is one matrix product
     over all steps; integer sums go through float64 BLAS, exact while |Σ| < 2^53 (checked).
+    Graded activation networks (`network.neuron == "graded"`) run `simulate_graded`.
     """
+    if network.neuron == "graded":
+        return simulate_graded(network, x, fixed)
     inputs = network.encode(x, fixed)
     steps, batch = inputs.shape[:2]
     dtype = np.int64 if fixed else np.float64
@@ -116,3 +122,33 @@ def predict(network: SpikingNetwork, x: np.ndarray, fixed: bool = True) -> np.nd
     """Decoded output estimates S_L, shape (B, n_out)."""
     summed, _ = simulate(network, x, fixed)
     return network.decode(summed, fixed)
+
+
+def graded_layer_fixed(activity: np.ndarray, layer) -> np.ndarray:
+    """One graded layer in integers: the Dense output shift(Σ_j stored_ij A_j, exp), plus
+    Σ_i = that + B_i and A_i = F[k(Σ_i)] for hidden layers (the output layer returns the
+    Dense output)."""
+    dense = shift_input(activity.astype(np.int64) @ layer.fixed_weights.stored.T.astype(np.int64),
+                        layer.weight_exp)
+    if layer.table is None:
+        return dense
+    return layer.table.f(dense + layer.fixed_bias.effective)
+
+
+def simulate_graded(network: GradedNetwork, x: np.ndarray, fixed: bool = True
+                    ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A `GradedNetwork`: neurons are stateless, so every step of a window computes the same
+    values; the output's summed input is `steps` times one step's. Returns it and the number
+    of graded spikes (nonzero activities) per hidden unit over the window."""
+    activity = network.encode(x, fixed)[0]
+    counts = []
+    for layer, name in zip(network.layers, network.transfers):
+        if fixed:
+            activity = graded_layer_fixed(activity, layer)
+        else:
+            activity = activity @ layer.weights.T
+            if not layer.is_output:
+                activity = get_transfer(name)(activity + layer.bias)
+        if not layer.is_output:
+            counts.append((activity != 0).astype(np.int64) * network.steps)
+    return activity * network.steps, counts

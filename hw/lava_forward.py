@@ -1,9 +1,10 @@
 """Run a `SpikingNetwork` on Lava's CPU simulator (`Loihi2SimCfg`). Imported only inside an
 isolated child process (`hw.runner.run_isolated("hw.lava_forward:run_forward", ...)`).
 
-Graph: RingBuffer source → Dense → LIFReset → … → Dense → RingBuffer sink. Samples are streamed
-back to back, `steps` steps each. A Dense delays its output by one step, so hidden layer k sees
-data index d at time step d + 1 + k; its LIFReset therefore resets at
+Graph: RingBuffer source → Dense → LIFReset → … → Dense → RingBuffer sink (graded activation
+networks, `network.neuron == "graded"`: `GradedActivation` neurons and graded Dense messages).
+Samples are streamed back to back, `steps` steps each. A Dense delays its output by one step, so
+hidden layer k sees data index d at time step d + 1 + k; its LIFReset therefore resets at
 ``time_step % steps == (1 + k) % steps``. The sink column c holds the output layer's input for
 data index c − L, so the run lasts N·steps + L steps.
 """
@@ -39,8 +40,10 @@ def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
     source = Source(data=stream)
     port = source.s_out
     denses = []
+    graded = network.neuron == "graded"
     for k, layer in enumerate(network.layers, start=1):
-        message_bits = 8 if (k == 1 and network.encoding == "graded") else 0
+        message_bits = 24 if graded and k > 1 else \
+            8 if (k == 1 and network.encoding == "graded") else 0
         # the process we run logs at INFO: Lava's runtime reports a failing actor's traceback
         # only at that level (see hw._child)
         logging_options = {"log_config": LogConfig(level=logging.INFO)} if k == 1 else {}
@@ -58,7 +61,9 @@ def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
             sink = Sink(shape=(layer.shape[0],), buffer=total)
             dense.a_out.connect(sink.a_in)
             break
-        if fixed:
+        if graded:
+            neurons = _graded_neurons(layer, fixed)
+        elif fixed:
             neurons = LIFReset(shape=(layer.shape[0],), du=layer.du, dv=layer.dv,
                                bias_mant=layer.fixed_bias.mant, bias_exp=layer.fixed_bias.exp,
                                vth=layer.vth, reset_interval=steps,
@@ -78,3 +83,10 @@ def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
     per_step = recorded[:, depth:depth + batch * steps]  # (n_out, B·steps)
     summed = per_step.reshape(per_step.shape[0], batch, steps).sum(axis=2).T
     return summed.astype(np.int64) if fixed else summed
+
+
+def _graded_neurons(layer, fixed: bool):
+    from .lava_procs.processes import GradedActivation
+
+    bias = layer.fixed_bias.effective.astype(np.int32) if fixed else layer.bias
+    return GradedActivation(shape=(layer.shape[0],), bias=bias, table=layer.table)

@@ -10,6 +10,9 @@ integers of `hw.fixed_point` (no floating point at run time, as on a chip).
   table of E·f(S/U), `hw.fixed_point.OutputTable`), e = clip(T − O, −128, 127) with T = E·target
   from `t_in`; y1 = O, y2 = e, y3 = T (traces clipped to ±128); e on `s_out`, S on `o_out`.
 - `GradedRelay`: a Distinct/Twin channel's own error neurons: forward the graded input.
+- `GradedActivation`: inference neurons of `hw.graded`. Each step: Σ = a_in + bias (24-bit,
+  saturating), sends the graded spike A = F[k(Σ)] of its activation table (`hw.activation`);
+  float: A = f(a_in + bias).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from hw.fixed_point import (
     trace,
     trace_of,
 )
+from neurolocal.network import get_transfer
 
 
 class GradedReluNeurons(LearningNeuronProcess, AbstractProcess):
@@ -64,6 +68,16 @@ class GradedRelay(AbstractProcess):
         super().__init__(shape=shape, **kwargs)
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
+
+
+class GradedActivation(AbstractProcess):
+    """`table`: an `hw.activation.ActivationTable` (fixed point); `transfer`: its name (float)."""
+
+    def __init__(self, *, shape: tuple[int, ...], bias, table, **kwargs) -> None:
+        super().__init__(shape=shape, table=table, **kwargs)
+        self.a_in = InPort(shape=shape)
+        self.s_out = OutPort(shape=shape)
+        self.bias = Var(shape=shape, init=bias)
 
 
 def _send_learning(model, y1: np.ndarray, y2: np.ndarray, y3: np.ndarray) -> None:
@@ -121,3 +135,31 @@ class PyGradedRelayFixed(PyLoihiProcessModel):
 
     def run_spk(self) -> None:
         self.s_out.send(self.a_in.recv())
+
+
+@implements(proc=GradedActivation, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("floating_pt")
+class PyGradedActivationFloat(PyLoihiProcessModel):
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    bias: np.ndarray = LavaPyType(np.ndarray, float)
+
+    def run_spk(self) -> None:
+        transfer = get_transfer(self.proc_params["table"].transfer)
+        self.s_out.send(transfer(self.a_in.recv() + self.bias))
+
+
+@implements(proc=GradedActivation, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyGradedActivationFixed(PyLoihiProcessModel):
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=24)
+    bias: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+
+    def run_spk(self) -> None:
+        table = self.proc_params["table"]
+        sigma = np.clip(self.a_in.recv().astype(np.int64) + self.bias, -2 ** 23 + 1, 2 ** 23 - 1)
+        k = np.clip(sigma >> table.shift, table.low, table.high)  # arithmetic shift: floor
+        self.s_out.send(table.values[k - table.low].astype(np.int32))

@@ -55,7 +55,8 @@ def test_emulator_accuracy_tracks_the_float_model(model_file, digits):
     ≥ 90% of the test set and loses at most 5 points of accuracy."""
     model = load_model(model_file)
     for fixed in (True, False):
-        result = deploy(model.network, model.weights, digits, sim="emulator", fixed=fixed)
+        result = deploy(model.network, model.weights, digits, sim="emulator", fixed=fixed,
+                        neuron="if")
         assert result.num_test == len(digits.x_test)
         assert result.agreement >= 0.90
         assert result.target_accuracy >= result.float_accuracy - 0.05
