@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from .backends import TrainingHistory, get_backend
+from .backends import TrainingHistory, UnsupportedError, get_backend
 from .channels import Channel, channel_network
 from .channels.registry import channel_label, get_channel
 from .data import Dataset
 from .network import get_transfer
+from .network.fixed_point import Quantizer
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Setup:
     output_transfer: str = "logistic"
     backend: str = "numpy"
     spiking: bool = False
+    target: str | None = None  # train for a chip (quantization-aware, `network.fixed_point`)
     eval_train: bool = False  # full pass over the training set per epoch (else running metrics)
 
     def __post_init__(self) -> None:
@@ -116,8 +118,14 @@ def train_channel(data: Dataset, channel: Channel | str, setup: Setup, seed: int
     sizes = [data.num_inputs, *setup.hidden, data.num_classes]
     network = channel_network(sizes, channel, setup.hidden_transfer, setup.output_transfer,
                               setup.eta)
-    options = {"spiking": True} if setup.spiking else {}
-    simulator = get_backend(setup.backend).build(network, seed=seed, **options)
+    options: dict[str, Any] = {"spiking": True} if setup.spiking else {}
+    backend = get_backend(setup.backend)
+    if setup.target is not None:
+        if "quantization_aware" in backend.unsupported:
+            raise UnsupportedError(f"the {backend.name} backend cannot train for a target "
+                                   "(quantization-aware training); use --backend numpy")
+        options["quantizer"] = Quantizer(setup.target)
+    simulator = backend.build(network, seed=seed, **options)
     t_train = targets_for(data, data.y_train, setup.output_transfer)
     t_test = targets_for(data, data.y_test, setup.output_transfer)
     evaluation = {"eval_train": True} if setup.eval_train else {}

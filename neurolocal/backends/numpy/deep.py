@@ -25,6 +25,7 @@ from tqdm import tqdm
 from ...channels import Channel, LocalChannel, backprop_signals, forward_pass, output_loss
 from ...channels.base import apply_rule
 from ...network import Network, get_transfer
+from ...network.fixed_point import Quantizer
 from ..base import EpochRecord, TrainingHistory, Weights, checked_data, checked_weights
 
 DIAGNOSTIC_SAMPLES = 256
@@ -34,8 +35,12 @@ class DeepSimulator:
     """A trainable instance of `network`: weights, channel state, random stream (from `seed`)."""
 
     def __init__(self, network: Network, weights: Weights | None = None, seed: int = 0,
-                 dtype: Any = np.float32):
+                 dtype: Any = np.float32, quantizer: Quantizer | None = None):
         self.network = network
+        # quantization-aware training (`neurolocal.network.fixed_point`): the forward pass runs
+        # on the target's grids, updates go to the float weights (straight-through estimator)
+        self.quantizer = quantizer
+        self._forward_network = network if quantizer is None else quantizer.network(network)
         self.dtype = np.dtype(dtype)
         self.rng = np.random.default_rng(seed)
         initial = weights if weights is not None else network.init_weights(self.rng, self.dtype)
@@ -49,11 +54,16 @@ class DeepSimulator:
 
     # ----- Simulator protocol --------------------------------------------------------------
     def weights(self) -> Weights:
-        return [(w.copy(), b.copy()) for w, b in self._weights]
+        """The weights the forward pass uses (on the target's grid when training for one)."""
+        return [(w.copy(), b.copy()) for w, b in self._forward_weights()]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         x, _ = checked_data(self.network, x, dtype=self.dtype)
-        return forward_pass(self.network, self._weights, x).O[-1]
+        x = x if self.quantizer is None else self.quantizer.inputs(x)
+        return forward_pass(self._forward_network, self._forward_weights(), x).O[-1]
+
+    def _forward_weights(self) -> Weights:
+        return self._weights if self.quantizer is None else self.quantizer.weights(self._weights)
 
     def train(self, x: np.ndarray, t: np.ndarray, epochs: int, batch_size: int = 32,
               test: tuple[np.ndarray, np.ndarray] | None = None, progress: bool = False,
@@ -108,10 +118,12 @@ class DeepSimulator:
     def step(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
         """One minibatch update of every projection (and of the channel's state); returns the
         outputs O^L the batch produced before the update."""
-        direct = self.channel.weight_updates(self.network, self._weights, self.channel_state,
-                                             x, t, self.rng)
+        network, forward = self._forward_network, self._forward_weights()
+        x = x if self.quantizer is None else self.quantizer.inputs(x)
+        direct = self.channel.weight_updates(network, forward, self.channel_state, x, t,
+                                             self.rng)
         if direct is not None:  # W += η ΔW, b += η Δb
-            output = forward_pass(self.network, self._weights, x).O[-1]
+            output = forward_pass(network, forward, x).O[-1]
             for rule, (w, b), biased, (dw, db) in zip(self.rules, self._weights, self.biased,
                                                       direct):
                 if rule is not None:
@@ -120,8 +132,8 @@ class DeepSimulator:
                     if biased:
                         b += eta * db
             return output
-        variables = self.channel.local_variables(self.network, self._weights,
-                                                 self.channel_state, x, t, self.rng)
+        variables = self.channel.local_variables(network, forward, self.channel_state, x, t,
+                                                 self.rng)
         for rule, (w, b), biased, v in zip(self.rules, self._weights, self.biased, variables):
             if rule is not None:
                 apply_rule(rule, w, b if biased else None, v)
