@@ -11,14 +11,24 @@ from neurolocal.network import Network
 from .deploy import deploy as deploy_network
 from .profiles import get_profile
 
+#: The options a sweep's ``deploy:`` may set, with `hw.deploy`'s defaults (None: chosen by the
+#: conversion for the target and transfer functions).
+OPTIONS: dict[str, Any] = {"target": None, "sim": "emulator", "fixed": True, "encoding": None,
+                           "steps": None, "num_test": None, "neuron": None}
 #: What a sweep's summary keeps of a `DeployResult`.
 KEPT = ("target", "sim", "precision", "encoding", "steps", "num_test", "float_accuracy",
         "target_accuracy", "agreement", "seconds", "warnings")
 
 
-def check(options: dict[str, Any]) -> None:
-    """ValueError unless options["target"] names a chip profile."""
+def check(options: dict[str, Any]) -> dict[str, Any]:
+    """Every option with its default filled in; ValueError naming an unknown option or a
+    target that is not a chip profile."""
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown or "target" not in options:
+        raise ValueError(f"a mapping with 'target' and any of "
+                         f"{', '.join(k for k in OPTIONS if k != 'target')}, not {options!r}")
     get_profile(options["target"])
+    return {**OPTIONS, **options}
 
 
 def deploy(network: Network, weights: list, data: Dataset, options: dict[str, Any]

@@ -49,10 +49,6 @@ AXES: dict[str, Any] = {
 }
 
 #: Options of a deployment (``hw.deploy``), with their defaults; `target` is required.
-DEPLOY_OPTIONS: dict[str, Any] = {"target": None, "sim": "emulator", "fixed": True,
-                                  "encoding": "rate", "steps": 32, "num_test": None}
-
-
 class SpecError(ValueError):
     """The spec is not a valid grid; the message names the key."""
 
@@ -189,25 +185,21 @@ def _backend(value: Any) -> tuple[str, bool]:
 
 
 def _deploy(value: Any) -> dict[str, Any] | None:
-    """None, or every option of the deployment; the target must be one the registered deployer
-    (`neurolocal.plugins.deployer`, provided by hw) knows."""
+    """None, or every option of the deployment, completed and checked by the registered
+    deployer (`neurolocal.plugins.deployer`, provided by hw)."""
     if value is None:
         return None
-    if not isinstance(value, dict) or "target" not in value or \
-            set(value) - set(DEPLOY_OPTIONS):
-        raise SpecError(f"deploy: a mapping with 'target' and any of "
-                        f"{', '.join(k for k in DEPLOY_OPTIONS if k != 'target')}, "
-                        f"not {value!r}")
     from ..backends import UnsupportedError
     from ..plugins import deployer
 
+    if not isinstance(value, dict):
+        raise SpecError(f"deploy: a mapping with 'target', not {value!r}")
     try:
-        deployer().check(value)
+        return deployer().check(value)
     except UnsupportedError as error:
         raise SpecError(str(error)) from None
     except (ValueError, KeyError, TypeError) as error:
         raise SpecError(f"deploy: {str(error).splitlines()[0]}") from None
-    return {**DEPLOY_OPTIONS, **value}
 
 
 def _channel(value: Any):
