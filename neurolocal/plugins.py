@@ -15,8 +15,9 @@ DEPLOYER_GROUP = "neurolocal.deployers"
 
 def deployer() -> Any:
     """The registered deployer: an object with ``check(options) -> options`` (completed with
-    defaults; ValueError naming a bad option or target) and ``deploy(network, weights, data, options) -> dict`` (JSON-able
-    on-target metrics). UnsupportedError when no package provides one."""
+    defaults; ValueError naming a bad option or target) and ``deploy(network, weights, data,
+    options) -> dict`` (JSON-able on-target metrics). UnsupportedError when no package
+    provides one."""
     found = list(entry_points(group=DEPLOYER_GROUP))
     if not found:
         raise UnsupportedError("deploy: no package provides a deployment target (install hw)")
