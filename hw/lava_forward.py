@@ -15,10 +15,11 @@ import logging
 
 import numpy as np
 
+from .graded import GradedLayer, GradedNetwork
 from .spiking import SpikingNetwork
 
 
-def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
+def run_forward(network: SpikingNetwork | GradedNetwork, x: np.ndarray, fixed: bool = True,
                 hardware: bool = False) -> np.ndarray:
     """The output layer's synaptic input summed over each sample's window, (B, n_out).
     `hardware` runs on Loihi 2 through `Loihi2HwCfg` (needs the proprietary extension)."""
@@ -85,7 +86,7 @@ def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
     return summed.astype(np.int64) if fixed else summed
 
 
-def _graded_neurons(layer, fixed: bool):
+def _graded_neurons(layer: GradedLayer, fixed: bool):
     from .lava_procs.processes import GradedActivation
 
     bias = layer.fixed_bias.effective.astype(np.int32) if fixed else layer.bias
