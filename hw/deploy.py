@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from neurolocal.data import Dataset
 from neurolocal.network import Network
-from neurolocal.network.fixed_point import TARGET_FORMATS, target_format
+from neurolocal.network.fixed_point import TARGET_FORMATS
 
 from . import emulator
 from .channel_map import ChannelMapping, map_channel
@@ -176,7 +176,7 @@ def convert_for(network: Network, weights: Weights, calibration: np.ndarray,
     if encoding not in (None, "graded"):
         raise MappingError("graded activation neurons take graded input, not "
                            f"{encoding} input (use --neuron if for rate-coded input)")
-    fmt = target_format(trained_for) if trained_for in TARGET_FORMATS else None
+    fmt = TARGET_FORMATS.get(trained_for)
     return convert_graded(weights, transfers_of(network), None if fmt else calibration,
                           profile, fmt, steps=1 if steps is None else steps), notes
 

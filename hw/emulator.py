@@ -19,7 +19,7 @@ import numpy as np
 
 from neurolocal.network import get_transfer
 
-from .graded import GradedNetwork
+from .graded import GradedLayer, GradedNetwork
 from .quantize import DECAY_UNITY
 from .spiking import SpikingLayer, SpikingNetwork
 
@@ -74,7 +74,7 @@ def lif_step_float(state: LifState, synaptic: np.ndarray, layer: SpikingLayer) -
     return spikes
 
 
-def simulate(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
+def simulate(network: SpikingNetwork | GradedNetwork, x: np.ndarray, fixed: bool = True,
              record_spikes: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
     """Present each row of x (B, n_in) for `network.steps` steps.
 
@@ -135,13 +135,14 @@ def run(network: SpikingNetwork, inputs: np.ndarray, fixed: bool = True,
     return summed, counts
 
 
-def predict(network: SpikingNetwork, x: np.ndarray, fixed: bool = True) -> np.ndarray:
+def predict(network: SpikingNetwork | GradedNetwork, x: np.ndarray, fixed: bool = True
+            ) -> np.ndarray:
     """Decoded output estimates S_L, shape (B, n_out)."""
     summed, _ = simulate(network, x, fixed)
     return network.decode(summed, fixed)
 
 
-def graded_layer_fixed(activity: np.ndarray, layer) -> np.ndarray:
+def graded_layer_fixed(activity: np.ndarray, layer: GradedLayer) -> np.ndarray:
     """One graded layer in integers: the Dense output shift(Σ_j stored_ij A_j, exp), plus
     Σ_i = that + B_i and A_i = F[k(Σ_i)] for hidden layers (the output layer returns the
     Dense output)."""

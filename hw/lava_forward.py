@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .graded import GradedLayer, GradedNetwork
 from .spiking import SpikingNetwork
 
 
@@ -33,7 +34,7 @@ class ForwardGraph:
     total: int  # steps to run
 
 
-def build_forward(network: SpikingNetwork, inputs: np.ndarray, fixed: bool = True,
+def build_forward(network: SpikingNetwork | GradedNetwork, inputs: np.ndarray, fixed: bool = True,
                   hardware: bool = False) -> ForwardGraph:
     """The process graph streaming `inputs` (steps, B, n_in), as encoded by
     `network.encode`, sample after sample. `hardware` adds Lava's embedded-IO adapters (needs
@@ -106,7 +107,7 @@ def build_forward(network: SpikingNetwork, inputs: np.ndarray, fixed: bool = Tru
     return ForwardGraph(denses, hidden, sink, total)
 
 
-def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
+def run_forward(network: SpikingNetwork | GradedNetwork, x: np.ndarray, fixed: bool = True,
                 hardware: bool = False) -> np.ndarray:
     """The output layer's synaptic input summed over each sample's window, (B, n_out).
     `hardware` runs on Loihi 2 through `Loihi2HwCfg` (needs the proprietary extension)."""
@@ -127,7 +128,7 @@ def run_forward(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
     return summed.astype(np.int64) if fixed else summed
 
 
-def _graded_neurons(layer, fixed: bool):
+def _graded_neurons(layer: GradedLayer, fixed: bool):
     from .lava_procs.processes import GradedActivation
 
     bias = layer.fixed_bias.effective.astype(np.int32) if fixed else layer.bias

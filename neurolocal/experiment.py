@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .backends import TrainingHistory, UnsupportedError, get_backend
+from .backends import TrainingHistory, get_backend
 from .channels import Channel, channel_network
 from .channels.registry import channel_label, get_channel
 from .data import Dataset
@@ -121,9 +121,6 @@ def train_channel(data: Dataset, channel: Channel | str, setup: Setup, seed: int
     options: dict[str, Any] = {"spiking": True} if setup.spiking else {}
     backend = get_backend(setup.backend)
     if setup.target is not None:
-        if "quantization_aware" in backend.unsupported:
-            raise UnsupportedError(f"the {backend.name} backend cannot train for a target "
-                                   "(quantization-aware training); use --backend numpy")
         options["quantizer"] = Quantizer(setup.target)
     simulator = backend.build(network, seed=seed, **options)
     t_train = targets_for(data, data.y_train, setup.output_transfer)

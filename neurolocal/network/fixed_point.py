@@ -21,7 +21,6 @@ backward pass is the straight-through estimator (f' of the float transfer functi
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
@@ -185,6 +184,3 @@ class Quantizer:
             replace(p, transfer=self.transfer(p.transfer)) for p in network.populations[1:-1]
         ] + [network.populations[-1]]
         return Network(tuple(populations), network.projections, network.channel)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"target": self.format.name}

@@ -12,6 +12,7 @@ import pytest
 from neurolocal.backends import UnsupportedError, available_backends, get_backend
 from neurolocal.channels import get_channel, output_loss
 from neurolocal.network import Network, NetworkError
+from neurolocal.network.fixed_point import Quantizer
 from neurolocal.rules import get_rule
 
 #: Absolute tolerance on weights and outputs after the few steps these tests take.
@@ -25,6 +26,8 @@ FEATURES = {
     "redrawn_feedback": lambda: (Network.layered([4, 3, 2],
                                                  channel=get_channel("rbp_redrawn")), {}),
     "sigprop": lambda: (Network.layered([4, 3, 2], channel=get_channel("sigprop")), {}),
+    "quantization_aware": lambda: (Network.layered([4, 3, 2], channel=get_channel("srbp")),
+                                   {"quantizer": Quantizer("loihi2")}),
 }
 
 BACKENDS = available_backends()

@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from ...network import Network
-from ..base import Weights
+from ..base import UnsupportedError, Weights
 from .codegen import Brian2Rule, compile_rule
 from .simulator import Brian2Simulator
 from .targets import TARGETS
@@ -34,6 +34,9 @@ class Brian2Backend:
     def build(self, network: Network, weights: Weights | None = None, seed: int = 0,
               spiking: bool = False, target: str | None = None,
               **options: Any) -> Brian2Simulator:
+        if options.pop("quantizer", None) is not None:
+            raise UnsupportedError("the Brian2 backend cannot train for a chip's fixed-point "
+                                   "formats (quantization-aware); use --backend numpy")
         target = target or os.environ.get("NEUROLOCAL_BRIAN2_TARGET", "numpy")
         return Brian2Simulator(network, weights, seed=seed, spiking=spiking, target=target,
                                **options)
