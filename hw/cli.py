@@ -140,6 +140,9 @@ def _run(args: argparse.Namespace):
         return result.to_dict(), result.format()
     from .deploy import deploy
 
+    if args.nir and (args.neuron or ("graded" if profile.graded_spike_bits else "if")) != "if":
+        raise ValueError("--nir exports integrate-and-fire conversions (NIR has no graded "
+                         "activation neuron): add --neuron if")
     result = deploy(model.network, model.weights, data, profile, sim=args.sim, fixed=args.fixed,
                     encoding=args.encoding, steps=args.steps, num_test=args.num_test,
                     timeout=args.timeout, progress=not args.json and sys.stderr.isatty(),

@@ -44,11 +44,14 @@ def to_nir(network: SpikingNetwork) -> nir.NIRGraph:
 
 
 def write_converted(path: str | Path, model: Model, data: Dataset, profile: ChipProfile,
-                    encoding: str = "rate", steps: int = 32, calibration: int = 500) -> Path:
-    """Convert `model` as `hw.deploy` does (normalized on the first `calibration` training
-    samples) and write the spiking network to `path` as NIR."""
+                    encoding: str | None = None, steps: int | None = None,
+                    calibration: int = 500) -> Path:
+    """Convert `model` to integrate-and-fire neurons as `hw.deploy --neuron if` does
+    (normalized on the first `calibration` training samples; rate input and 32 steps unless
+    given) and write the spiking network to `path` as NIR."""
     spiking = convert(model.weights, transfers_of(model.network),
-                      data.x_train[:calibration], profile, encoding=encoding, steps=steps)
+                      data.x_train[:calibration], profile, encoding=encoding or "rate",
+                      steps=32 if steps is None else steps)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     nir.write(path, to_nir(spiking))

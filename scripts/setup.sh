@@ -34,5 +34,5 @@ if [ ! -x "$VENV/bin/python" ] || ! is_py310 "$VENV/bin/python"; then
     "$PY" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e ".[dev,dist,nir]"
+"$VENV/bin/python" -m pip install --quiet -e ".[dev,dist,nir,data]"
 echo "setup: done ($VENV)"

@@ -284,11 +284,17 @@ def test_cli_export_import_and_errors(digits, tmp_path, capsys):
     assert done.returncode == 0 and "channel srbp" in done.stdout
     # deploy reads the imported model (the `neurolocal deploy` entry point of hw)
     done = subprocess.run([sys.executable, "-m", "neurolocal", "deploy", tmp_path / "back.npz",
-                           "--num-test", "50", "--json", "--nir", tmp_path / "hw.nir"],
+                           "--num-test", "50", "--json", "--neuron", "if", "--nir",
+                           tmp_path / "hw.nir"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["num_test"] == 50
     assert nir.read(tmp_path / "hw.nir").metadata["source"] == "neurolocal hw"
+    done = subprocess.run([sys.executable, "-m", "neurolocal", "deploy", tmp_path / "back.npz",
+                           "--num-test", "5", "--nir", tmp_path / "graded.nir"],
+                          capture_output=True, text=True)  # Loihi 2 default: graded neurons
+    assert done.returncode == 2 and "--neuron if" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "graded.nir").exists()
     nir.write(tmp_path / "conv.nir", nir.NIRGraph.from_list(
         nir.Conv1d(8, np.ones((2, 1, 3)), 1, 0, 1, 1, np.zeros(2))))
     for args, says in ((("import", tmp_path / "conv.nir", "--save", tmp_path / "x.npz"),
