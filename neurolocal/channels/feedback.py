@@ -7,6 +7,7 @@ numpy implementation of B^dst = g(B^src Cᵀ) ⊙ f'(S^dst) over a minibatch, ap
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +19,7 @@ from .architectures import Architecture, get_architecture
 from .base import (
     Channel,
     ChannelError,
+    CostModel,
     ForwardPass,
     LayerVariables,
     Pathway,
@@ -71,6 +73,15 @@ class FeedbackChannel(Channel):
         top = len(sizes) - 1
         return tuple(Pathway(dest + 1 if self.topology == "chained" else top, dest,
                              **self._pathway) for dest in range(top - 1, 0, -1))
+
+    def cost_model(self, sizes: list[int]) -> CostModel:
+        """n_dst·n_src multiply-adds per pathway and sample; the exact gradient when every
+        pathway is BP's (transposed weights, own f', linear relay, nothing quantized, sparse
+        or dropped)."""
+        exact = self._pathway == dict(matrix="transpose", redraw=False, learned_by=None,
+                                      derivative="own", nonlinearity=None, quantize=None,
+                                      sparsity=0.0, dropout=0.0)
+        return replace(super().cost_model(sizes), exact_gradient=exact)
 
     def symmetries(self, sizes: list[int]) -> frozenset[str]:
         needed: set[str] = set(self.architecture.requires())

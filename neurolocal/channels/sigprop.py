@@ -20,6 +20,7 @@ from ..network import Network
 from .base import (
     Channel,
     ChannelError,
+    CostModel,
     ForwardPass,
     LayerVariables,
     State,
@@ -46,6 +47,15 @@ class SigPropChannel(Channel):
     def cost(self, sizes: list[int]) -> dict[str, Any]:
         """The context projection E: one synapse per (class, input) pair, no extra neurons."""
         return {"extra_synapses": sizes[-1] * sizes[0], "extra_neurons": 0, "requires": []}
+
+    def cost_model(self, sizes: list[int]) -> CostModel:
+        """No backward pathway: the C class signals cross the forward weights once per
+        minibatch (C·W), each hidden layer forms z = O tᵀ, (Y − P) t and (Y − P)ᵀ O (3·C·n_h
+        per sample), and its rule sees the C signal rows besides the batch."""
+        classes = sizes[-1]
+        weights = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+        return CostModel(per_sample=3 * classes * sum(sizes[1:-1]),
+                         per_batch=classes * weights, extra_rule_rows=classes)
 
     def init_state(self, network: Network, weights: Weights,
                    rng: np.random.Generator) -> State:
