@@ -255,13 +255,15 @@ def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 32,
     perturbation algorithms E[½ log₂ 1/(1 − c²)] over their exact cosine laws; PWLB's from its
     cosine given the gradient (without one, a Gaussian gradient's).
     """
-    if channel in NOT_MEASURABLE or channel not in CHANNELS:
+    if channel not in REGISTRY:
         raise ValueError(f"unknown channel {channel!r} for the capacity table; known: "
                          f"{', '.join(CHANNELS)}")
+    model = cost_model(channel, sizes, k)
+    if model.no_gradient is not None:
+        raise ValueError(f"channel {channel!r} is not measurable: {model.no_gradient}")
     per_layer = layer_sizes(sizes, bias)
     w = sum(per_layer)
     d = precision_bits
-    model = cost_model(channel, sizes, k)
     algorithm = model.perturbation
     if algorithm is None:
         ops = channel_ops(channel, sizes, bias, batch_size) / (batch_size * w)
@@ -269,23 +271,32 @@ def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 32,
         if model.exact_gradient:
             return Capacity(channel, w, float(d), ops, 1.0, message_bits=message)
         return Capacity(channel, w, None, ops, None, message_bits=message)
+    if algorithm == "palr":
+        above = [sum(per_layer[h:]) for h in range(1, len(per_layer) + 1)]
+        ops = 2 + sum(n * a for n, a in zip(sizes[1:], above)) / w
+    else:
+        ops = {"pwlr": w + 2, "pwlb": w + 2, "pwgb": 3, "pwgbk": k + 2,
+               "pwgrk": 2 * k + 1}[algorithm]
+    return perturbation_capacity(channel, algorithm, w, ops, k, d, gradient, orthant)
+
+
+def perturbation_capacity(channel: str, algorithm: str, w: int, ops: float, k: int = 1,
+                          d: float = 32, gradient: np.ndarray | None = None,
+                          orthant: str = "uniform") -> Capacity:
+    """Information, cosine and message bits of a perturbation `algorithm` on W weights at
+    `ops` operations per weight (the network's own cost formula)."""
     if algorithm in ("pwlr", "palr"):
-        if algorithm == "pwlr":
-            ops = w + 2
-        else:
-            above = [sum(per_layer[h:]) for h in range(1, len(per_layer) + 1)]
-            ops = 2 + sum(n * a for n, a in zip(sizes[1:], above)) / w
         return Capacity(channel, w, float(d), ops, 1.0, message_bits=float(d))
     if algorithm == "pwlb":
         cos = PWLB_GAUSSIAN_COS[orthant] if gradient is None else pwlb_cos(gradient, orthant)
         bits = float(information(1 - cos * cos, cos, d))
-        return Capacity(channel, w, bits, w + 2, cos, message_bits=1.0)
+        return Capacity(channel, w, bits, ops, cos, message_bits=1.0)
     if algorithm == "pwgb":
         bits = min(d, _beta_log_gap(w, 1) / (2 * math.log(2)))
-        return Capacity(channel, w, bits, 3, random_direction_abs_cos(w), message_bits=1 / w)
+        return Capacity(channel, w, bits, ops, random_direction_abs_cos(w), message_bits=1 / w)
     if algorithm == "pwgbk":
-        return Capacity(channel, w, best_of_k_information(w, k, d), k + 2, best_of_k_cos(w, k),
+        return Capacity(channel, w, best_of_k_information(w, k, d), ops, best_of_k_cos(w, k),
                         k, message_bits=math.log2(k) / w)
     bits = d if k >= w else min(d, _beta_log_gap(w, k) / (2 * math.log(2)))
-    return Capacity(channel, w, float(bits), 2 * k + 1, projection_cos(w, k), k,
+    return Capacity(channel, w, float(bits), ops, projection_cos(w, k), k,
                     message_bits=k * d / w)

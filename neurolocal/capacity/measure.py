@@ -35,8 +35,6 @@ from ..channels.network import channel_network
 from ..channels.perturbation import FlatMLP, OpCounter, Perturbation
 from ..network import Network, Projection
 from .formulas import (
-    CHANNELS,
-    NOT_MEASURABLE,
     Capacity,
     cost_model,
     information,
@@ -102,16 +100,12 @@ def capacity_network(sizes: list[int], hidden: str = "tanh", output: str = "logi
 
 
 def measure(network: Network, channel: str, x: np.ndarray, t: np.ndarray, samples: int = 100,
-            batch_size: int = 1, k: int = 1, seed: int = 0, precision_bits: int = 64,
+            batch_size: int = 1, k: int = 1, seed: int = 0, precision_bits: int = 32,
             weights: list[tuple[np.ndarray, np.ndarray]] | None = None,
             progress: bool = False) -> Measurement:
     """Measure `channel` (one of formulas.CHANNELS) on `network` at `weights` (default: the
     network's initial weights for `seed`) over `samples` minibatches of (x, t)."""
-    if channel in NOT_MEASURABLE:
-        raise ValueError(f"channel {channel!r} is not measurable: {NOT_MEASURABLE[channel]}")
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}; the capacity table knows "
-                         f"{', '.join(CHANNELS)}")
+    theory(channel, network.sizes)  # refuses unknown and non-differentiable channels
     if not isinstance(samples, int) or samples < 2:
         raise ValueError(f"samples must be an integer ≥ 2, not {samples!r}")
     x = np.asarray(x, dtype=np.float64)

@@ -13,7 +13,7 @@ from .measure import Measurement, capacity_network, fit_exponent, measure
 
 def capacity_table(sizes: list[int], x: np.ndarray, t: np.ndarray,
                    channels: tuple[str, ...] = DEFAULT_CHANNELS, samples: int = 100, k: int = 8,
-                   seed: int = 0, precision_bits: int = 64,
+                   seed: int = 0, precision_bits: int = 32,
                    progress: bool = False) -> list[Measurement]:
     """One `Measurement` per channel on the chain `sizes`, at its initial weights for `seed`."""
     network = capacity_network(sizes)
@@ -50,7 +50,7 @@ class Sweep:
 
 def sweep(widths: list[int], depth: int, x: np.ndarray, t: np.ndarray,
           channels: tuple[str, ...] = DEFAULT_CHANNELS, samples: int = 50, k: int = 8,
-          seed: int = 0, precision_bits: int = 64, progress: bool = False) -> Sweep:
+          seed: int = 0, precision_bits: int = 32, progress: bool = False) -> Sweep:
     """Measure every channel on networks n_in → width×depth → n_out for each width."""
     if len(widths) < 2:
         raise ValueError("a sweep needs at least two widths to fit an exponent")
