@@ -38,6 +38,7 @@ from scipy.special import digamma, erf, gammaln
 
 from ..channels import CostModel, get_channel
 from ..channels.registry import CHANNELS as REGISTRY
+from ..channels.registry import parse_channel_spec
 
 
 def cost_model(channel: str, sizes: list[int], k: int = 1) -> CostModel:
@@ -255,7 +256,7 @@ def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 32,
     perturbation algorithms E[½ log₂ 1/(1 − c²)] over their exact cosine laws; PWLB's from its
     cosine given the gradient (without one, a Gaussian gradient's).
     """
-    if channel not in REGISTRY:
+    if parse_channel_spec(channel)[0] not in REGISTRY:
         raise ValueError(f"unknown channel {channel!r} for the capacity table; known: "
                          f"{', '.join(CHANNELS)}")
     model = cost_model(channel, sizes, k)

@@ -24,7 +24,6 @@ from ..network.transfer import Transfer, get_transfer
 from ..rules import LocalRule, get_rule
 from .boolean import all_functions, boolean_inputs
 
-
 #: |S| below TIE is a tie: zero up to rounding (weights are sums of η over many epochs).
 TIE = 1e-9
 #: The threshold gate while learning: a tie is no decision (output 0), as in the readout, so an

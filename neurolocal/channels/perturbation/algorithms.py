@@ -111,8 +111,9 @@ class Perturbation:
                 update = -change / self.epsilon
             else:
                 counter.add_bits(mlp.num_weights)
-                m = ORTHANT_MAGNITUDES[self.orthant](rng, mlp.num_weights)
-                update = -np.sign(change) * m / np.linalg.norm(m)
+                # weights whose ΔE is exactly 0 (inputs at 0) do not move
+                step = -np.sign(change) * ORTHANT_MAGNITUDES[self.orthant](rng, mlp.num_weights)
+                update = step / np.linalg.norm(step)
             counter.add_ops(len(x) * mlp.num_weights)
             return update
         if self.name == "pwgrk" and self.k > mlp.num_weights:
