@@ -8,7 +8,8 @@ own target column), with inputs and outputs coded in {−1, +1} and a bias input
 A function is **learnable** by a rule when the gate learns it independently of its initial
 weights, the seed paper's setting: trained from w = 0, every pattern ends with a strictly
 positive margin T_l (w·x_l) > 0. A zero margin is not learned: for clamped Hebb,
-w(k) = w(0) + kη Σ_l T_l x_l, so a pattern whose Hebb margin is zero is classified forever by the sign of its initial margin.
+w(k) = w(0) + kη Σ_l T_l x_l, so a pattern whose Hebb margin is zero is classified forever by
+the sign of its initial margin.
 Functions learned from some random initialization but not from zero are reported separately as
 `init_dependent` (they depend on the draw, not on the rule).
 """
