@@ -223,13 +223,15 @@ def channel_ops(channel: str, sizes: list[int], bias: bool = True, batch_size: i
     model = cost_model(channel, sizes)
     per_layer = layer_sizes(sizes, bias)
     batch = batch_size
-    ops = batch * sum(per_layer) + batch * model.per_sample + model.per_batch
+    ops = (batch * sum(per_layer) + batch * model.per_sample + model.per_batch
+           + batch * batch * model.per_pair)
     wired = channel_network(sizes, get_channel(channel))
     for h, (projection, size) in enumerate(zip(wired.projections, per_layer), 1):
         if projection.rule is None:
             continue
         products, w_groups = rule_terms(projection.rule.compile())
-        rows = batch + (model.extra_rule_rows if h < len(per_layer) else 0)
+        extra = model.extra_rule_rows + batch * model.extra_rule_rows_per_sample
+        rows = batch + (extra if h < len(per_layer) else 0)
         ops += (rows * products + w_groups) * size
     return ops
 

@@ -234,7 +234,8 @@ def _rule_deliverer(channel: str, network: Network, mlp: FlatMLP, theta: np.ndar
         variables = wiring.local_variables(wired, weights, state, x, t, rng)
         update = delivered_update(rules, weights, biased, variables)
         batch = len(x)
-        counter.add_ops(batch * (mlp.num_weights + model.per_sample) + model.per_batch)
+        counter.add_ops(batch * (mlp.num_weights + model.per_sample) + model.per_batch
+                        + batch * batch * model.per_pair)
         counter.forward_passes += 1 + (model.per_batch > 0)
         for layer, rule, v in zip(mlp.layers, rules, variables):
             if rule is not None:

@@ -232,15 +232,18 @@ class CostModel:
     Multiply-adds beyond the forward pass (B·W per minibatch of B samples) and each learning
     projection's rule: `per_sample` through the channel's own pathways or losses (default:
     n_dst·n_src per declared backward pathway), `per_batch` once per minibatch (e.g. SigProp's
-    class signals through the forward weights), and `extra_rule_rows` rows each hidden
-    projection's rule sees besides the batch. `exact_gradient`: the delivered update is
+    class signals through the forward weights), `per_pair` per pair of minibatch rows, and
+    `extra_rule_rows` (+ `extra_rule_rows_per_sample`·B) rows each hidden projection's rule
+    sees besides the batch. `exact_gradient`: the delivered update is
     −∂E/∂w itself. `perturbation`: the update comes from a perturbation algorithm of
     `channels.perturbation` (priced by its own closed forms, k trials). `no_gradient`: why the
     update cannot be compared with a gradient (None when it can)."""
 
     per_sample: int = 0
     per_batch: int = 0
+    per_pair: int = 0  # multiply-adds per pair of minibatch rows (B² per minibatch)
     extra_rule_rows: int = 0
+    extra_rule_rows_per_sample: int = 0
     exact_gradient: bool = False
     perturbation: str | None = None
     k: int = 1
