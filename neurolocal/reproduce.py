@@ -125,7 +125,7 @@ def load_mnist(mnist_dir: str | None, seed: int, limit: int | None) -> Dataset:
 
 
 def _summaries(data: Dataset, channels: list[str], hidden: tuple[int, ...], epochs: int,
-               seeds: int, seed: int, eta: float = 0.1) -> list[dict]:
+               seeds: int, seed: int, eta: float = 0.1) -> list:
     from .experiment import Setup, compare_channels
 
     setup = Setup(hidden=hidden, epochs=epochs, eta=eta)
@@ -139,7 +139,10 @@ def mnist_channels(scale: Scale, seed: int, out: Path, mnist_dir: str | None) ->
 
     data = load_mnist(mnist_dir, seed, scale.mnist_samples)
     channels = ["bp", "rbp", "srbp", "sigprop"]
-    summaries = _summaries(data, channels, scale.mnist_hidden, scale.mnist_epochs, 1, seed)
+    # η = 0.01: with 800-unit tanh layers η = 0.1 saturates BP and FA and SigProp diverges
+    # (measured: SigProp stays at chance with η = 0.03 and 0.1)
+    summaries = _summaries(data, channels, scale.mnist_hidden, scale.mnist_epochs, 1, seed,
+                           eta=0.01)
     figure = plot_curves(summaries, str(out / "mnist_channels.png"),
                          f"{data.name}: {data.num_inputs}-{'-'.join(map(str, scale.mnist_hidden))}"
                          f"-10 tanh")
@@ -149,7 +152,7 @@ def mnist_channels(scale: Scale, seed: int, out: Path, mnist_dir: str | None) ->
              "train_accuracy": round(s.to_dict()["train_accuracy"], 4)} for s in summaries]
     return {"dataset": data.name, "train": len(data.x_train), "test": len(data.x_test),
             "network": f"{data.num_inputs}-{'-'.join(map(str, scale.mnist_hidden))}-10 tanh, "
-                       "logistic outputs, η = 0.1, minibatch 16, no dropout",
+                       "logistic outputs, η = 0.01, minibatch 16, no dropout",
             "epochs": scale.mnist_epochs, "rows": rows, "figure": Path(figure).name,
             "published": ["dfa_dropout_mnist", "nokland_table_800_tanh", "nokland_claim",
                           "lillicrap_claim", "lillicrap_mnist", "sigprop_claim"]}
@@ -349,9 +352,12 @@ def markdown(report: dict, expectation: str) -> str:
               "|---|---|---|"]
     lines += [f"| {r['channel']} | {r['test_error_percent']} | {r['train_accuracy']} |"
               for r in m["rows"]]
-    lines += ["", "At this scale (≤ 5000 images, few epochs, no dropout) the errors are far above "
-              "the published 60k-image values; what carries over is the ordering: FA and DFA "
-              "near BP.", ""] + _published(m["published"]) + [""]
+    errors = {r["channel"]: r["test_error_percent"] for r in m["rows"]}
+    gap = max(abs(errors[c] - errors["BP"]) for c in ("FA (RBP)", "DFA (SRBP)", "SigProp"))
+    lines += ["", f"At this scale ({m['train']} training images, {m['epochs']} epochs, no "
+              "dropout) the errors are far above the published 60k-image values; FA, DFA and "
+              f"SigProp are within {gap:.1f} points of BP's error here.", ""]
+    lines += _published(m["published"]) + [""]
     d = s["digits"]
     lines += [f"## Channel findings on {d['dataset']} ({d['epochs']} epochs, {d['seeds']} seeds)",
               "", "| channel | test accuracy | std |", "|---|---|---|"]
