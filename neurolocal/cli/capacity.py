@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from ..data import load_dataset
 
     hidden = _integers(args.hidden, "--hidden")
+    if not 1 <= args.precision <= 50:
+        raise ValueError("--precision must be 1..50 bits (the measurement runs in float64)")
     if args.recurrent:
         if args.plot:
             raise ValueError("--plot sweeps feed-forward networks; it does not combine with "
@@ -80,8 +82,6 @@ def run(args: argparse.Namespace) -> int:
                if c in NOT_MEASURABLE]
     if args.samples < 2:
         raise ValueError("--samples must be at least 2")
-    if not 1 <= args.precision <= 50:
-        raise ValueError("--precision must be 1..50 bits (the measurement runs in float64)")
     if args.k < 2 and "pwgbk" in channels or args.k < 1:
         raise ValueError("--k must be at least 2 for pwgbk (1 for pwgrk)")
     data = load_dataset(args.dataset, seed=args.seed)
