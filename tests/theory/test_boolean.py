@@ -114,3 +114,17 @@ def test_bad_arguments():
 def test_perceptron_learns_exactly_the_1882_separable_functions_of_4_inputs():
     result = learnability.shallow("perceptron", 4, epochs=100, inits=0)
     np.testing.assert_array_equal(result.learned, boolean.separable_mask(4))
+
+
+@pytest.mark.parametrize("inits", ["0", "5"])
+def test_cli_prints_40_whatever_inits(inits, capsys):
+    import json
+
+    from neurolocal.cli import main
+
+    assert main(["boolean", "--inputs", "3", "--rule", "clamped_hebb", "--inits", inits,
+                 "--epochs", "30", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["rules"][0]
+    assert row["learned"] == 40 and row["learned_not_separable"] == 0
+    assert (row["init_dependent"] > 0) == (inits != "0")
+    assert main(["boolean", "--inputs", "3", "--inits", "-1"]) == 2
