@@ -236,7 +236,7 @@ def _rule_deliverer(channel: str, network: Network, mlp: FlatMLP, theta: np.ndar
         batch = len(x)
         counter.add_ops(batch * (mlp.num_weights + model.per_sample) + model.per_batch
                         + batch * batch * model.per_pair)
-        counter.forward_passes += 1 + (model.per_batch > 0)
+        counter.forward_passes += 1 + model.extra_forward_passes
         for layer, rule, v in zip(mlp.layers, rules, variables):
             if rule is not None:
                 products, w_groups = rule_terms(rule)

@@ -244,6 +244,7 @@ class CostModel:
     per_pair: int = 0  # multiply-adds per pair of minibatch rows (B² per minibatch)
     extra_rule_rows: int = 0
     extra_rule_rows_per_sample: int = 0
+    extra_forward_passes: int = 0  # passes of other rows through the forward weights
     exact_gradient: bool = False
     perturbation: str | None = None
     k: int = 1

@@ -75,9 +75,9 @@ class SigPropChannel(Channel):
         hidden = sum(sizes[1:-1])
         if self.targets == "samples":
             return CostModel(per_sample=weights, per_pair=3 * hidden,
-                             extra_rule_rows_per_sample=1)
+                             extra_rule_rows_per_sample=1, extra_forward_passes=1)
         return CostModel(per_sample=3 * classes * hidden, per_batch=classes * weights,
-                         extra_rule_rows=classes)
+                         extra_rule_rows=classes, extra_forward_passes=1)
 
     def init_state(self, network: Network, weights: Weights,
                    rng: np.random.Generator) -> State:
