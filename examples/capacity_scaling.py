@@ -17,7 +17,8 @@ def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     data = load_dataset("digits")
     x, t = data.x_train, data.t_train
-    print("channel      bits/w     ops/w      rate       cos (measured)     cos (theory)")
+    print("channel      bits/w (information about the gradient)  ops/w  rate  cos (measured)  "
+          "cos (theory)")
     for m in capacity_table([64, 20, 20, 10], x, t, samples=200, k=8):
         theory = "—" if m.predicted.cosine is None else f"{m.predicted.cosine:.4f}"
         print(f"{m.label:<12} {m.bits_per_weight:<10.4g} {m.ops_per_weight:<10.4g} "
@@ -29,7 +30,8 @@ def main(out: Path) -> None:
         e = result.exponents(name)
         cosine = "—" if e["cosine"] is None else f"{e['cosine']:+.3f}"
         exact = "—" if e.get("cosine_theory") is None else f"{e['cosine_theory']:+.3f}"
-        print(f"  {name:<6} ops/w {e['ops_per_weight']:+.3f}  rate {e['rate']:+.3f}  "
+        rate = "—" if e["rate"] is None else f"{e['rate']:+.3f}"
+        print(f"  {name:<6} ops/w {e['ops_per_weight']:+.3f}  rate {rate}  "
               f"cosine {cosine} / {exact} / {asymptote.get(name, '—')}")
     for name in ("pwgbk", "pwgrk"):
         e = k_exponent(name, [2, 4, 8, 16, 32], [64, 20, 20, 10], x, t, samples=300)

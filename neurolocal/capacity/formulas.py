@@ -1,50 +1,76 @@
 """Closed forms of the learning channel's capacity (THEORY.md section 7).
 
-For a network with W weights and D-bit real numbers, each algorithm delivers I_W bits about the
-gradient per weight at C_W operations per weight (multiply-adds per sample, as the library's
-implementation executes them), rate R = I_W / C_W, and improves the error at first order by
-E[cos(Δw, −g)]·‖g‖ for a unit step. The cosines are exact for the random algorithms:
+For a network with W weights and D-bit real numbers, each channel delivers an update Δw; its
+**information about the gradient** is counted from how well Δw points along −g, not from the
+message it sends: an update at cosine c carries I_W = ½ log₂ 1/(1 − c²) bits per weight (the
+rate–distortion function of a Gaussian direction at squared error 1 − c², W/2 log₂ 1/(1 − c²)
+bits in all), at most D (`information`). C_W operations per weight (multiply-adds per sample,
+as the channel's `CostModel` declares them), rate R = I_W / C_W, and the first-order decrease
+E[cos(Δw, −g)]·‖g‖ for a unit step. Exact laws of the random algorithms' cosines:
 
 - one uniform random direction (PWGB keeps it or its opposite):
-  E|cos| = Γ(W/2) / (√π Γ((W+1)/2)) ≈ √(2/(πW));
+  E|cos| = Γ(W/2) / (√π Γ((W+1)/2)) ≈ √(2/(πW)); c² ~ Beta(½, (W−1)/2), so
+  I_W = (ψ(W/2) − ψ((W−1)/2)) / (2 ln 2) ≈ 0.72/W, below its 1/W message bits;
 - the best of k uniform directions (PWGBk): E max_m u_m·ĝ, with u·ĝ distributed as 2β − 1,
-  β ~ Beta((W−1)/2, (W−1)/2), integrated numerically ≈ √(2 ln k / W) for 1 ≪ k ≪ e^W;
+  β ~ Beta((W−1)/2, (W−1)/2), integrated numerically ≈ √(2 ln k / W) for 1 ≪ k ≪ e^W; its
+  information ≈ log₂ k / W, the index of the best trial;
 - the projection of ĝ on k orthonormal random directions (PWGRk): ‖Pĝ‖² ~ Beta(k/2, (W−k)/2),
-  so E cos = Γ((k+1)/2) Γ(W/2) / (Γ(k/2) Γ((W+1)/2)) ≈ √(k/W) for k ≪ W;
-- the sign of every gradient component (PWLB): cos = ‖g‖₁ / (√W' ‖g‖₂), √(2/π) for a gradient
-  with i.i.d. Gaussian components; W' counts the components that are not exactly zero (a weight
-  from an input that is 0 sees ΔE = 0 exactly and does not move).
+  so E cos = Γ((k+1)/2) Γ(W/2) / (Γ(k/2) Γ((W+1)/2)) ≈ √(k/W) for k ≪ W and
+  I_W = (ψ(W/2) − ψ((W−k)/2)) / (2 ln 2) ≈ 0.72 k/W, far below its kD/W message bits;
+- PWLB, a random descent unit vector in the gradient's orthant (`pwlb_cos`):
+  E cos = (‖g‖₁/‖g‖₂) E[m_1/‖m‖], √(3/(2π)) ≈ 0.691 for a Gaussian gradient with U(0, 1)
+  magnitudes; W' counts the components that are not exactly zero (a weight from an input that
+  is 0 sees ΔE = 0 exactly and does not move).
+
+BP (and PWLR, PALR in exact arithmetic) deliver −g itself: I_W = D, the maximum, at the
+smallest cost of any exact method, so BP's rate is the largest.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from scipy import stats
-from scipy.special import gammaln
+from scipy.integrate import quad
+from scipy.special import digamma, erf, gammaln
 
+from ..channels import CostModel, get_channel
 from ..channels.registry import CHANNELS as REGISTRY
+from ..channels.registry import parse_channel_spec
 
-#: The registry's feedback channels (B^h through backward pathways) and their topology:
-#: "chained" (B^{h+1} → h, BP's cost) or "skip" (B^L → h directly, SRBP's cost).
-FEEDBACK_TOPOLOGY: dict[str, str] = {
-    name: fixed.get("topology", "chained")
-    for name, (factory, fixed, _) in REGISTRY.items() if factory.endswith(":FeedbackChannel")}
-PERTURBATION = ("pwlr", "pwlb", "palr", "pwgb", "pwgbk", "pwgrk")
-#: Registry channels that cannot be measured, with the reason the CLI shows.
+
+def cost_model(channel: str, sizes: list[int], k: int = 1) -> CostModel:
+    """What `channel` declares about its cost (`Channel.cost_model`), with k trials for the
+    k-trial perturbation algorithms."""
+    model = get_channel(channel).cost_model(sizes)
+    return replace(model, k=k) if model.perturbation in ("pwgbk", "pwgrk") else model
+
+
+_PROBE = [3, 3, 3, 2]  # any chain: what a channel declares about gradients does not depend on it
+#: Registry channels that cannot be measured, with the reason they declare.
 NOT_MEASURABLE: dict[str, str] = {
-    "deep_targets": "runs on threshold (step) networks, where no gradient exists: there is no "
-                    "−∂E/∂w to take a cosine with (non-differentiable)",
-}
-#: The other registry channels (sigprop, local, top, …): measured through the numpy trainer's
-#: own code path, the channel's `local_variables` fed to each projection's compiled rule.
-RULE_CHANNELS = tuple(name for name in REGISTRY if name not in FEEDBACK_TOPOLOGY
-                      and name not in PERTURBATION and name not in NOT_MEASURABLE)
-#: Every channel the capacity table knows, and the theory's table (THEORY.md section 7).
-CHANNELS = (*FEEDBACK_TOPOLOGY, *PERTURBATION, *RULE_CHANNELS)
+    name: reason for name in REGISTRY
+    if (reason := get_channel(name).cost_model(_PROBE).no_gradient) is not None}
+#: Every channel the capacity table knows.
+CHANNELS = tuple(name for name in REGISTRY if name not in NOT_MEASURABLE)
+PERTURBATION = tuple(name for name in CHANNELS
+                     if get_channel(name).cost_model(_PROBE).perturbation is not None)
 DEFAULT_CHANNELS = ("bp", "rbp", "srbp", *PERTURBATION)
+
+
+def information(sin2: np.ndarray | float, cos: np.ndarray | float,
+                precision_bits: float) -> np.ndarray:
+    """Bits per weight an update at cosine c with the gradient carries about it:
+    I_W = min(D, ½ log₂(1/(1 − c²))) for c > 0, 0 for c ≤ 0 (no descent).
+
+    Rate–distortion: to reproduce a W-dimensional Gaussian direction with squared error
+    1 − c² per unit energy takes at least (W/2) log₂(1/(1 − c²)) bits; D-bit components cap it at
+    D per weight. `sin2` = 1 − c² is passed separately to stay exact near c = 1."""
+    sin2 = np.maximum(np.asarray(sin2, dtype=np.float64), np.finfo(np.float64).tiny)
+    bits = np.minimum(precision_bits, -0.5 * np.log2(sin2))
+    return np.where(np.asarray(cos) > 0, bits, 0.0)
 
 
 def random_direction_abs_cos(dimension: int) -> float:
@@ -79,6 +105,40 @@ def sign_cos(gradient: np.ndarray) -> float:
     return float(np.abs(g).sum() / (math.sqrt(np.count_nonzero(g)) * np.linalg.norm(g)))
 
 
+def orthant_mean(dimension: int, orthant: str = "uniform") -> float:
+    """E[m_1/‖m‖] for i.i.d. magnitudes m in `dimension` dims: U(0, 1) ("uniform") or
+    |N(0, 1)| ("sphere", = E|cos| of a uniform direction). For U(0, 1), from
+    1/√Q = π^{−½} ∫₀^∞ s^{−½} e^{−sQ} ds with E[m e^{−sm²}] = (1 − e^{−s})/(2s) and
+    E[e^{−sm²}] = √π erf(√s)/(2√s): one exact 1-D integral, ≈ √3/(2√W)(1 + 1/(20W))."""
+    if orthant == "sphere":
+        return random_direction_abs_cos(dimension)
+    if orthant != "uniform":
+        raise ValueError(f"orthant must be 'uniform' or 'sphere', not {orthant!r}")
+
+    def integrand(u: float) -> float:  # s = u², ds = 2u du removes the s^{−½} singularity
+        s = u * u
+        first = 0.5 if s < 1e-12 else -math.expm1(-s) / (2 * s)
+        rest = 1.0 if s < 1e-12 else math.sqrt(math.pi) * erf(u) / (2 * u)
+        return 2.0 * first * rest ** (dimension - 1)
+
+    return float(quad(integrand, 0, np.inf, limit=200)[0] / math.sqrt(math.pi))
+
+
+def pwlb_cos(gradient: np.ndarray, orthant: str = "uniform") -> float:
+    """E[cos(Δw, −g) | g] for PWLB's random descent unit vector in the gradient's orthant,
+    Δw_i = −sign(g_i) m_i/‖m‖ over the W' components with g_i ≠ 0:
+    E cos = (‖g‖₁/‖g‖₂) E[m_1/‖m‖] (exchangeable m). For i.i.d. Gaussian g and large W this
+    tends to √(2/π)·√3/2 = √(3/(2π)) ≈ 0.691 for U(0, 1) magnitudes and 2/π ≈ 0.637 on the
+    sphere, below the deterministic sign step's √(2/π) ≈ 0.798 (`sign_cos`)."""
+    g = np.asarray(gradient, dtype=np.float64).ravel()
+    moved = int(np.count_nonzero(g))
+    return float(np.abs(g).sum() / np.linalg.norm(g) * orthant_mean(moved, orthant))
+
+
+#: PWLB's cosine for a Gaussian gradient, W → ∞, by magnitude law inside the orthant.
+PWLB_GAUSSIAN_COS = {"uniform": math.sqrt(3 / (2 * math.pi)), "sphere": 2 / math.pi}
+
+
 def asymptotic_cos(name: str, dimension: int, k: int = 1) -> float | None:
     """THEORY.md's large-W approximations (for the scaling fits), None when there is none."""
     if name in ("bp", "pwlr", "palr"):
@@ -90,25 +150,45 @@ def asymptotic_cos(name: str, dimension: int, k: int = 1) -> float | None:
     if name == "pwgrk":
         return math.sqrt(k / dimension)
     if name == "pwlb":
-        return math.sqrt(2 / math.pi)
+        return PWLB_GAUSSIAN_COS["uniform"]
     return None
+
+
+def _beta_log_gap(dimension: int, k: int) -> float:
+    """E[−ln(1 − X)] for X ~ Beta(k/2, (W − k)/2): ψ(W/2) − ψ((W − k)/2)."""
+    return float(digamma(dimension / 2) - digamma((dimension - k) / 2))
+
+
+def best_of_k_information(dimension: int, k: int, precision_bits: float) -> float:
+    """E[I_W(max_m cos(u_m, ĝ))] for k uniform random directions (PWGBk), integrated over the
+    density of the maximum (0 bits when every direction ascends)."""
+    a = (dimension - 1) / 2
+    spread = min(1.0, 12.0 / math.sqrt(dimension))
+    c = np.linspace(0.0, spread, 40001)[1:]
+    beta = stats.beta(a, a)
+    density = k * beta.cdf((c + 1) / 2) ** (k - 1) * beta.pdf((c + 1) / 2) / 2
+    return float(np.trapz(information(1 - c * c, c, precision_bits) * density, c))
 
 
 @dataclass(frozen=True)
 class Capacity:
-    """Per weight: bits delivered I_W, operations C_W, rate R = I_W/C_W, and E[cos(Δw, −g)]
-    (None: no closed form, e.g. RBP whose alignment depends on training)."""
+    """Per weight: information about the gradient I_W (bits, `information`), operations C_W,
+    rate R = I_W/C_W, E[cos(Δw, −g)], and the message bits the channel sends (which bound
+    I_W for the perturbation algorithms but are not information about g). None: no closed
+    form (e.g. RBP, whose alignment depends on training)."""
 
     channel: str
     num_weights: int
-    bits_per_weight: float
+    bits_per_weight: float | None
     ops_per_weight: float
     cosine: float | None
     k: int = 1
+    message_bits: float | None = None
 
     @property
-    def rate(self) -> float:
-        return self.bits_per_weight / self.ops_per_weight
+    def rate(self) -> float | None:
+        return None if self.bits_per_weight is None else self.bits_per_weight / \
+            self.ops_per_weight
 
     def improvement(self, gradient_norm: float) -> float | None:
         """Expected first-order decrease of E for a unit-norm step: E[cos]·‖g‖."""
@@ -132,71 +212,94 @@ def rule_terms(rule) -> tuple[int, int]:
     return sum(len(group) for group in rule.plan.values()), sum(1 for p in rule.plan if p)
 
 
-def rule_channel_ops(channel: str, sizes: list[int], bias: bool = True, batch_size: int = 1
-                     ) -> float:
-    """Multiply-adds per minibatch of `batch_size` samples of a rule channel (sigprop, local,
-    top) on the chain `sizes`, wired by `channel_network`: the forward pass (B·W), every
-    learning projection's rule (B·P + G)·W_h (rows: B, or B + C for SigProp's hidden layers,
-    whose rules see the input rows and the C class-signal rows stacked), and for SigProp the
-    class signals t_h^c through the whole network (C·W) and, per hidden layer, the
-    similarities z = O tᵀ, the pull (Y − P) t and its transpose side (Y − P)ᵀ O:
-    3·B·C·n_h. Elementwise products (f', softmax) are not counted, as for every channel."""
-    from ..channels import channel_network, get_channel
+def channel_ops(channel: str, sizes: list[int], bias: bool = True, batch_size: int = 1) -> float:
+    """Multiply-adds per minibatch of `batch_size` samples of a channel that delivers through
+    pathways or rules, on the chain `sizes` wired by `channel_network`: the forward pass (B·W),
+    what the channel declares (`CostModel`: B·per_sample + per_batch), and every learning
+    projection's rule (rows·P + G)·W_h, rows = B (+ extra_rule_rows on hidden layers).
+    Elementwise products (f', softmax) are not counted, for any channel."""
+    from ..channels import channel_network
 
+    model = cost_model(channel, sizes)
     per_layer = layer_sizes(sizes, bias)
-    w, batch, classes = sum(per_layer), batch_size, sizes[-1]
+    batch = batch_size
+    ops = (batch * sum(per_layer) + batch * model.per_sample + model.per_batch
+           + batch * batch * model.per_pair)
     wired = channel_network(sizes, get_channel(channel))
-    ops = batch * w
-    sigprop = channel == "sigprop"
-    if sigprop:
-        ops += classes * w + sum(3 * batch * classes * n for n in sizes[1:-1])
     for h, (projection, size) in enumerate(zip(wired.projections, per_layer), 1):
         if projection.rule is None:
             continue
         products, w_groups = rule_terms(projection.rule.compile())
-        rows = batch + classes if sigprop and h < len(per_layer) else batch
+        extra = model.extra_rule_rows + batch * model.extra_rule_rows_per_sample
+        rows = batch + (extra if h < len(per_layer) else 0)
         ops += (rows * products + w_groups) * size
     return ops
 
 
-def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 64,
-           bias: bool = True, gradient: np.ndarray | None = None,
-           batch_size: int = 1) -> Capacity:
-    """The closed-form capacity of `channel` on a chain with population sizes `sizes`.
+def informed_weights(channel: str, sizes: list[int], bias: bool = True) -> int:
+    """Weights whose rule reads a delivered signal or the target (one real message each)."""
+    from ..channels import channel_network
 
-    Operation counts are exact for this library's implementation, per sample: a forward pass
-    costs W, forming the update costs W, BP's (and every chained feedback channel's) backward
-    pass Σ_{h≥2} n_h n_{h−1}, SRBP's (and ASRBP's) direct pathways Σ_{h<L} n_h n_L, PALR's
-    unit perturbations Σ_h n_h W_{>h}. PWLB's cosine needs the gradient; without one it is
-    the Gaussian-gradient value √(2/π).
+    wired = channel_network(sizes, get_channel(channel))
+    return sum(size for projection, size in zip(wired.projections, layer_sizes(sizes, bias))
+               if projection.rule is not None
+               and projection.rule.compile().needs & {"feedback", "target"})
+
+
+def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 32,
+           bias: bool = True, gradient: np.ndarray | None = None,
+           batch_size: int = 1, orthant: str = "uniform") -> Capacity:
+    """The closed-form capacity of `channel` on a chain with population sizes `sizes`, read
+    from the channel's declared `CostModel`.
+
+    Operations per weight and sample: a forward pass costs W, forming the update W, the
+    channel's pathways what it declares (BP: Σ_{h≥2} n_h n_{h−1}, SRBP: Σ_{h<L} n_h n_L), PALR's
+    unit perturbations Σ_h n_h W_{>h}. Information: D for an exact gradient; for the random
+    perturbation algorithms E[½ log₂ 1/(1 − c²)] over their exact cosine laws; PWLB's from its
+    cosine given the gradient (without one, a Gaussian gradient's).
     """
-    if channel not in CHANNELS:
+    if parse_channel_spec(channel)[0] not in REGISTRY:
         raise ValueError(f"unknown channel {channel!r} for the capacity table; known: "
                          f"{', '.join(CHANNELS)}")
+    model = cost_model(channel, sizes, k)
+    if model.no_gradient is not None:
+        raise ValueError(f"channel {channel!r} is not measurable: {model.no_gradient}")
     per_layer = layer_sizes(sizes, bias)
     w = sum(per_layer)
     d = precision_bits
-    if channel in RULE_CHANNELS:
-        ops = rule_channel_ops(channel, sizes, bias, batch_size) / (batch_size * w)
-        bits = d if channel == "sigprop" else d * per_layer[-1] / w
-        return Capacity(channel, w, bits, ops, None)
-    if channel in FEEDBACK_TOPOLOGY:  # exact gradient only for BP
-        if FEEDBACK_TOPOLOGY[channel] == "chained":
-            backward = sum(a * b for a, b in zip(sizes[1:-1], sizes[2:]))
-        else:
-            backward = sum(n * sizes[-1] for n in sizes[1:-1])
-        return Capacity(channel, w, d, 2 + backward / w, 1.0 if channel == "bp" else None)
-    if channel == "pwlr":
-        return Capacity(channel, w, d, w + 2, 1.0)
-    if channel == "pwlb":
-        cos = math.sqrt(2 / math.pi) if gradient is None else sign_cos(gradient)
-        return Capacity(channel, w, 1.0, w + 2, cos)
-    if channel == "palr":
+    algorithm = model.perturbation
+    if algorithm is None:
+        ops = channel_ops(channel, sizes, bias, batch_size) / (batch_size * w)
+        message = d * informed_weights(channel, sizes, bias) / w
+        if model.exact_gradient:
+            return Capacity(channel, w, float(d), ops, 1.0, message_bits=message)
+        return Capacity(channel, w, None, ops, None, message_bits=message)
+    if algorithm == "palr":
         above = [sum(per_layer[h:]) for h in range(1, len(per_layer) + 1)]
-        perturb = sum(n * a for n, a in zip(sizes[1:], above))
-        return Capacity(channel, w, d, 2 + perturb / w, 1.0)
-    if channel == "pwgb":
-        return Capacity(channel, w, 1 / w, 3, random_direction_abs_cos(w))
-    if channel == "pwgbk":
-        return Capacity(channel, w, math.log2(k) / w, k + 2, best_of_k_cos(w, k), k)
-    return Capacity(channel, w, k * d / w, 2 * k + 1, projection_cos(w, k), k)
+        ops = 2 + sum(n * a for n, a in zip(sizes[1:], above)) / w
+    else:
+        ops = {"pwlr": w + 2, "pwlb": w + 2, "pwgb": 3, "pwgbk": k + 2,
+               "pwgrk": 2 * k + 1}[algorithm]
+    return perturbation_capacity(channel, algorithm, w, ops, k, d, gradient, orthant)
+
+
+def perturbation_capacity(channel: str, algorithm: str, w: int, ops: float, k: int = 1,
+                          d: float = 32, gradient: np.ndarray | None = None,
+                          orthant: str = "uniform") -> Capacity:
+    """Information, cosine and message bits of a perturbation `algorithm` on W weights at
+    `ops` operations per weight (the network's own cost formula)."""
+    if algorithm in ("pwlr", "palr"):
+        return Capacity(channel, w, float(d), ops, 1.0, message_bits=float(d))
+    if algorithm == "pwlb":
+        cos = PWLB_GAUSSIAN_COS[orthant] if gradient is None else pwlb_cos(gradient, orthant)
+        bits = float(information(1 - cos * cos, cos, d))
+        return Capacity(channel, w, bits, ops, cos, message_bits=1.0)
+    if algorithm == "pwgb":
+        bits = min(d, _beta_log_gap(w, 1) / (2 * math.log(2)))
+        return Capacity(channel, w, bits, ops, random_direction_abs_cos(w), message_bits=1 / w)
+    if algorithm == "pwgbk":
+        return Capacity(channel, w, best_of_k_information(w, k, d), ops, best_of_k_cos(w, k),
+                        k, message_bits=math.log2(k) / w)
+    bits = d if k >= w else min(d, _beta_log_gap(w, k) / (2 * math.log(2)))
+    return Capacity(channel, w, float(bits), ops, projection_cos(w, k), k,
+                    message_bits=k * d / w)

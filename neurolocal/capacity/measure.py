@@ -2,20 +2,22 @@
 
 For `samples` random minibatches at fixed weights, the channel delivers an update Δθ; the
 measurement records the cosine between Δθ and −g (g = ∂E/∂θ by back-propagation, not charged to
-the channel), the multiply-adds the channel's code path executed and the feedback bits it
-produced (an `OpCounter`), and reports their means per weight next to the closed forms of
-`formulas.theory`. Feedback channels (BP, RBP, SRBP, ARBP, sign-concordant, …) are the shared
-ones of `neurolocal.channels`; their backward cost is charged per pathway they multiply
-through (n_dst · n_src per sample).
+the channel), the information it carries about g (I_W = min(D, ½ log₂ 1/sin²θ) per weight, sin²θ
+computed from the residual of Δθ off ĝ, so exact updates read D), the multiply-adds charged to an
+`OpCounter` and the message bits sent, and reports their means per weight next to the closed
+forms of `formulas.theory`. The information is measured from the delivered updates alone; it
+agrees with the closed forms only if the channel really delivers what the theory says.
 
-The other channels of the registry that run on differentiable networks (`formulas.
-RULE_CHANNELS`: SigProp, deep local learning `local`, top-layer-only `top`) are measured through
-the numpy trainer's own code path: the network is wired for the channel (`channel_network`:
-its rules per projection), the channel's `local_variables` are fed to each projection's
-compiled rule by `neurolocal.channels.base.apply_rule` — the function `DeepSimulator.step`
-applies — on a copy of (W^h, b^h), and the delivered update is the change it makes (η
-included, so hidden layers learning at η/10 weigh less). `deep_targets` runs on threshold
-networks only: there is no gradient to compare with (`formulas.NOT_MEASURABLE`).
+Which code path delivers the update is read from the channel's declared `CostModel`: a
+perturbation algorithm runs `Perturbation.direction` (its own counter); every other channel
+(feedback channels, SigProp, deep local learning `local`, top-layer-only `top`) runs the numpy
+trainer's code path: the network is wired for the channel (`channel_network`: its rules per
+projection), the channel's `local_variables` are fed to each projection's compiled rule by
+`neurolocal.channels.base.apply_rule` — the function `DeepSimulator.step` applies — on a copy of
+(W^h, b^h), and the delivered update is the change it makes (η included, so hidden layers
+learning at η/10 weigh less). Its operations are charged from the declared model (forward pass,
+per-sample pathway work, per-batch work, each rule's products). Channels declaring
+`no_gradient` (deep_targets) are refused with their reason.
 """
 
 from __future__ import annotations
@@ -30,15 +32,15 @@ from tqdm import tqdm
 from ..channels import get_channel
 from ..channels.base import apply_rule
 from ..channels.network import channel_network
-from ..channels.perturbation import ALGORITHMS, FlatMLP, OpCounter, Perturbation
+from ..channels.perturbation import FlatMLP, OpCounter, Perturbation
 from ..network import Network, Projection
 from .formulas import (
-    CHANNELS,
-    NOT_MEASURABLE,
-    RULE_CHANNELS,
     Capacity,
+    cost_model,
+    information,
+    informed_weights,
+    pwlb_cos,
     rule_terms,
-    sign_cos,
     theory,
 )
 
@@ -51,7 +53,7 @@ class Measurement:
     k: int
     num_weights: int
     samples: int
-    bits_per_weight: float
+    bits_per_weight: float  # mean information about g per weight (see `information`)
     ops_per_weight: float
     cosine: float  # mean cos(Δθ, −g) over the samples
     cosine_se: float  # its standard error
@@ -62,6 +64,7 @@ class Measurement:
     #: per projection h = 1..L, mean cos(Δθ^h, −g^h) over the samples where the layer's update
     #: is not zero (None: the layer never moves, e.g. `top`'s fixed hidden layers)
     layer_cosines: tuple[float | None, ...] | None = None
+    message_bits: float = 0.0  # feedback bits sent per weight and sample (not information)
 
     @property
     def rate(self) -> float:
@@ -76,13 +79,15 @@ class Measurement:
         p = self.predicted
         return {"channel": self.channel, "label": self.label, "k": self.k,
                 "num_weights": self.num_weights, "samples": self.samples,
-                "bits_per_weight": self.bits_per_weight, "ops_per_weight": self.ops_per_weight,
+                "bits_per_weight": self.bits_per_weight, "message_bits": self.message_bits,
+                "ops_per_weight": self.ops_per_weight,
                 "forward_passes": self.forward_passes,
                 "rate": self.rate, "cosine": self.cosine, "cosine_se": self.cosine_se,
                 "improvement": self.improvement,
                 "layer_cosines": None if self.layer_cosines is None
                 else list(self.layer_cosines),
                 "predicted": {"bits_per_weight": p.bits_per_weight,
+                              "message_bits": p.message_bits,
                               "ops_per_weight": p.ops_per_weight, "rate": p.rate,
                               "cosine": p.cosine,
                               "improvement": p.improvement(self.gradient_norm)}}
@@ -95,56 +100,62 @@ def capacity_network(sizes: list[int], hidden: str = "tanh", output: str = "logi
 
 
 def measure(network: Network, channel: str, x: np.ndarray, t: np.ndarray, samples: int = 100,
-            batch_size: int = 1, k: int = 1, seed: int = 0, precision_bits: int = 64,
+            batch_size: int = 1, k: int = 1, seed: int = 0, precision_bits: int = 32,
             weights: list[tuple[np.ndarray, np.ndarray]] | None = None,
             progress: bool = False) -> Measurement:
     """Measure `channel` (one of formulas.CHANNELS) on `network` at `weights` (default: the
     network's initial weights for `seed`) over `samples` minibatches of (x, t)."""
-    if channel in NOT_MEASURABLE:
-        raise ValueError(f"channel {channel!r} is not measurable: {NOT_MEASURABLE[channel]}")
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}; the capacity table knows "
-                         f"{', '.join(CHANNELS)}")
+    theory(channel, network.sizes)  # refuses unknown and non-differentiable channels
     if not isinstance(samples, int) or samples < 2:
         raise ValueError(f"samples must be an integer ≥ 2, not {samples!r}")
     x = np.asarray(x, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     if len(x) != len(t) or len(x) == 0:
         raise ValueError(f"x and t need the same positive number of rows ({len(x)}, {len(t)})")
-    if channel not in ("pwgbk", "pwgrk"):
-        k = 1  # k counts the trials of the k-trial algorithms only
+    model = cost_model(channel, network.sizes, k)
+    k = model.k  # k counts the trials of the k-trial algorithms only
     rng = np.random.default_rng(seed)
     mlp = FlatMLP(network)
     theta = mlp.flatten(weights if weights is not None else network.init_weights(seed))
     counter = OpCounter(precision_bits=precision_bits)
     deliver = _deliverer(channel, k, network, mlp, theta, rng, counter)
+    bias = all(p.bias for p in network.projections)
 
     def step() -> tuple[np.ndarray, np.ndarray]:
         rows = rng.integers(0, len(x), size=batch_size)
         return mlp.gradient(theta, x[rows], t[rows]), deliver(x[rows], t[rows])
 
-    predicted = theory(channel, network.sizes, k, precision_bits,
-                       bias=all(p.bias for p in network.projections), batch_size=batch_size)
+    predicted = theory(channel, network.sizes, k, precision_bits, bias=bias,
+                       batch_size=batch_size)
     slices = [slice(layer.start, layer.start + layer.size) for layer in mlp.layers]
-    return collect(predicted, samples, batch_size, counter, step, progress, slices)
+    return collect(predicted, samples, batch_size, counter, step, progress, slices,
+                   precision_bits)
 
 
 def collect(predicted: Capacity, samples: int, batch_size: int, counter: OpCounter,
             step: Callable[[], tuple[np.ndarray, np.ndarray]],
-            progress: bool = False, slices: list[slice] | None = None) -> Measurement:
+            progress: bool = False, slices: list[slice] | None = None,
+            precision_bits: float = 32) -> Measurement:
     """Draw `samples` pairs (g, Δθ) = step() — the true gradient and the update the channel
     delivers, its costs charged to `counter` — and summarize them per weight and sample next
-    to the closed form `predicted` (PWLB's and top's cosines are evaluated on the drawn
-    gradients). With `slices` (each projection's part of θ), also the cosine per projection."""
-    cosines, norms, sign_cosines = np.empty(samples), np.empty(samples), np.empty(samples)
-    top_shares = np.empty(samples)
+    to the closed form `predicted` (PWLB's cosine and information are conditional on g, so
+    its closed form is averaged over the drawn gradients; top's cosine is the top layer's
+    share of ‖g‖). With `slices` (each projection's part of θ), also the cosine per
+    projection."""
+    cosines, norms, bits = np.empty(samples), np.empty(samples), np.empty(samples)
+    pwlb, top_shares = np.empty(samples), np.empty(samples)
     layers = np.full((samples, len(slices or ())), np.nan)
     for n in tqdm(range(samples), disable=not progress, desc=f"capacity {predicted.channel}",
                   leave=False):
         g, delta = step()
         norms[n] = np.linalg.norm(g)
-        cosines[n] = -(delta @ g) / (np.linalg.norm(delta) * norms[n])
-        sign_cosines[n] = sign_cos(g)
+        unit_g = g / norms[n]
+        unit_d = delta / np.linalg.norm(delta)
+        cosines[n] = -(unit_d @ unit_g)
+        residual = unit_d + cosines[n] * unit_g  # Δ̂ − (Δ̂·(−ĝ))(−ĝ): sin θ exactly near 0
+        bits[n] = information(residual @ residual, cosines[n], precision_bits)
+        if predicted.channel == "pwlb":
+            pwlb[n] = pwlb_cos(g)
         for h, part in enumerate(slices or ()):
             size = np.linalg.norm(delta[part]) * np.linalg.norm(g[part])
             if size > 0:
@@ -152,43 +163,31 @@ def collect(predicted: Capacity, samples: int, batch_size: int, counter: OpCount
         if slices:
             top_shares[n] = np.linalg.norm(g[slices[-1]]) / norms[n]
     if predicted.channel == "pwlb":
-        predicted = replace(predicted, cosine=float(sign_cosines.mean()))
+        cos = float(pwlb.mean())
+        predicted = replace(predicted, cosine=cos, bits_per_weight=float(np.mean(
+            information(1 - pwlb * pwlb, pwlb, precision_bits))))
     if predicted.channel == "top" and slices:  # the top layer's exact gradient, nothing else
         predicted = replace(predicted, cosine=float(top_shares.mean()))
     layer_cosines = None if slices is None else tuple(
         None if np.all(np.isnan(column)) else float(np.nanmean(column)) for column in layers.T)
     w = predicted.num_weights
-    return Measurement(predicted.channel, predicted.k, w, samples,
-                       counter.feedback_bits / (w * samples),
+    return Measurement(predicted.channel, predicted.k, w, samples, float(bits.mean()),
                        counter.multiply_adds / (w * samples * batch_size),
                        float(cosines.mean()), float(cosines.std(ddof=1) / math.sqrt(samples)),
                        float(np.mean(cosines * norms)), predicted, float(norms.mean()),
-                       counter.forward_passes / samples, layer_cosines)
+                       counter.forward_passes / samples, layer_cosines,
+                       counter.feedback_bits / (w * samples))
 
 
 def _deliverer(channel: str, k: int, network: Network, mlp: FlatMLP, theta: np.ndarray,
                rng: np.random.Generator, counter: OpCounter):
-    """A function (x, t) → the flat update Δθ the channel delivers, charging `counter`."""
-    if channel in ALGORITHMS:
-        algorithm = Perturbation(channel, k)
+    """A function (x, t) → the flat update Δθ the channel delivers, charging `counter`; the
+    code path follows the channel's declared `CostModel`."""
+    model = cost_model(channel, network.sizes, k)
+    if model.perturbation is not None:
+        algorithm = Perturbation(model.perturbation, model.k)
         return lambda x, t: algorithm.direction(mlp, theta, x, t, rng, counter)
-    if channel in RULE_CHANNELS:
-        return _rule_deliverer(channel, network, mlp, theta, rng, counter)
-    feedback = get_channel(channel)
-    weights = mlp.unflatten(theta)
-    state = feedback.init_state(network, weights, rng)
-    sizes = network.sizes
-    backward = sum(sizes[p.dest] * sizes[p.source] for p in feedback.pathways(sizes))
-
-    def deliver(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        variables = feedback.local_variables(network, weights, state, x, t, rng)
-        counter.add_ops(len(x) * (mlp.num_weights + backward))  # forward and backward
-        counter.forward_passes += 1
-        counter.add_real_feedback(mlp.num_weights)  # one real derivative B_i O_j per weight
-        outputs = [v.pre for v in variables]
-        return mlp.update_from_signals(outputs, [v.feedback for v in variables], counter)
-
-    return deliver
+    return _rule_deliverer(channel, network, mlp, theta, rng, counter)
 
 
 def wired_network(network: Network, channel: str) -> Network:
@@ -218,32 +217,26 @@ def delivered_update(rules: list, weights: list[tuple[np.ndarray, np.ndarray]],
 
 def _rule_deliverer(channel: str, network: Network, mlp: FlatMLP, theta: np.ndarray,
                     rng: np.random.Generator, counter: OpCounter):
-    """(x, t) → the flat update a rule channel (sigprop, local, top) delivers through the
-    trainer's code path, charging `counter` what that path executes (see
-    `formulas.rule_channel_ops`) and the bits the update carries about the target: one real
-    number per weight whose rule reads a channel's signal or the target (SigProp: every
-    weight — its hidden rules read B formed from the class signals t_h^c the target sent
-    forward; local/top: the top layer only, hidden synapses get 0 bits)."""
+    """(x, t) → the flat update a channel delivers through the trainer's code path (its
+    `local_variables` into each projection's rule), charging `counter` the forward pass, what
+    the channel's `CostModel` declares, each rule's products (see `formulas.channel_ops`), and
+    one real message per weight whose rule reads a delivered signal or the target."""
     wired = wired_network(network, channel)
     wiring = wired.channel
+    model = wiring.cost_model(network.sizes)
     rules = [None if p.rule is None else p.rule.compile() for p in wired.projections]
     biased = [p.bias for p in wired.projections]
     weights = [(w.copy(), b.copy()) for w, b in mlp.unflatten(theta)]
     state = wiring.init_state(wired, weights, rng)
-    classes = wired.output.size
-    informed = sum(layer.size for layer, rule in zip(mlp.layers, rules)
-                   if rule is not None and rule.needs & {"feedback", "target"})
+    informed = informed_weights(channel, network.sizes, all(biased))
 
     def deliver(x: np.ndarray, t: np.ndarray) -> np.ndarray:
         variables = wiring.local_variables(wired, weights, state, x, t, rng)
         update = delivered_update(rules, weights, biased, variables)
         batch = len(x)
-        counter.add_ops(batch * mlp.num_weights)  # the forward pass
-        counter.forward_passes += 1
-        if channel == "sigprop":  # class signals t_h^c forward, then the per-layer losses
-            counter.add_ops(classes * mlp.num_weights)
-            counter.forward_passes += 1
-            counter.add_ops(sum(3 * batch * classes * layer.n_post for layer in mlp.layers[:-1]))
+        counter.add_ops(batch * (mlp.num_weights + model.per_sample) + model.per_batch
+                        + batch * batch * model.per_pair)
+        counter.forward_passes += 1 + model.extra_forward_passes
         for layer, rule, v in zip(mlp.layers, rules, variables):
             if rule is not None:
                 products, w_groups = rule_terms(rule)

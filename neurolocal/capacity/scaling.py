@@ -13,7 +13,7 @@ from .measure import Measurement, capacity_network, fit_exponent, measure
 
 def capacity_table(sizes: list[int], x: np.ndarray, t: np.ndarray,
                    channels: tuple[str, ...] = DEFAULT_CHANNELS, samples: int = 100, k: int = 8,
-                   seed: int = 0, precision_bits: int = 64,
+                   seed: int = 0, precision_bits: int = 32,
                    progress: bool = False) -> list[Measurement]:
     """One `Measurement` per channel on the chain `sizes`, at its initial weights for `seed`."""
     network = capacity_network(sizes)
@@ -38,7 +38,8 @@ class Sweep:
         predicted = [m.predicted.cosine for m in rows]
         if None not in predicted:
             fitted["cosine_theory"] = fit_exponent(w, predicted)
-        fitted["rate_theory"] = fit_exponent(w, [m.predicted.rate for m in rows])
+        rates = [m.predicted.rate for m in rows]
+        fitted["rate_theory"] = None if None in rates else fit_exponent(w, rates)
         return fitted
 
     def to_dict(self) -> dict:
@@ -50,7 +51,7 @@ class Sweep:
 
 def sweep(widths: list[int], depth: int, x: np.ndarray, t: np.ndarray,
           channels: tuple[str, ...] = DEFAULT_CHANNELS, samples: int = 50, k: int = 8,
-          seed: int = 0, precision_bits: int = 64, progress: bool = False) -> Sweep:
+          seed: int = 0, precision_bits: int = 32, progress: bool = False) -> Sweep:
     """Measure every channel on networks n_in → width×depth → n_out for each width."""
     if len(widths) < 2:
         raise ValueError("a sweep needs at least two widths to fit an exponent")
@@ -88,7 +89,9 @@ def plot_sweep(result: Sweep, path: str) -> str:
         w = np.array([m.num_weights for m in rows])
         label = rows[0].label
         left.loglog(w, [m.rate for m in rows], "o", color=color, label=label)
-        left.loglog(w, [m.predicted.rate for m in rows], "-", color=color, alpha=0.6)
+        rates = [m.predicted.rate for m in rows]
+        if None not in rates:
+            left.loglog(w, rates, "-", color=color, alpha=0.6)
         right.errorbar(w, [m.cosine for m in rows], yerr=[2 * m.cosine_se for m in rows],
                        fmt="o", color=color, label=label, capsize=2)
         predicted = [m.predicted.cosine for m in rows]
@@ -99,7 +102,7 @@ def plot_sweep(result: Sweep, path: str) -> str:
             right.plot(w, asymptotic, ":", color=color, alpha=0.6)
     right.set_xscale("log")
     right.set_yscale("log")
-    left.set_title("rate R = bits / operations per weight")
+    left.set_title("rate R = bits about the gradient / operations, per weight")
     right.set_title("E cos(Δw, −g): measured (±2 SE), exact (—), asymptotic (⋯)")
     for axis in (left, right):
         axis.set_xlabel("number of weights W")

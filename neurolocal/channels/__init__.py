@@ -15,6 +15,7 @@ from .base import (
     SYMMETRIES,
     Channel,
     ChannelError,
+    CostModel,
     ForwardPass,
     LayerVariables,
     Pathway,
@@ -39,7 +40,7 @@ from .registry import (
 from .sigprop import SigPropChannel
 
 __all__ = ["ARCHITECTURES", "CHANNELS", "MATRIX_KINDS", "SYMMETRIES", "Architecture",
-           "Bidirectional", "Channel", "ChannelError", "Conjoined", "Distinct",
+           "Bidirectional", "Channel", "ChannelError", "CostModel", "Conjoined", "Distinct",
            "FeedbackChannel", "ForwardPass", "LayerVariables", "LocalChannel", "Pathway",
            "SigPropChannel", "Twin", "available_channels", "backprop_signals",
            "channel_from_dict", "channel_label", "channel_network", "describe_channel",

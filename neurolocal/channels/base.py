@@ -224,6 +224,33 @@ def backprop_signals(network: Network, weights: Weights, forward: ForwardPass,
     return deltas
 
 
+@dataclass(frozen=True)
+class CostModel:
+    """What a channel spends to deliver its signal and what that signal is (THEORY.md §7), as
+    the channel declares it; `neurolocal.capacity` prices every channel from this alone.
+
+    Multiply-adds beyond the forward pass (B·W per minibatch of B samples) and each learning
+    projection's rule: `per_sample` through the channel's own pathways or losses (default:
+    n_dst·n_src per declared backward pathway), `per_batch` once per minibatch (e.g. SigProp's
+    class signals through the forward weights), `per_pair` per pair of minibatch rows, and
+    `extra_rule_rows` (+ `extra_rule_rows_per_sample`·B) rows each hidden projection's rule
+    sees besides the batch. `exact_gradient`: the delivered update is
+    −∂E/∂w itself. `perturbation`: the update comes from a perturbation algorithm of
+    `channels.perturbation` (priced by its own closed forms, k trials). `no_gradient`: why the
+    update cannot be compared with a gradient (None when it can)."""
+
+    per_sample: int = 0
+    per_batch: int = 0
+    per_pair: int = 0  # multiply-adds per pair of minibatch rows (B² per minibatch)
+    extra_rule_rows: int = 0
+    extra_rule_rows_per_sample: int = 0
+    extra_forward_passes: int = 0  # passes of other rows through the forward weights
+    exact_gradient: bool = False
+    perturbation: str | None = None
+    k: int = 1
+    no_gradient: str | None = None
+
+
 class Channel(ABC):
     """A learning channel: `name`, `delivers` (None, "feedback" or "targets"), `architecture`
     (an `Architecture` or None), `options` (what `get_channel(name, **options)` rebuilds it
@@ -248,6 +275,12 @@ class Channel(ABC):
         if self.architecture is None:
             return {"extra_synapses": 0, "extra_neurons": 0, "requires": []}
         return self.architecture.cost(sizes, self.pathways(sizes))
+
+    def cost_model(self, sizes: list[int]) -> CostModel:
+        """What delivering the signal costs (`CostModel`); default: one multiply-add per
+        synapse of each declared backward pathway and sample, not BP's exact gradient."""
+        return CostModel(per_sample=sum(a * b for a, b in
+                                        (p.shape(sizes) for p in self.pathways(sizes))))
 
     def init_state(self, network: Network, weights: Weights,
                    rng: np.random.Generator) -> State:

@@ -28,6 +28,7 @@ from ..rules import get_rule
 from .base import (
     Channel,
     ChannelError,
+    CostModel,
     ForwardPass,
     LayerVariables,
     State,
@@ -54,6 +55,12 @@ class DeepTargetsChannel(Channel):
 
     delivers = "targets"
     architecture = None
+
+    def cost_model(self, sizes: list[int]) -> CostModel:
+        """Runs on threshold (step) networks: there is no −∂E/∂w to compare its update with."""
+        return CostModel(no_gradient="runs on threshold (step) networks, where no gradient "
+                                     "exists: there is no −∂E/∂w to take a cosine with "
+                                     "(non-differentiable)")
 
     def __init__(self, name: str = "deep_targets", sampling: str = "flip", samples: int = 64,
                  radius: float = 1.0, schedule: str = "down", group: bool = True):

@@ -7,6 +7,7 @@ numpy implementation of B^dst = g(B^src Cᵀ) ⊙ f'(S^dst) over a minibatch, ap
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +19,7 @@ from .architectures import Architecture, get_architecture
 from .base import (
     Channel,
     ChannelError,
+    CostModel,
     ForwardPass,
     LayerVariables,
     Pathway,
@@ -69,6 +71,15 @@ class FeedbackChannel(Channel):
     # ----- description ---------------------------------------------------------------------
     def pathways(self, sizes: list[int]) -> tuple[Pathway, ...]:
         return _pathways(len(sizes) - 1, self.topology, tuple(sorted(self._pathway.items())))
+
+    def cost_model(self, sizes: list[int]) -> CostModel:
+        """n_dst·n_src multiply-adds per pathway and sample; the exact gradient when every
+        pathway is BP's (transposed weights, own f', linear relay, nothing quantized, sparse
+        or dropped)."""
+        exact = self._pathway == dict(matrix="transpose", redraw=False, learned_by=None,
+                                      derivative="own", nonlinearity=None, quantize=None,
+                                      sparsity=0.0, dropout=0.0)
+        return replace(super().cost_model(sizes), exact_gradient=exact)
 
     def symmetries(self, sizes: list[int]) -> frozenset[str]:
         needed: set[str] = set(self.architecture.requires())

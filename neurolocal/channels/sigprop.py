@@ -7,7 +7,8 @@ the similarities z_{bc} = O^h_b · t_h^c, L_h = −mean_b log p_{b, y_b}. Both t
 class-signal rows pass through W^h, so the layer's rule sees the stacked batch
 pre = [O^{h−1}; t_{h−1}], feedback = [f'(S^h) ⊙ (Y − P) t_h; f'(S_t^h) ⊙ (Y − P)ᵀ O^h] · (B+C)/B,
 which makes η B_i O_j (batch mean) exactly −η ∂L_h/∂W^h. The top layer is an ordinary output
-layer trained with T − O on O^{L−1}.
+layer trained with T − O on O^{L−1}. Options: a learned context projection (`context_eta`) and
+per-sample target rows (`targets="samples"`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..network import Network
 from .base import (
     Channel,
     ChannelError,
+    CostModel,
     ForwardPass,
     LayerVariables,
     State,
@@ -31,21 +33,51 @@ from .base import (
 
 
 class SigPropChannel(Channel):
-    """`context_scale`: standard deviation of the context matrix E entries."""
+    """`context_scale`: standard deviation of the context matrix E entries.
+    `context_eta`: 0 keeps E fixed; > 0 lets E learn from layer 1's loss,
+    ΔE = context_eta · mean over rows of B_t^1 W^1 (the derivative of L_1 with respect to the
+    class contexts, local to the first layer; SigProp's learned target projection).
+    `targets`: "classes" sends the C class contexts t_0^c = E_c (one row per class), "samples"
+    one row per sample, t_0^b = E_{y_b}: the similarities z_{bb'} = O_b · t_{b'} then run over
+    the minibatch and every row of the same class counts as a positive
+    (Y_{bb'} = [y_b = y_b'] / #class rows)."""
 
     delivers = "feedback"
     architecture = None
 
-    def __init__(self, name: str = "sigprop", context_scale: float = 1.0):
+    def __init__(self, name: str = "sigprop", context_scale: float = 1.0,
+                 context_eta: float = 0.0, targets: str = "classes"):
         if not context_scale > 0:
             raise ChannelError(f"context_scale must be positive, not {context_scale}")
+        if not context_eta >= 0:
+            raise ChannelError(f"context_eta must be ≥ 0, not {context_eta}")
+        if targets not in ("classes", "samples"):
+            raise ChannelError(f"targets must be 'classes' or 'samples', not {targets!r}")
         self.name = name
         self.context_scale = float(context_scale)
-        self.options: dict[str, Any] = {"context_scale": self.context_scale}
+        self.context_eta = float(context_eta)
+        self.targets = targets
+        self.options: dict[str, Any] = {"context_scale": self.context_scale,
+                                        "context_eta": self.context_eta, "targets": targets}
 
     def cost(self, sizes: list[int]) -> dict[str, Any]:
         """The context projection E: one synapse per (class, input) pair, no extra neurons."""
         return {"extra_synapses": sizes[-1] * sizes[0], "extra_neurons": 0, "requires": []}
+
+    def cost_model(self, sizes: list[int]) -> CostModel:
+        """No backward pathway. Class targets: the C signals cross the forward weights once per
+        minibatch (C·W), each hidden layer forms z = O tᵀ, (Y − P) t and (Y − P)ᵀ O (3·C·n_h
+        per sample) and its rule sees the C signal rows besides the batch. Per-sample targets:
+        one signal row per sample (W per sample), the three products per pair of rows
+        (3·n_h · B² per minibatch), one extra rule row per sample."""
+        classes = sizes[-1]
+        weights = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+        hidden = sum(sizes[1:-1])
+        if self.targets == "samples":
+            return CostModel(per_sample=weights, per_pair=3 * hidden,
+                             extra_rule_rows_per_sample=1, extra_forward_passes=1)
+        return CostModel(per_sample=3 * classes * hidden, per_batch=classes * weights,
+                         extra_rule_rows=classes, extra_forward_passes=1)
 
     def init_state(self, network: Network, weights: Weights,
                    rng: np.random.Generator) -> State:
@@ -61,20 +93,27 @@ class SigPropChannel(Channel):
                         x: np.ndarray, target: np.ndarray, rng: np.random.Generator,
                         forward: ForwardPass | None = None) -> list[LayerVariables]:
         forward = forward or forward_pass(network, weights, x)
-        signal = self.class_signals(network, weights, state)
-        dfs, dts = derivatives(network, forward), derivatives(network, signal)
         labels = target.argmax(axis=1)
         batch, classes = len(x), network.output.size
-        onehot = np.zeros((batch, classes), dtype=forward.O[-1].dtype)
-        onehot[np.arange(batch), labels] = 1
-        scale = forward.O[-1].dtype.type((batch + classes) / batch)
+        dtype = forward.O[-1].dtype
+        if self.targets == "samples":
+            signal = forward_pass(network, weights, state["context"][labels])
+            positive = (labels[:, None] == labels[None, :]).astype(dtype)
+            positive /= positive.sum(axis=1, keepdims=True)
+        else:
+            signal = self.class_signals(network, weights, state)
+            positive = np.zeros((batch, classes), dtype=dtype)
+            positive[np.arange(batch), labels] = 1
+        dfs, dts = derivatives(network, forward), derivatives(network, signal)
+        rows = len(signal.O[0])
+        scale = dtype.type((batch + rows) / batch)
         layers = []
         for h in range(1, network.depth):
             o, t = forward.O[h], signal.O[h]
             z = o @ t.T
             p = np.exp(z - z.max(axis=1, keepdims=True))
             p /= p.sum(axis=1, keepdims=True)
-            residual = onehot - p  # −∂L/∂z · B
+            residual = positive - p  # −∂L/∂z · B
             feedback = np.vstack([(residual @ t) * dfs[h], (residual.T @ o) * dts[h]]) * scale
             layers.append(LayerVariables(pre=np.vstack([forward.O[h - 1], signal.O[h - 1]]),
                                          post=np.vstack([o, t]),
@@ -84,4 +123,21 @@ class SigPropChannel(Channel):
                                      dpost=dfs[top],
                                      feedback=output_error(network, forward.O[top], target),
                                      target=target))
+        state["labels"] = labels  # which context rows the last step used
         return layers
+
+    def update_state(self, network: Network, weights: Weights, state: State,
+                     variables: list[LayerVariables]) -> None:
+        """With context_eta > 0: E descends layer 1's loss, ΔE_c = context_eta · Σ over the
+        signal rows of class c of (B_t^1 W^1) / rows (B_t^1: those rows' feedback)."""
+        if not self.context_eta or network.depth < 2:
+            return
+        first = variables[0]
+        rows = len(first.pre)
+        labels = state["labels"]
+        signal_rows = rows - len(labels)
+        grad = first.feedback[-signal_rows:] @ weights[0][0] / rows  # (signal rows, n_0)
+        if self.targets == "samples":
+            np.add.at(state["context"], labels, self.context_eta * grad)
+        else:
+            state["context"] += self.context_eta * grad

@@ -1,5 +1,6 @@
-"""`neurolocal capacity`: bits, operations, rate and gradient alignment of every learning channel
-on one network (THEORY.md section 7), measured next to the closed forms."""
+"""`neurolocal capacity`: information about the gradient, operations, rate and gradient alignment
+of every learning channel on one network (THEORY.md section 7), measured next to the closed
+forms."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ DEFAULT_CHANNELS = "bp,rbp,srbp,pwlr,pwlb,palr,pwgb,pwgbk,pwgrk"
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = add_common(sub.add_parser(
-        "capacity", help="capacity of the learning channel: bits and operations per weight, "
-                         "rate, cosine with the gradient"))
+        "capacity", help="capacity of the learning channel: bits about the gradient and "
+                         "operations per weight, rate, cosine with the gradient"))
     parser.add_argument("--hidden", default="20,20",
                         help="hidden layer sizes, comma separated (default 20,20)")
     parser.add_argument("--samples", type=int, default=100,
@@ -24,8 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "measured (deep_targets: threshold networks, no gradient) are "
                              "listed with the reason")
     parser.add_argument("--k", type=int, default=8, help="trials of PWGBk and PWGRk (default 8)")
-    parser.add_argument("--precision", type=int, default=64,
-                        help="bits D of one real-valued message (default 64)")
+    parser.add_argument("--precision", type=int, default=32,
+                        help="bits D of one real-valued message, the most information a weight's "
+                             "update can carry about its gradient (default 32; measured in "
+                             "float64, so at most ~50)")
     parser.add_argument("--dataset", default="digits",
                         help="data set the minibatches come from (default digits)")
     parser.add_argument("--plot", metavar="FILE.png",
@@ -55,10 +58,12 @@ def _integers(text: str, flag: str) -> list[int]:
 
 def run(args: argparse.Namespace) -> int:
     from ..capacity import CHANNELS, capacity_table, plot_sweep, sweep
-    from ..capacity.formulas import NOT_MEASURABLE, RULE_CHANNELS, layer_sizes
+    from ..capacity.formulas import NOT_MEASURABLE, layer_sizes
     from ..data import load_dataset
 
     hidden = _integers(args.hidden, "--hidden")
+    if not 1 <= args.precision <= 50:
+        raise ValueError("--precision must be 1..50 bits (the measurement runs in float64)")
     if args.recurrent:
         if args.plot:
             raise ValueError("--plot sweeps feed-forward networks; it does not combine with "
@@ -77,8 +82,6 @@ def run(args: argparse.Namespace) -> int:
                if c in NOT_MEASURABLE]
     if args.samples < 2:
         raise ValueError("--samples must be at least 2")
-    if args.precision < 1:
-        raise ValueError("--precision must be a positive number of bits")
     if args.k < 2 and "pwgbk" in channels or args.k < 1:
         raise ValueError("--k must be at least 2 for pwgbk (1 for pwgrk)")
     data = load_dataset(args.dataset, seed=args.seed)
@@ -105,18 +108,21 @@ def run(args: argparse.Namespace) -> int:
     print(f"{data.name}: {' → '.join(map(str, sizes))}, W = {num_weights} weights, "
           f"{args.samples} samples, D = {args.precision} bits, k = {args.k}, seed {args.seed}")
     print(_table(rows, skipped))
-    print("(measured / closed form; cosine = mean cos(Δw, −∂E/∂w) ± standard error; "
-          "improvement = mean cos·‖g‖; — : no closed form)")
+    print("(measured / closed form; bits = information about the gradient per weight, "
+          "min(D, ½ log₂ 1/(1 − cos²)) averaged over the delivered updates; message = feedback "
+          "bits sent per weight; cosine = mean cos(Δw, −∂E/∂w) ± standard error; improvement = "
+          "mean cos·‖g‖; — : no closed form)")
     for r in rows:
-        if r.channel in RULE_CHANNELS:
+        if r.predicted.cosine is None and r.layer_cosines is not None:
             print(f"{r.label}: cosine per projection (1..L) "
                   f"{', '.join(_num(c) if c is not None else 'fixed' for c in r.layer_cosines)}")
     for item in skipped:
         print(f"* {item['channel']}: not measurable: {item['reason']}")
     verdict = result["bp_is_maximal"]
     if verdict is not None:
-        print(f"BP's improvement is the largest: {verdict['improvement']}; the largest rate "
-              f"({verdict['max_rate_channel']}) is {verdict['max_rate_over_bp_rate']:.3g}× BP's")
+        print(f"BP's improvement is the largest: {verdict['improvement']}; BP's rate is the "
+              f"largest: {verdict['rate']} (next: {verdict['next_rate_channel']}, "
+              f"{verdict['next_rate_over_bp_rate']:.3g}× BP's)")
     if scaling is not None and scaling.measurements:
         print(f"\nexponents in W over hidden widths {scaling.widths} (y ∝ W^e; theory in "
               f"brackets):")
@@ -162,32 +168,33 @@ def run_recurrent(args: argparse.Namespace, hidden: int) -> int:
 
 def _table(rows, skipped=()) -> str:
     body = [[r.label, _pair(r.bits_per_weight, r.predicted.bits_per_weight),
-             _pair(r.ops_per_weight, r.predicted.ops_per_weight),
+             f"{r.message_bits:.4g}", _pair(r.ops_per_weight, r.predicted.ops_per_weight),
              _pair(r.rate, r.predicted.rate),
              f"{r.cosine:.4f} ± {r.cosine_se:.4f}", _num(r.predicted.cosine),
              f"{r.improvement:.4g}"] for r in rows]
-    body += [[item["channel"], "not measurable (non-differentiable)*", "", "", "", "", ""]
+    body += [[item["channel"], "not measurable (non-differentiable)*", "", "", "", "", "", ""]
              for item in skipped]
-    return table(body, ["channel", "bits_per_weight", "ops_per_weight", "rate",
+    return table(body, ["channel", "bits_per_weight", "message", "ops_per_weight", "rate",
                         "cosine (measured)", "cosine (predicted)", "improvement"])
 
 
 def _bp_maximal(rows) -> dict | None:
-    """The theorem's check: BP's improvement is the largest in the table (ties within 10⁻⁶
-    relative), and its rate the largest up to a constant factor (the ratio of the largest
-    rate to BP's). None when BP is not in the table."""
+    """The theorem's check: BP's improvement and its rate (information about the gradient per
+    operation) are the largest in the table (ties within 10⁻⁶ relative). None when BP is not
+    in the table."""
     bp = [r for r in rows if r.channel == "bp"]
     if not bp:
         return None
-    best_rate = max(rows, key=lambda r: r.rate)
+    others = [r for r in rows if r.channel != "bp"]
+    best = max(others, key=lambda r: r.rate) if others else bp[0]
     return {"improvement": all(bp[0].improvement >= r.improvement * (1 - 1e-6) for r in rows),
-            "max_rate_over_bp_rate": best_rate.rate / bp[0].rate,
-            "max_rate_channel": best_rate.label}
+            "rate": all(bp[0].rate >= r.rate * (1 - 1e-6) for r in rows),
+            "next_rate_channel": best.label, "next_rate_over_bp_rate": best.rate / bp[0].rate}
 
 
 def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:.4g}"
 
 
-def _pair(measured: float, predicted: float) -> str:
-    return f"{measured:.4g} / {predicted:.4g}"
+def _pair(measured: float, predicted: float | None) -> str:
+    return f"{measured:.4g} / {_num(predicted)}"

@@ -11,16 +11,9 @@ unfolded network's error E(θ) through `RecurrentObjective`.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..capacity.formulas import (
-    Capacity,
-    best_of_k_cos,
-    projection_cos,
-    random_direction_abs_cos,
-)
+from ..capacity.formulas import Capacity, perturbation_capacity
 from ..capacity.measure import Measurement, collect
 from ..channels.perturbation import OpCounter, Perturbation
 from .network import CHANNELS, RecurrentNetwork, flat
@@ -42,7 +35,7 @@ class RecurrentObjective:
 
 
 def theory_recurrent(channel: str, net: RecurrentNetwork, steps: int, k: int = 1,
-                     precision_bits: int = 64) -> Capacity:
+                     precision_bits: int = 32) -> Capacity:
     """Closed forms per sequence of `steps` steps and per weight, exact for this
     implementation: BPTT and RBPTT T(2 + (n_out + n_h) n_h / W), SRBPTT T(2 + n_out n_h / W);
     PWLR and PWLB (1 + W) T + 1, PWGB 2T + 1, PWGBk (1 + k) T + 1, PWGRk (1 + k) T + k."""
@@ -52,21 +45,17 @@ def theory_recurrent(channel: str, net: RecurrentNetwork, steps: int, k: int = 1
     w, t, d, n_h = net.num_weights, steps, precision_bits, net.n_hidden
     if channel in CHANNELS:
         relayed = net.n_out + (n_h if channel != "srbptt" else 0)
-        return Capacity(channel, w, d, t * (2 + relayed * n_h / w),
-                        1.0 if channel == "bptt" else None)
-    if channel in ("pwlr", "pwlb"):
-        return Capacity(channel, w, d if channel == "pwlr" else 1.0, (1 + w) * t + 1,
-                        1.0 if channel == "pwlr" else math.sqrt(2 / math.pi))
-    if channel == "pwgb":
-        return Capacity(channel, w, 1 / w, 2 * t + 1, random_direction_abs_cos(w))
-    if channel == "pwgbk":
-        return Capacity(channel, w, math.log2(k) / w, (1 + k) * t + 1, best_of_k_cos(w, k), k)
-    return Capacity(channel, w, k * d / w, (1 + k) * t + k, projection_cos(w, k), k)
+        exact = channel == "bptt"
+        return Capacity(channel, w, float(d) if exact else None, t * (2 + relayed * n_h / w),
+                        1.0 if exact else None, message_bits=float(d))
+    ops = {"pwlr": (1 + w) * t + 1, "pwlb": (1 + w) * t + 1, "pwgb": 2 * t + 1,
+           "pwgbk": (1 + k) * t + 1, "pwgrk": (1 + k) * t + k}[channel]
+    return perturbation_capacity(channel, channel, w, ops, k, d)
 
 
 def measure_recurrent(net: RecurrentNetwork, channel: str, x: np.ndarray, t: np.ndarray,
                       mask: np.ndarray, samples: int = 100, batch_size: int = 1, k: int = 8,
-                      seed: int = 0, precision_bits: int = 64,
+                      seed: int = 0, precision_bits: int = 32,
                       progress: bool = False) -> Measurement:
     """Measure `channel` (RECURRENT_CAPACITY) on `net` at its current weights over `samples`
     minibatches of sequences (x, t, mask as from `sequence_task`)."""
@@ -94,4 +83,5 @@ def measure_recurrent(net: RecurrentNetwork, channel: str, x: np.ndarray, t: np.
         return g, flat(updates)
 
     predicted = theory_recurrent(channel, net, x.shape[1], k, precision_bits)
-    return collect(predicted, samples, batch_size, counter, step, progress)
+    return collect(predicted, samples, batch_size, counter, step, progress,
+                   precision_bits=precision_bits)

@@ -137,9 +137,8 @@ class RecurrentNetwork:
                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """(updates, signals): the update every shared weight receives (summed over time
         copies; the negative gradient for BPTT) and the delivered δ_t (B, T, n_hidden).
-        `counter` is charged T·W multiply-adds per sequence for the forward pass and for the
-        updates, and the backward pass's T·(n_out + n_hidden)·n_hidden (BPTT, RBPTT) or
-        T·n_out·n_hidden (SRBPTT)."""
+        `counter` is charged T·W multiply-adds per sequence for the forward pass, and the
+        backward products and the update sums from the shapes of the arrays they run on."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown recurrent channel {channel!r}; known: "
                              f"{', '.join(CHANNELS)}")
@@ -154,14 +153,18 @@ class RecurrentNetwork:
         back_out = w["w_out"] if channel == "bptt" else feedback["c_out"].T
         back_rec = w["w_rec"] if channel == "bptt" else feedback["c_rec"].T
         delta = np.zeros_like(s)
+        backward = 0  # multiply-adds of the backward matrix products, counted as they run
         if channel == "srbptt":
             later = np.cumsum(e[:, ::-1], axis=1)[:, ::-1]  # Σ_{τ ≥ t} e_τ
             delta = df * (later @ back_out)
+            backward += later.size * back_out.shape[1]
         else:
             carried = np.zeros((len(x), self.n_hidden))
             for step in range(x.shape[1] - 1, -1, -1):
                 carried = df[:, step] * (e[:, step] @ back_out + carried @ back_rec)
                 delta[:, step] = carried
+                backward += e[:, step].size * back_out.shape[1] + carried.size * \
+                    back_rec.shape[1]
         previous = np.concatenate([np.zeros_like(o[:, :1]), o[:, :-1]], axis=1)
         updates = {
             "w_in": -np.einsum("bti,btj->ij", delta, x),
@@ -170,10 +173,11 @@ class RecurrentNetwork:
             "w_out": -np.einsum("bti,btj->ij", e, o),
             "c": -e.sum(axis=(0, 1)),
         }
-        if counter is not None:
-            relayed = self.n_out + (self.n_hidden if channel != "srbptt" else 0)
-            counter.add_ops(x.shape[0] * x.shape[1] * (2 * self.num_weights
-                                                       + relayed * self.n_hidden))
+        if counter is not None:  # forward T·W per sequence, the backward products as run,
+            # and one multiply-add per update term summed (einsum operands, bias sums)
+            update_ops = (delta.size * (x.shape[2] + previous.shape[2] + 1)
+                          + e.size * (o.shape[2] + 1))
+            counter.add_ops(x.shape[0] * x.shape[1] * self.num_weights + backward + update_ops)
             counter.forward_passes += 1
         return updates, {"delta": delta, "error": e}
 

@@ -142,11 +142,12 @@ class ExpectedUpdate:
             q[:, term.w] += term.coefficient * self._average(zero, term, 0)[0]
         return q
 
-    def polynomial(self) -> list[sympy.Expr]:
+    def polynomial(self, symbolic: bool = False) -> list[sympy.Expr]:
         """E[Δw_j] as explicit polynomials in symbols w_1..w_n, derived symbolically.
 
         S = Σ_k w_k I_k is substituted into each term and expanded; every monomial
-        Π I_k^{m_k} T^d is then replaced by its data moment. Meant for small n (≤ 8).
+        Π I_k^{m_k} T^d is then replaced by its data moment (with `symbolic`, by a symbol
+        E[I1**2*T] standing for that moment, and coefficients kept exact). Meant for small n.
         """
         n = self.moments.n_inputs
         if n > 8:
@@ -158,11 +159,15 @@ class ExpectedUpdate:
         cache: dict[tuple[int, ...], float] = {}
         result = []
         for j in range(n):
-            expr = sum(sympy.Float(term.coefficient) * w[j] ** term.w * s ** term.post
+            expr = sum(sympy.nsimplify(term.coefficient) * w[j] ** term.w * s ** term.post
                        * inputs[j] ** term.pre * t ** term.target for term in self.terms)
             poly = sympy.Poly(sympy.expand(expr), *inputs, t)
             total = sympy.Integer(0)
             for powers, coefficient in poly.terms():
+                if symbolic:
+                    monomial = sympy.Mul(*(v ** p for v, p in zip((*inputs, t), powers)))
+                    total += coefficient * sympy.Symbol(f"E[{monomial}]")
+                    continue
                 if powers not in cache:
                     cache[powers] = self.moments.moment(np.array(powers[:-1]), powers[-1])
                 total += coefficient * sympy.Float(cache[powers])

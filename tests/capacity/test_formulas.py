@@ -19,6 +19,7 @@ from neurolocal.capacity import (
     sign_cos,
     theory,
 )
+from neurolocal.capacity.formulas import orthant_mean
 
 
 def test_abs_cos_exact_small_dimensions():
@@ -101,19 +102,63 @@ def test_operation_counts_by_hand():
     assert theory("pwgrk", sizes, k=4).ops_per_weight == 9
 
 
-def test_bits_and_rates_follow_the_table():
+def _mc_information(cosines):
+    """Mean ½ log₂ 1/(1 − c²) over draws (0 for c ≤ 0), computed here by hand."""
+    c = np.clip(cosines, 0, None)
+    return float(np.mean(-0.5 * np.log2(1 - c * c)))
+
+
+def test_information_closed_forms_against_monte_carlo():
+    """Information about the gradient per weight from the exact cosine laws, checked by
+    sampling the algorithms' random directions directly (no library code)."""
+    sizes, d = [10, 8, 4], 32
+    w = 10 * 8 + 8 + 8 * 4 + 4  # 124
+    rng = np.random.default_rng(5)
+    g = np.zeros(w)
+    g[0] = 1.0  # by rotation invariance any ĝ will do
+    u = rng.standard_normal((100000, w))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    pwgb = _mc_information(np.abs(u @ g))
+    assert theory("pwgb", sizes, precision_bits=d).bits_per_weight == pytest.approx(pwgb,
+                                                                                    rel=0.02)
+    best = (u @ g).reshape(-1, 8).max(axis=1)  # best of k = 8
+    assert theory("pwgbk", sizes, k=8, precision_bits=d).bits_per_weight == pytest.approx(
+        _mc_information(best), rel=0.03)
+    frames = np.linalg.qr(rng.standard_normal((3000, w, 5)))[0]  # 3000 random 5-frames
+    proj = np.linalg.norm(frames[:, 0, :], axis=1)  # ‖P ĝ‖ for ĝ = e_0
+    assert theory("pwgrk", sizes, k=5, precision_bits=d).bits_per_weight == pytest.approx(
+        _mc_information(proj), rel=0.05)
+    # all below the message they send: 1/W, log₂ 8 / W, 5D/W
+    assert pwgb < 1 / w and _mc_information(best) < 3 / w and _mc_information(proj) < 5 * d / w
+
+
+def test_pwlb_gaussian_cosine_and_information():
+    """Gaussian gradient, U(0, 1) magnitudes in the orthant, W = 4000, by direct sampling:
+    E cos → √(2/π)·(1/2)/√(1/3) = √(3/(2π)) ≈ 0.691 (deterministic sign: √(2/π) ≈ 0.798)."""
+    rng = np.random.default_rng(6)
+    g = rng.standard_normal((200, 4000))
+    m = rng.uniform(size=g.shape)
+    cos = (np.abs(g) * m).sum(axis=1) / (np.linalg.norm(g, axis=1) * np.linalg.norm(m, axis=1))
+    assert cos.mean() == pytest.approx(0.691, abs=0.002)
+    p = theory("pwlb", [10, 8, 4])
+    assert p.cosine == pytest.approx(cos.mean(), abs=0.002)
+    assert p.bits_per_weight == pytest.approx(_mc_information(cos), rel=0.01)
+    assert p.message_bits == 1 and p.bits_per_weight < 1
+    assert orthant_mean(3) == pytest.approx(0.5156, abs=5e-4)  # MC of 2·10⁶ draws: 0.51561
+    assert orthant_mean(10) == pytest.approx(math.sqrt(3 / 10) / 2 * (1 + 1 / 200), rel=1e-3)
+
+
+def test_bp_information_is_d_and_its_rate_the_largest():
     sizes, d = [10, 8, 4], 32
     w = 10 * 8 + 8 + 8 * 4 + 4
     assert theory("bp", sizes, precision_bits=d).bits_per_weight == d
-    assert theory("pwlb", sizes).bits_per_weight == 1
-    assert theory("pwgb", sizes).bits_per_weight == pytest.approx(1 / w)
-    assert theory("pwgbk", sizes, k=8).bits_per_weight == pytest.approx(3 / w)
-    assert theory("pwgrk", sizes, k=5, precision_bits=d).bits_per_weight == pytest.approx(5 * d / w)
-    # BP's rate is the largest, PWLR's is D/W up to the +2 of baseline pass and update
     rates = {c: theory(c, sizes, k=4, precision_bits=d).rate
              for c in ("bp", "pwlr", "pwlb", "palr", "pwgb", "pwgbk", "pwgrk")}
     assert max(rates, key=rates.get) == "bp"
     assert rates["pwlr"] == pytest.approx(d / (w + 2))
+    # feedback channels other than BP's exact one have no closed-form information
+    assert theory("rbp", sizes).bits_per_weight is None and theory("rbp", sizes).rate is None
+    assert theory("bp[quantize=1]", sizes).bits_per_weight is None
 
 
 def test_unknown_channel():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from neurolocal.capacity import capacity_network, measure, theory
-from neurolocal.capacity.formulas import CHANNELS, NOT_MEASURABLE, RULE_CHANNELS
+from neurolocal.capacity.formulas import CHANNELS, NOT_MEASURABLE
 from neurolocal.capacity.measure import _deliverer, delivered_update, wired_network
 from neurolocal.channels import get_channel
 from neurolocal.channels.perturbation import FlatMLP, OpCounter
@@ -49,7 +49,7 @@ def delivered(channel, sizes, x, t, seed=0):
 
 
 def test_every_differentiable_registry_channel_is_known():
-    assert {"sigprop", "local", "top"} <= set(RULE_CHANNELS)
+    assert {"sigprop", "local", "top"} <= set(CHANNELS)
     from neurolocal.channels import available_channels
 
     for name in available_channels():
@@ -124,7 +124,8 @@ def test_sigprop_cosine_is_finite_and_counts_equal_hand_counts():
     net = capacity_network(TINY)
     m = measure(net, "sigprop", x, t, samples=20, seed=0)
     assert np.isfinite(m.cosine) and -1 <= m.cosine <= 1 and m.cosine_se > 0
-    assert m.predicted.cosine is None and m.bits_per_weight == 64
+    assert m.predicted.cosine is None and m.message_bits == 32  # every weight reads B
+    assert m.predicted.bits_per_weight is None  # no closed form for the information
     assert m.layer_cosines[-1] == pytest.approx(1.0, abs=1e-12)  # top: T − O, the gradient
     # per minibatch of B = 1: forward 14, class signals C·W = 28, hidden layer z = O tᵀ,
     # (Y − P) t, (Y − P)ᵀ O: 3·1·2·2 = 12, hidden rule η B O on B + C = 3 rows: 3·8 = 24,
@@ -147,10 +148,10 @@ def test_local_and_top_counts_and_bits_by_hand():
     assert local.ops_per_weight == pytest.approx(50 / 14, rel=1e-12)
     # top: forward 14 + delta rule 12 → 26 / 14
     assert top.ops_per_weight == pytest.approx(26 / 14, rel=1e-12)
-    # only the 6 top-layer weights receive target information: 64·6/14 bits per weight
+    # only the 6 top-layer weights receive a message: 32·6/14 message bits per weight
     for m in (local, top):
-        assert m.bits_per_weight == pytest.approx(64 * 6 / 14, rel=1e-12)
-        assert m.predicted.bits_per_weight == pytest.approx(m.bits_per_weight, rel=1e-12)
+        assert m.message_bits == pytest.approx(32 * 6 / 14, rel=1e-12)
+        assert m.predicted.message_bits == pytest.approx(m.message_bits, rel=1e-12)
         assert m.predicted.ops_per_weight == pytest.approx(m.ops_per_weight, rel=1e-12)
     assert local.predicted.cosine is None
 

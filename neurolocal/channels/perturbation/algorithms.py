@@ -4,8 +4,11 @@ Names follow P{W weights | A activities}{L local, one at a time | G global, all 
 {R real feedback ΔE | B one bit, better or worse}{k trials}:
 
 - PWLR: perturb each w_ij by ε in turn; feed back ΔE (real): Δw_ij = −ΔE_ij/ε (the derivative).
-- PWLB: as PWLR but feed back only sign(ΔE_ij): Δw_ij = −sign(ΔE_ij)/√W (the gradient's
-  orthant, as a unit step).
+- PWLB: as PWLR but feed back only sign(ΔE_ij), which locates the gradient's orthant; the
+  step is a random descent unit vector inside that orthant (the seed: "a random descent unit
+  vector generated in the corresponding orthant"): Δw_ij = −sign(ΔE_ij) m_ij/‖m‖ with i.i.d.
+  magnitudes m ~ U(0, 1) (`orthant="uniform"`) or |N(0, 1)| (`orthant="sphere"`: uniform on
+  the orthant's part of the unit sphere). See `capacity.formulas.pwlb_cos` for its cosine.
 - PALR: perturb each unit's S_i by ε in turn, per sample; B_i = −Δℓ/ε ≈ −∂ℓ/∂S_i, then
   Δw_ij = B_i O_j (averaged over the minibatch).
 - PWGB: perturb all weights along a random unit u; one bit: Δw = −sign(ΔE) u.
@@ -43,6 +46,13 @@ ALGORITHMS: dict[str, tuple[str, str, str, bool]] = {
 }
 
 
+#: PWLB's i.i.d. magnitudes m inside the orthant: (rng, W) -> m ≥ 0.
+ORTHANT_MAGNITUDES = {
+    "uniform": lambda rng, size: rng.uniform(0.0, 1.0, size),
+    "sphere": lambda rng, size: np.abs(rng.standard_normal(size)),
+}
+
+
 class PerturbationError(ValueError):
     """A bad perturbation algorithm name or parameter."""
 
@@ -65,6 +75,7 @@ class Perturbation:
     name: str
     k: int = 1
     epsilon: float = 1e-6
+    orthant: str = "uniform"  # PWLB's magnitudes inside the orthant: "uniform" or "sphere"
 
     def __post_init__(self) -> None:
         if self.name not in ALGORITHMS:
@@ -74,6 +85,9 @@ class Perturbation:
         if not isinstance(self.k, (int, np.integer)) or self.k < minimum:
             raise PerturbationError(f"{self.name}: k must be an integer ≥ {minimum}, "
                                     f"not {self.k!r}")
+        if self.orthant not in ORTHANT_MAGNITUDES:
+            raise PerturbationError(f"{self.name}: orthant must be one of "
+                                    f"{', '.join(ORTHANT_MAGNITUDES)}, not {self.orthant!r}")
         if not self.epsilon > 0:
             raise PerturbationError(f"{self.name}: epsilon must be positive, not "
                                     f"{self.epsilon!r}")
@@ -97,7 +111,9 @@ class Perturbation:
                 update = -change / self.epsilon
             else:
                 counter.add_bits(mlp.num_weights)
-                update = -np.sign(change) / np.sqrt(mlp.num_weights)
+                # weights whose ΔE is exactly 0 (inputs at 0) do not move
+                step = -np.sign(change) * ORTHANT_MAGNITUDES[self.orthant](rng, mlp.num_weights)
+                update = step / np.linalg.norm(step)
             counter.add_ops(len(x) * mlp.num_weights)
             return update
         if self.name == "pwgrk" and self.k > mlp.num_weights:
@@ -118,7 +134,8 @@ class Perturbation:
 
     def to_dict(self) -> dict:
         perturbs, scope, feedback, _ = ALGORITHMS[self.name]
-        return {"name": self.name, "k": self.k, "epsilon": self.epsilon, "perturbs": perturbs,
+        return {"name": self.name, "k": self.k, "epsilon": self.epsilon,
+                **({"orthant": self.orthant} if self.name == "pwlb" else {}), "perturbs": perturbs,
                 "scope": scope, "feedback": feedback}
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from ...network import Network
 from ..base import (
     Channel,
+    CostModel,
     ForwardPass,
     LayerVariables,
     State,
@@ -37,20 +38,25 @@ class PerturbationChannel(Channel):
     architecture = None
 
     def __init__(self, name: str = "pwgb", k: int | None = None, epsilon: float = 1e-6,
-                 precision_bits: int = 32):
+                 precision_bits: int = 32, orthant: str = "uniform"):
         if k is None:
             k = DEFAULT_K if name in ("pwgbk", "pwgrk") else 1
         self.name = name
-        self.perturbation = Perturbation(name, int(k), float(epsilon))
+        self.perturbation = Perturbation(name, int(k), float(epsilon), orthant)
         self.counter = OpCounter(precision_bits=int(precision_bits))
         self.options: dict[str, Any] = {"k": int(k), "epsilon": float(epsilon),
-                                        "precision_bits": int(precision_bits)}
+                                        "precision_bits": int(precision_bits),
+                                        **({"orthant": orthant} if name == "pwlb" else {})}
         self._mlp: tuple[Network, FlatMLP] | None = None
 
     def mlp(self, network: Network) -> FlatMLP:
         if self._mlp is None or self._mlp[0] is not network:
             self._mlp = (network, FlatMLP(network))
         return self._mlp[1]
+
+    def cost_model(self, sizes: list[int]) -> CostModel:
+        """Priced by the perturbation algorithm's own closed forms (`capacity.formulas`)."""
+        return CostModel(perturbation=self.name, k=self.perturbation.k)
 
     def check(self, network: Network) -> None:
         self.mlp(network)  # raises NetworkError for threshold units or unmatched outputs
