@@ -5,7 +5,7 @@ processes (`hw.lava_procs.processes`) all read it.
 Units (integers per 1.0 of the float quantity), per projection h (pre layer h−1, post h):
 - activity: a graded spike carries p = 2·x, x ∈ [0, 127] the 7-bit presynaptic trace x1
   (Lava: x1 = p/2 on OVERWRITE); A_h = x per 1.0 of O^h, A_0 = 127; relu: x = S >> act_shift
-  (A_h = U_h/2^act_shift), logistic/clip: x = F[k(S)] of `hw.activation` (A_h = 2^7,
+  (A_h = U_h/2^act_shift), logistic: x = F[k(S)] of `hw.activation` (A_h = 2^7,
   U_h = 2^state_frac, the table's grid) — `HiddenUnit`;
 - weight: w_int = W·Wu_h (9-bit signed), summed input S_int = (Σ w_int·p)·2^weight_exp, so
   S^h has U_h = 2·Wu_h·A_{h−1}·2^weight_exp units;
@@ -117,7 +117,7 @@ def trace(values: np.ndarray) -> np.ndarray:
 class HiddenUnit:
     """How a hidden layer turns its integer S into the trace-unit activity x ∈ [0, 127] and
     f'(S) in units 2^-7: relu by a shift (x = S >> act_shift, f' = 1 while 0 < x < 127: the
-    derivative of the unit as computed, 0 at the payload ceiling), other transfer functions by
+    derivative of the unit as computed, 0 at the payload ceiling), logistic by
     the integer tables of `hw.activation` (x = F[k(S)], f' = D[k(S)], S on the table's grid)."""
 
     act_shift: int = 0

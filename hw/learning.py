@@ -295,7 +295,7 @@ def _table(transfer: str):
     if table.values.min() < 0:
         raise MappingError(f"on-chip learning cannot use {transfer} hidden units: their activity "
                            "is signed, and the next projection's presynaptic trace x1 (the "
-                           "learning engine's O_j) is unsigned 7-bit; use relu, logistic or clip")
+                           "learning engine's O_j) is unsigned 7-bit; use relu or logistic")
     if table.format.activity_frac != 7:
         raise MappingError("hw.activation's activity grid must be 2^-7 (the 7-bit trace)")
     return table

@@ -3,7 +3,7 @@ integers of `hw.fixed_point` (no floating point at run time, as on a chip).
 
 - `GradedLearningNeurons`: a hidden layer. Each step: S = a_in + bias; sends the payload
   p = 2·x (1 instead of 0, so x1 is overwritten every step) with x and f'(S) from its
-  `hw.fixed_point.HiddenUnit` (relu by a shift, logistic/clip by `hw.activation`'s tables);
+  `hw.fixed_point.HiddenUnit` (relu by a shift, logistic by `hw.activation`'s tables);
   writes y1 = round(p/2) (its own activity) and y2 = B = f'(S)·third factor (8 bits), and
   sends B on `e_out` for a chained backward pathway to relay further down.
 - `ErrorNeurons`: the output layer's error neurons. S = a_in + bias, O = table(S) (an integer
