@@ -89,6 +89,7 @@ class LearningPlan:
     relay: bool  # Distinct/Twin: B passes through the channel's own error neurons
     epoch_steps: int
     channel_state: dict[str, np.ndarray]
+    profile: ChipProfile
 
     @property
     def error_unit(self) -> float:
@@ -157,17 +158,19 @@ class LearningPlan:
         return replace(self, feedback=tuple(
             _feedback(self.network, f_path, current, self.channel_state,
                       self.projections[f_path.dest - 1].err_unit,
-                      self.projections[f_path.source - 1].err_unit)
+                      self.projections[f_path.source - 1].err_unit, self.profile)
             if f_path.matrix in FROM_FORWARD else old
             for f_path, old in zip(self.network.channel.pathways(self.network.sizes),
                                    self.feedback)))
 
 
 def _feedback(network: Network, pathway: Any, weights: list[tuple[np.ndarray, np.ndarray]],
-              state: dict[str, np.ndarray], dest_unit: float, source_unit: float
-              ) -> FeedbackProjection:
+              state: dict[str, np.ndarray], dest_unit: float, source_unit: float,
+              profile: ChipProfile) -> FeedbackProjection:
+    """Pathway's backward matrix C from the channel's own math (no redraw or dropout reaches
+    here, so the random generator is unused), quantized to C·E_dest/E_source."""
     c = network.channel.backward_matrix(pathway, weights, state, np.random.default_rng(0))
-    q = quantize_weights(np.asarray(c, np.float64), dest_unit / source_unit, get_profile("loihi2"))
+    q = quantize_weights(np.asarray(c, np.float64), dest_unit / source_unit, profile)
     return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix,
                               q.stored.astype(np.int64), q.exp, dest_unit / source_unit)
 
@@ -270,11 +273,12 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
     float_w = [(np.asarray(w, np.float64), np.asarray(b, np.float64)) for w, b in weights]
     feedback = tuple(_feedback(network, p, float_w, channel_state,
                                projections[p.dest - 1].err_unit,
-                               projections[p.source - 1].err_unit) for p in pathways)
+                               projections[p.source - 1].err_unit, profile)
+                     for p in pathways)
     table = fp.OutputTable.build(transfers[-1], projections[-1].s_unit, projections[-1].err_unit)
     relay = network.channel.architecture.name in ("distinct", "twin")
     return LearningPlan(network, tuple(projections), feedback, table, relay, steps,
-                        dict(channel_state))
+                        dict(channel_state), profile)
 
 
 def _post_unit(wu: float, pre_unit: float, acts: list[np.ndarray], h: int,
@@ -410,7 +414,6 @@ def float_learning(network: Network, weights: list[tuple[np.ndarray, np.ndarray]
 class LearningResult:
     target: str
     sim: str
-    fixed: bool
     channel: ChannelMapping | None
     resources: ResourceReport
     rule_strings: list[str]
@@ -428,7 +431,7 @@ class LearningResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "sim": self.sim,
-                "precision": "fixed" if self.fixed else "float",
+                "precision": "fixed",
                 "channel": None if self.channel is None else self.channel.to_dict(),
                 "resources": self.resources.to_dict(), "rule_strings": self.rule_strings,
                 "rules_exact": self.rules_exact, "epochs": self.epochs,
@@ -448,12 +451,11 @@ class LearningResult:
         lines.append("learning rules (dw per projection"
                      + ("" if self.rules_exact else ", approximated") + "):")
         lines += [f"  projection {h}: dw = {s}" for h, s in enumerate(self.rule_strings, 1)]
-        precision = "fixed point" if self.fixed else "floating point"
         lines.append(f"float model (the channel's math, same samples): "
                      f"{100 * self.float_model_accuracy:.2f}%")
         lines.append(f"on-chip before learning:          {100 * self.initial_accuracy:.2f}%")
         lines.append(f"on-chip after {self.epochs} epoch(s) of learning: "
-                     f"{100 * self.learned_accuracy:.2f}% ({self.sim}, {precision}, "
+                     f"{100 * self.learned_accuracy:.2f}% ({self.sim}, fixed point, "
                      f"{self.num_train} training / {self.num_test} test samples)")
         lines.append("online accuracy per epoch: "
                      + ", ".join(f"{100 * a:.1f}%" for a in self.online_accuracy))
@@ -524,7 +526,7 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
     if any(f.matrix in FROM_FORWARD for f in learner.feedback):
         notes.append("backward matrices that follow the forward weights are rewritten by the "
                      "host once per pass over the data (the float reference: every sample)")
-    return LearningResult(profile.name, sim, True, mapping, resources,
+    return LearningResult(profile.name, sim, mapping, resources,
                           [r.dw for r in rules], all(r.exact for r in rules), epochs,
                           len(x_train), len(x_test), float_acc, initial, learned, online,
                           time.perf_counter() - start, notes, learner.format_graph())
