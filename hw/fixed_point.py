@@ -179,28 +179,29 @@ class Term:
 _ACC_MIN, _ACC_MAX = -(2 ** ACCUMULATOR_BITS) - 1, 2 ** ACCUMULATOR_BITS - 1
 
 
-def product(term: Term, factors: dict[str, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+def product(term: Term, factors: dict[str, np.ndarray]) -> np.ndarray:
     """One product in accumulator units (int64), as Lava's bit-approximate applier (which
-    multiplies full matrices in int32; the factors here broadcast, with the same integers)."""
+    multiplies full matrices in int32; here the factors broadcast, with the same integers)."""
     result = np.int64(term.mantissa)
     for name in term.factors:
         width = FACTOR_WIDTH[name]
         result = result * _clip(factors[name], -(2 ** width), 2 ** width - 1)
-    result = np.broadcast_to(np.right_shift(result, product_shift(term.factors)), shape)
+    result = np.right_shift(result, product_shift(term.factors))
     return _clip(np.left_shift(result, term.exponent + WEIGHT_SHIFT), _ACC_MIN, _ACC_MAX)
 
 
 def apply_learning(w: np.ndarray, terms: tuple[Term, ...], factors: dict[str, np.ndarray],
                    random: float | None) -> np.ndarray:
     """The weights after one learning epoch; `random` None rounds to nearest instead of
-    Lava's stochastic rounding (w = floor(acc/128) + (r < frac(acc/128)))."""
+    Lava's stochastic rounding, w = floor(acc/128) + (r < frac(acc/128)), computed here as
+    (acc >> 7) + (acc mod 128 > 128·r) (the same comparison, exact in floating point)."""
     acc = np.left_shift(w.astype(np.int64), WEIGHT_SHIFT)
     for term in terms:
-        acc = _clip(acc + product(term, factors, w.shape), _ACC_MIN, _ACC_MAX)
-    fraction = (acc & (2 ** WEIGHT_SHIFT - 1)) / 2 ** WEIGHT_SHIFT
-    new = np.right_shift(acc, WEIGHT_SHIFT) + ((fraction >= 0.5) if random is None
-                                               else (random < fraction))
-    return _clip(new, WEIGHT_MIN, WEIGHT_MAX)
+        acc = _clip(acc + product(term, factors), _ACC_MIN, _ACC_MAX)
+    fraction = acc & (2 ** WEIGHT_SHIFT - 1)
+    threshold = 2 ** (WEIGHT_SHIFT - 1) - 0.5 if random is None else random * 2 ** WEIGHT_SHIFT
+    return _clip(np.right_shift(acc, WEIGHT_SHIFT) + (fraction > threshold), WEIGHT_MIN,
+                 WEIGHT_MAX)
 
 
 @dataclass(frozen=True)
