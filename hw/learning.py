@@ -382,14 +382,17 @@ def emulate_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray,
         signals = errors(plan, pre, target_int[n])
         xr, yr = streams.x_decay[n], streams.y_decay[n]
         for h, (proj, used) in enumerate(zip(plan.projections, needs), start=1):
-            post = {"y2": signals[h],
-                    "y1": fp.trace(plan.output_table(pre[-1])) if proj.is_output else
-                    fp.trace_of(payloads[h]),
-                    "y3": fp.trace(target_int[n]) if proj.is_output else 0 * signals[h]}
             factors = {"w": weights[h - 1],
                        "x1": fp.decay_trace(fp.trace_of(payloads[h - 1]), steps, xr)[None, :]}
-            factors.update({name: fp.decay_trace(post[name], steps, yr)[:, None]
-                            for name in used & post.keys()})
+            for name in used & {"y1", "y2", "y3"}:  # what the post neurons write
+                if name == "y2":
+                    value = signals[h]
+                elif name == "y1":
+                    value = fp.trace(plan.output_table(pre[-1])) if proj.is_output else \
+                        fp.trace_of(payloads[h])
+                else:
+                    value = fp.trace(target_int[n]) if proj.is_output else 0 * signals[h]
+                factors[name] = fp.decay_trace(value, steps, yr)[:, None]
             weights[h - 1] = fp.apply_learning(weights[h - 1], proj.terms, factors,
                                                streams.conn[n] if stochastic else None)
     return weights, online

@@ -221,15 +221,22 @@ def test_on_chip_learning_tracks_the_float_model(digits):
 
 # ----- bit for bit against Lava -------------------------------------------------------------
 @pytest.mark.lava
-@pytest.mark.parametrize("channel, hidden", [("rbp", "relu"), ("srbp", "logistic")])
-def test_emulator_equals_lava_bit_for_bit(digits, channel, hidden):
-    """Chained RBP through two relu hidden layers, and SRBP (Distinct relays) with logistic
-    units on `hw.activation`'s tables; 10 samples, stochastic rounding: the learned weights
-    and every online output are identical; so is inference with them on Lava."""
-    rule = get_rule("backprop", eta=0.05)
+@pytest.mark.parametrize("channel, hidden, rules", [
+    ("rbp", "relu", ("backprop", "backprop")),
+    ("srbp", "logistic", ("backprop", "backprop")),
+    ("srbp", "relu", ("eta*feedback*pre - 0.0078125*w + 0.02*post*pre",
+                      "eta*feedback*pre + 2*eta*target*pre - 0.0078125*w"))])
+def test_emulator_equals_lava_bit_for_bit(digits, channel, hidden, rules):
+    """Chained RBP through two relu hidden layers; SRBP (Distinct relays) with logistic units
+    on `hw.activation`'s tables; SRBP with rules reading w, y1 (post) and y3 (target). 10
+    samples, stochastic rounding: the learned weights and every online output are identical;
+    so is inference with them on Lava."""
+    hidden_rule, rule = (get_rule(r, eta=0.05) for r in rules)
     network = Network.layered([64, 8, 6, 10], hidden=hidden, output="logistic",
-                              channel=get_channel(channel), rule=rule, hidden_rule=rule)
+                              channel=get_channel(channel), rule=rule, hidden_rule=hidden_rule)
     learner, _, _ = plan_of(network, digits)
+    factors = {f for p in learner.projections for t in p.terms for f in t.factors}
+    assert factors == ({"x1", "y2"} if rules[0] == "backprop" else {"x1", "y1", "y2", "y3", "w"})
     x, t = digits.x_train[:10], digits.t_train[:10]
     ours, our_online = emulate_learning(learner, x, t, seed=3)
     lava, lava_online = run_isolated("hw.lava_learning:run_learning",
