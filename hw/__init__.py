@@ -11,6 +11,7 @@ never imports it). See docs/hw.md.
   chips (memory, axons, inter-chip messages); `MappingError` when it does not fit.
 - `map_channel`: a learning channel as error populations and backward projections.
 - `compile_rule`: a `LocalRule` as a Loihi learning-rule string (m·2^e coefficients).
+- `fixed_point`: the fixed-point scheme of on-chip learning and Lava's learning-engine arithmetic.
 - `emulator`: vectorized numpy fixed-point emulator, bit-exact with Lava's fixed_pt inference.
 - `deploy`, `learn_on_chip`: end to end, on the emulator, Lava's CPU simulator or hardware.
 - `run_isolated`: every Lava run in its own process session, with a timeout.

@@ -3,14 +3,16 @@ learning-engine arithmetic. The plan (`hw.learning.make_plan`), the emulator and
 processes (`hw.lava_procs.processes`) all read it.
 
 Units (integers per 1.0 of the float quantity), per projection h (pre layer h−1, post h):
-- activity: a graded spike carries p = 2·x, x = clip(S^h >> act_shift_h, 0, 127) the 7-bit
-  presynaptic trace x1 (Lava: x1 = p/2 on OVERWRITE); A_h = x per 1.0 of O^h, A_0 = 127;
-- weight: w_int = W·Wu_h (9-bit signed), summed input S_int = Σ w_int·p·2^weight_exp, so
-  S^h has U_h = 2·Wu_h·A_{h−1}·2^weight_exp units; hidden A_h = U_h / 2^act_shift_h;
+- activity: a graded spike carries p = 2·x, x ∈ [0, 127] the 7-bit presynaptic trace x1
+  (Lava: x1 = p/2 on OVERWRITE); A_h = x per 1.0 of O^h, A_0 = 127; relu: x = S >> act_shift
+  (A_h = U_h/2^act_shift), logistic: x = F[k(S)] of `hw.activation` (A_h = 2^7,
+  U_h = 2^state_frac, the table's grid) — `HiddenUnit`;
+- weight: w_int = W·Wu_h (9-bit signed), summed input S_int = (Σ w_int·p)·2^weight_exp, so
+  S^h has U_h = 2·Wu_h·A_{h−1}·2^weight_exp units;
 - error: y2 = clip(B^h·E_h, −128, 127) (the third factor); the output error neurons compute
   E_L·(T − f(S^L/U_L)) from an integer table of f (no float at run time); a hidden layer's
-  E_h = Cu·E_src·2^cexp through its backward matrix C_int = C·Cu.
-Wu_h is chosen so that the compiled rule's main coefficient is exactly m·2^e (`hw.rule_compiler`).
+  y2 = f'(S)·(C_int B_src)·2^cexp with E_h = Cu·E_src·2^cexp, C_int = C·Cu.
+E_h is chosen so that the compiled rule's main coefficient is exactly m·2^e (`hw.rule_compiler`).
 
 Lava's fixed-point learning engine (`lava.magma.core.model.py.connection`,
 `learning_rule_applier.LearningRuleApplierBitApprox`), reproduced by `apply_learning`:
@@ -25,6 +27,7 @@ t_epoch steps before use, stochastically rounded with r from `default_rng(rng_se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +49,7 @@ WEIGHT_HEADROOM_BITS = 3  # initial |w_int| ≤ 255 / 2^3: room for the weights 
 ACTIVITY_HEADROOM = 4.0  # λ_h = 4 × the calibrated 99.9th percentile of O^h
 TABLE_RANGE = 12.0  # the output table covers |S^L| ≤ 12
 TABLE_SIZE = 1024
+DERIVATIVE_ONE = 128  # f' in units 2^-7 (the activity grid of `hw.activation`)
 
 
 def epoch_steps(depth: int, hops: int) -> int:
@@ -62,12 +66,6 @@ def shift(values: np.ndarray, exp: int) -> np.ndarray:
 def product_shift(factors: tuple[str, ...]) -> int:
     """Bits the engine drops after multiplying `factors` and the 4-bit mantissa."""
     return max(0, sum(FACTOR_WIDTH[f] for f in factors) + MANTISSA_WIDTH - ACCUMULATOR_BITS)
-
-
-def hidden_payload(s: np.ndarray, act_shift: int) -> np.ndarray:
-    """p = 2·clip(S >> act_shift, 0, 127), 1 instead of 0 (so x1 is overwritten every step)."""
-    p = 2 * _clip(np.right_shift(s, act_shift), 0, TRACE_MAX)
-    return np.where(p == 0, 1, p)
 
 
 def input_payload(x: np.ndarray) -> np.ndarray:
@@ -115,12 +113,37 @@ def trace(values: np.ndarray) -> np.ndarray:
     return _clip(values, -TRACE_MAX - 1, TRACE_MAX)
 
 
-def hidden_error(s: np.ndarray, relayed: np.ndarray, act_shift: int) -> np.ndarray:
-    """y2 of a relu hidden layer: f'(S)·(C B), clipped to 8 bits, with f' the derivative of
-    the unit as the chip computes it: 1 where 0 < S and the payload is below its ceiling
-    (S >> act_shift < 127), 0 where the unit is silent or saturated."""
-    active = (s > 0) & (np.right_shift(s, act_shift) < TRACE_MAX)
-    return _clip(active * relayed, -TRACE_MAX - 1, TRACE_MAX)
+@dataclass(frozen=True)
+class HiddenUnit:
+    """How a hidden layer turns its integer S into the trace-unit activity x ∈ [0, 127] and
+    f'(S) in units 2^-7: relu by a shift (x = S >> act_shift, f' = 1 while 0 < x < 127: the
+    derivative of the unit as computed, 0 at the payload ceiling), logistic by
+    the integer tables of `hw.activation` (x = F[k(S)], f' = D[k(S)], S on the table's grid)."""
+
+    act_shift: int = 0
+    table: Any = None  # hw.activation.ActivationTable
+
+    def activity(self, s: np.ndarray) -> np.ndarray:
+        if self.table is None:
+            return _clip(np.right_shift(s, self.act_shift), 0, TRACE_MAX)
+        return _clip(self.table.f(s), 0, TRACE_MAX)
+
+    def derivative(self, s: np.ndarray) -> np.ndarray:
+        if self.table is None:
+            return DERIVATIVE_ONE * ((s > 0) & (np.right_shift(s, self.act_shift) < TRACE_MAX))
+        return self.table.df(s)
+
+
+def hidden_payload(s: np.ndarray, unit: HiddenUnit) -> np.ndarray:
+    """p = 2·x, 1 instead of 0 (so that x1 = round(p/2) is overwritten every step)."""
+    p = 2 * unit.activity(s)
+    return np.where(p == 0, 1, p)
+
+
+def hidden_error(s: np.ndarray, relayed: np.ndarray, unit: HiddenUnit) -> np.ndarray:
+    """y2 of a hidden layer: f'(S)·(C B) rounded from units 2^-7, clipped to 8 bits."""
+    product = unit.derivative(s) * relayed + DERIVATIVE_ONE // 2
+    return _clip(np.right_shift(product, 7), -TRACE_MAX - 1, TRACE_MAX)
 
 
 # ----- Lava's learning engine --------------------------------------------------------------
@@ -156,28 +179,29 @@ class Term:
 _ACC_MIN, _ACC_MAX = -(2 ** ACCUMULATOR_BITS) - 1, 2 ** ACCUMULATOR_BITS - 1
 
 
-def product(term: Term, factors: dict[str, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+def product(term: Term, factors: dict[str, np.ndarray]) -> np.ndarray:
     """One product in accumulator units (int64), as Lava's bit-approximate applier (which
-    multiplies full matrices in int32; the factors here broadcast, with the same integers)."""
+    multiplies full matrices in int32; here the factors broadcast, with the same integers)."""
     result = np.int64(term.mantissa)
     for name in term.factors:
         width = FACTOR_WIDTH[name]
         result = result * _clip(factors[name], -(2 ** width), 2 ** width - 1)
-    result = np.broadcast_to(np.right_shift(result, product_shift(term.factors)), shape)
+    result = np.right_shift(result, product_shift(term.factors))
     return _clip(np.left_shift(result, term.exponent + WEIGHT_SHIFT), _ACC_MIN, _ACC_MAX)
 
 
 def apply_learning(w: np.ndarray, terms: tuple[Term, ...], factors: dict[str, np.ndarray],
                    random: float | None) -> np.ndarray:
     """The weights after one learning epoch; `random` None rounds to nearest instead of
-    Lava's stochastic rounding (w = floor(acc/128) + (r < frac(acc/128)))."""
+    Lava's stochastic rounding, w = floor(acc/128) + (r < frac(acc/128)), computed here as
+    (acc >> 7) + (acc mod 128 > 128·r) (the same comparison, exact in floating point)."""
     acc = np.left_shift(w.astype(np.int64), WEIGHT_SHIFT)
     for term in terms:
-        acc = _clip(acc + product(term, factors, w.shape), _ACC_MIN, _ACC_MAX)
-    fraction = (acc & (2 ** WEIGHT_SHIFT - 1)) / 2 ** WEIGHT_SHIFT
-    new = np.right_shift(acc, WEIGHT_SHIFT) + ((fraction >= 0.5) if random is None
-                                               else (random < fraction))
-    return _clip(new, WEIGHT_MIN, WEIGHT_MAX)
+        acc = _clip(acc + product(term, factors), _ACC_MIN, _ACC_MAX)
+    fraction = acc & (2 ** WEIGHT_SHIFT - 1)
+    threshold = 2 ** (WEIGHT_SHIFT - 1) - 0.5 if random is None else random * 2 ** WEIGHT_SHIFT
+    return _clip(np.right_shift(acc, WEIGHT_SHIFT) + (fraction > threshold), WEIGHT_MIN,
+                 WEIGHT_MAX)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 Imported only inside an isolated child process (`run_isolated("hw.lava_learning:...", ...)`).
 
 Graph: per projection h a LearningDense (graded input, Loihi3FLearningRule with the compiled
-``dw``, x1 overwritten by each graded spike) → GradedReluNeurons (hidden) or ErrorNeurons
+``dw``, x1 overwritten by each graded spike) → GradedLearningNeurons (hidden) or ErrorNeurons
 (output), whose y1/y2/y3 feed the LearningDense. Per channel pathway source → dest: a Dense C
-from the source layer's error output (ErrorNeurons.s_out, or GradedReluNeurons.e_out for a
+from the source layer's error output (ErrorNeurons.s_out, or GradedLearningNeurons.e_out for a
 chained pathway) to the destination's third-factor input, through the channel's own relay
 neurons and a one-to-one Dense when the channel is Distinct or Twin. Each sample is held for
 `plan.epoch_steps` steps; the output S^L is read at the last step of each sample.
@@ -30,7 +30,7 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
     from lava.proc.io.source import RingBuffer as Source
     from lava.utils.weightutils import SignMode
 
-    from .lava_procs.processes import ErrorNeurons, GradedRelay, GradedReluNeurons
+    from .lava_procs.processes import ErrorNeurons, GradedLearningNeurons, GradedRelay
 
     steps = plan.epoch_steps
     learn = targets is not None
@@ -53,8 +53,8 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
         # the process we run logs at INFO: Lava's runtime reports a failing actor's traceback
         # only at that level (see hw._child)
         options = {} if synapses_all else {"log_config": LogConfig(level=logging.INFO)}
-        synapses = dense(w, 0, learning_rule=rule, graded_spike_cfg=GradedSpikeCfg.OVERWRITE,
-                         **options)
+        synapses = dense(w, proj.weight_exp, learning_rule=rule,
+                         graded_spike_cfg=GradedSpikeCfg.OVERWRITE, **options)
         port.connect(synapses.s_in)
         bias, shape = proj.fixed_bias.astype(np.int32), (w.shape[0],)
         if proj.is_output:
@@ -62,8 +62,8 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
                                    table=plan.output_table)
             target_source.s_out.connect(neurons.t_in)
         else:
-            neurons = GradedReluNeurons(shape=shape, bias=bias, learning_rule=rule,
-                                        act_shift=proj.act_shift)
+            neurons = GradedLearningNeurons(shape=shape, bias=bias, learning_rule=rule,
+                                            unit=proj.unit)
         synapses.a_out.connect(neurons.a_in)
         for out, into in ((neurons.s_out_bap, synapses.s_in_bap),
                           (neurons.s_out_y1, synapses.s_in_y1),

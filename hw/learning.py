@@ -51,12 +51,16 @@ class LearningProjection:
     fixed_weights: np.ndarray  # int64 w_int (n_post, n_pre)
     fixed_bias: np.ndarray  # int64, units U_h
     weight_unit: float  # Wu_h
+    weight_exp: int  # S = (Σ w_int·p)·2^weight_exp
     pre_unit: float  # A_{h-1}
     s_unit: float  # U_h
-    act_shift: int  # hidden: x1_h = S >> act_shift
+    unit: fp.HiddenUnit | None  # how the post layer computes x and f' (None: output)
     err_unit: float  # E_h
     rule: LoihiRule
-    is_output: bool
+
+    @property
+    def is_output(self) -> bool:
+        return self.unit is None
 
     @property
     def terms(self) -> tuple[fp.Term, ...]:
@@ -85,6 +89,7 @@ class LearningPlan:
     relay: bool  # Distinct/Twin: B passes through the channel's own error neurons
     epoch_steps: int
     channel_state: dict[str, np.ndarray]
+    profile: ChipProfile
 
     @property
     def error_unit(self) -> float:
@@ -102,7 +107,7 @@ class LearningPlan:
         populations = [{"name": "in", "size": sizes[0], "kind": "input (graded spikes)"}]
         populations += [{"name": names[h], "size": sizes[h],
                          "kind": "error neurons (output, T − f(S) by table)" if h == depth
-                         else "GradedReluNeurons (B on e_out)"} for h in range(1, depth + 1)]
+                         else "GradedLearningNeurons (B on e_out)"} for h in range(1, depth + 1)]
         projections = [{"name": f"W{h}", "source": names[h - 1] if h > 1 else "in",
                         "dest": names[h], "shape": list(p.fixed_weights.shape),
                         "weights": f"LearningDense, dw = {p.rule.dw}"}
@@ -153,17 +158,19 @@ class LearningPlan:
         return replace(self, feedback=tuple(
             _feedback(self.network, f_path, current, self.channel_state,
                       self.projections[f_path.dest - 1].err_unit,
-                      self.projections[f_path.source - 1].err_unit)
+                      self.projections[f_path.source - 1].err_unit, self.profile)
             if f_path.matrix in FROM_FORWARD else old
             for f_path, old in zip(self.network.channel.pathways(self.network.sizes),
                                    self.feedback)))
 
 
 def _feedback(network: Network, pathway: Any, weights: list[tuple[np.ndarray, np.ndarray]],
-              state: dict[str, np.ndarray], dest_unit: float, source_unit: float
-              ) -> FeedbackProjection:
+              state: dict[str, np.ndarray], dest_unit: float, source_unit: float,
+              profile: ChipProfile) -> FeedbackProjection:
+    """Pathway's backward matrix C from the channel's own math (no redraw or dropout reaches
+    here, so the random generator is unused), quantized to C·E_dest/E_source."""
     c = network.channel.backward_matrix(pathway, weights, state, np.random.default_rng(0))
-    q = quantize_weights(np.asarray(c, np.float64), dest_unit / source_unit, get_profile("loihi2"))
+    q = quantize_weights(np.asarray(c, np.float64), dest_unit / source_unit, profile)
     return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix,
                               q.stored.astype(np.int64), q.exp, dest_unit / source_unit)
 
@@ -203,13 +210,9 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
               profile: ChipProfile, approximate: bool = True) -> LearningPlan:
     """Choose the units of every projection (`hw.fixed_point`), quantize `weights` and the
     channel's backward matrices, and compile each projection's rule so that its main term
-    (the first with `feedback`, else the first) is exact. Raises for what cannot be mapped."""
+    (the first with `feedback`) is exact. Raises for what cannot be mapped."""
     pathways = _check_pathways(network)
     transfers = [p.transfer for p in network.populations[1:]]
-    bad = [t for t in transfers[:-1] if t != "relu"]
-    if bad:
-        raise MappingError(f"on-chip learning maps relu hidden units (graded activity, f' = "
-                           f"S > 0); the network has {bad[0]} hidden units")
     depth = network.depth
     steps = fp.epoch_steps(depth, _hops(pathways, depth))
     acts = float_activations(weights, transfers, calibration)
@@ -217,46 +220,105 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
     pre_unit = float(fp.TRACE_MAX)
     for h, (w, b) in enumerate(weights, start=1):
         w = np.asarray(w, np.float64)
-        is_output = h == depth
         rule = network.projections[h - 1].rule
         if rule is None:
             raise MappingError(f"projection {h} has no learning rule")
-        err_unit = float(fp.ERROR_UNIT)
-        target = (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / max(np.abs(w).max(), 1e-9)
-
-        def compiled(unit: float, exact: bool = False, h: int = h, is_output: bool = is_output,
-                     rule: LocalRule = rule, pre_unit: float = pre_unit,
-                     err_unit: float = err_unit) -> LoihiRule:
-            post = {"post": err_unit, "target": err_unit} if is_output else \
-                {"post": 2 * unit * pre_unit / 2 ** _act_shift(2 * unit * pre_unit, acts[h])}
-            return compile_rule(rule, profile, approximate=approximate or not exact,
-                                t_epoch=steps, units={"pre": pre_unit, "feedback": err_unit,
-                                                      **post},
-                                weight_unit=unit, where=f" (projection {h})")
-
-        trial = compiled(target)
-        main = next((t for t in trial.terms if "y2" in t.factors), trial.terms[0])
-        m, e = nearest_scale(main.coefficient, profile)
-        w_power = 1 - main.factors.count("w")  # Wu^(1 − n_w) scales the term
-        unit = target * ((m * 2.0 ** e) / main.coefficient) ** (1 / w_power) if w_power \
-            else target
-        rule_compiled = compiled(unit, exact=True)
-        s_unit = 2 * unit * pre_unit
-        shift_h = 0 if is_output else _act_shift(s_unit, acts[h])
-        stored = 2 * np.round(w * unit / 2)
+        table = None if h == depth or transfers[h - 1] == "relu" else _table(transfers[h - 1])
+        # weight unit Wu: room for the weights to grow 2^WEIGHT_HEADROOM_BITS-fold; error unit
+        # E: ERROR_UNIT per 1.0 of B (÷ max f' for a table layer, whose B is f'-scaled). One
+        # continuous unit makes the main term exactly m·2^e: Wu where S's unit is free (relu
+        # hidden layers, the output), E where S must sit on a table's grid (Wu then moves in
+        # powers of 2 through weight_exp).
+        wu = (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / max(np.abs(w).max(), 1e-9)
+        err_unit = float(fp.ERROR_UNIT) if table is None else \
+            fp.ERROR_UNIT * fp.DERIVATIVE_ONE / float(table.derivatives.max())
+        exp = 0
+        if table is None:
+            main = _main_term(_compile(rule, profile, steps, h, pre_unit, wu, err_unit,
+                                       _post_unit(wu, pre_unit, acts, h, depth), True))
+            if main is not None and main.factors.count("w") != 1:
+                m, e = nearest_scale(main.coefficient, profile)
+                wu *= ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
+        else:  # S on the table's grid: U_h = 2^state_frac; a main coefficient below the
+            # engine's smallest m·2^e is split between a finer Wu (power of 2) and a coarser E
+            main = _main_term(_compile(rule, profile, steps, h, pre_unit, wu, err_unit,
+                                       float(fp.DERIVATIVE_ONE), True))
+            smallest = 2.0 ** profile.learning_exp_range[0]
+            if main is not None and "w" not in main.factors and abs(main.coefficient) < smallest:
+                wu *= 2.0 ** round(math.log2(smallest / abs(main.coefficient)) / 2)
+            exp = round(math.log2(2.0 ** table.format.state_frac / (2 * pre_unit * wu)))
+            wu = 2.0 ** table.format.state_frac / (2 * pre_unit * 2.0 ** exp)
+        s_unit = 2 * wu * pre_unit * 2.0 ** exp
+        if h == depth:
+            unit, post_unit = None, None
+        elif table is None:
+            unit = fp.HiddenUnit(act_shift=_act_shift(s_unit, acts[h]))
+            post_unit = s_unit / 2 ** unit.act_shift
+        else:
+            unit, post_unit = fp.HiddenUnit(table=table), float(fp.DERIVATIVE_ONE)
+            main = _main_term(_compile(rule, profile, steps, h, pre_unit, wu, err_unit,
+                                       post_unit, True))
+            if main is not None:
+                m, e = nearest_scale(main.coefficient, profile)
+                err_unit *= (main.coefficient / (m * 2.0 ** e)) ** (
+                    1 / main.factors.count("y2"))
+        rule_compiled = _compile(rule, profile, steps, h, pre_unit, wu, err_unit, post_unit,
+                                 approximate)
+        stored = 2 * np.round(w * wu / 2)
         projections.append(LearningProjection(
             np.clip(stored, fp.WEIGHT_MIN, fp.WEIGHT_MAX).astype(np.int64),
-            np.round(np.asarray(b, np.float64) * s_unit).astype(np.int64), unit, pre_unit,
-            s_unit, shift_h, err_unit, rule_compiled, is_output))
-        pre_unit = s_unit / 2 ** shift_h
+            np.round(np.asarray(b, np.float64) * s_unit).astype(np.int64), wu, exp, pre_unit,
+            s_unit, unit, err_unit, rule_compiled))
+        pre_unit = post_unit
     float_w = [(np.asarray(w, np.float64), np.asarray(b, np.float64)) for w, b in weights]
     feedback = tuple(_feedback(network, p, float_w, channel_state,
                                projections[p.dest - 1].err_unit,
-                               projections[p.source - 1].err_unit) for p in pathways)
+                               projections[p.source - 1].err_unit, profile)
+                     for p in pathways)
     table = fp.OutputTable.build(transfers[-1], projections[-1].s_unit, projections[-1].err_unit)
     relay = network.channel.architecture.name in ("distinct", "twin")
     return LearningPlan(network, tuple(projections), feedback, table, relay, steps,
-                        dict(channel_state))
+                        dict(channel_state), profile)
+
+
+def _post_unit(wu: float, pre_unit: float, acts: list[np.ndarray], h: int,
+               depth: int) -> float | None:
+    """A_h of a relu hidden layer with weight unit wu (None for the output layer)."""
+    if h == depth:
+        return None
+    s_unit = 2 * wu * pre_unit
+    return s_unit / 2 ** _act_shift(s_unit, acts[h])
+
+
+def _table(transfer: str):
+    """The integer table of a non-relu hidden layer; refused when its activity is signed (the
+    next projection's presynaptic trace x1 is unsigned)."""
+    from .activation import activation_table
+
+    table = activation_table(transfer)
+    if table.values.min() < 0:
+        raise MappingError(f"on-chip learning cannot use {transfer} hidden units: their activity "
+                           "is signed, and the next projection's presynaptic trace x1 (the "
+                           "learning engine's O_j) is unsigned 7-bit; use relu or logistic")
+    if table.format.activity_frac != 7:
+        raise MappingError("hw.activation's activity grid must be 2^-7 (the 7-bit trace)")
+    return table
+
+
+def _compile(rule: LocalRule, profile: ChipProfile, steps: int, h: int, pre_unit: float,
+             weight_unit: float, err_unit: float, post_unit: float | None,
+             approximate: bool) -> LoihiRule:
+    """`rule` in the units of projection h (post_unit None: the output layer, where `post`
+    is O^L and `target` T, both in the error unit)."""
+    post = {"post": err_unit, "target": err_unit} if post_unit is None else {"post": post_unit}
+    return compile_rule(rule, profile, approximate=approximate, t_epoch=steps,
+                        units={"pre": pre_unit, "feedback": err_unit, **post},
+                        weight_unit=weight_unit, where=f" (projection {h})")
+
+
+def _main_term(rule: LoihiRule):
+    """The term whose coefficient the units make exact: the first that reads `feedback`."""
+    return next((t for t in rule.terms if "y2" in t.factors), None)
 
 
 def _act_shift(s_unit: float, activity: np.ndarray) -> int:
@@ -274,10 +336,10 @@ def forward(plan: LearningPlan, weights: list[np.ndarray], x: np.ndarray
     """Integer payloads p_0..p_{L−1} and pre-activations S^1..S^L for a batch x (B, n_in)."""
     payloads, pre = [fp.input_payload(x)], []
     for proj, w in zip(plan.projections, weights):
-        s = payloads[-1] @ w.T + proj.fixed_bias
+        s = fp.shift(payloads[-1] @ w.T, proj.weight_exp) + proj.fixed_bias
         pre.append(s)
         if not proj.is_output:
-            payloads.append(fp.hidden_payload(s, proj.act_shift))
+            payloads.append(fp.hidden_payload(s, proj.unit))
     return payloads, pre
 
 
@@ -297,7 +359,7 @@ def errors(plan: LearningPlan, pre: list[np.ndarray], target_int: np.ndarray
     for fb in plan.feedback:
         relayed = fp.shift(signals[fb.source] @ fb.fixed_weights.T, fb.weight_exp)
         signals[fb.dest] = fp.hidden_error(pre[fb.dest - 1], relayed,
-                                           plan.projections[fb.dest - 1].act_shift)
+                                           plan.projections[fb.dest - 1].unit)
     return signals
 
 
@@ -320,14 +382,17 @@ def emulate_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray,
         signals = errors(plan, pre, target_int[n])
         xr, yr = streams.x_decay[n], streams.y_decay[n]
         for h, (proj, used) in enumerate(zip(plan.projections, needs), start=1):
-            post = {"y2": signals[h],
-                    "y1": fp.trace(plan.output_table(pre[-1])) if proj.is_output else
-                    fp.trace_of(payloads[h]),
-                    "y3": fp.trace(target_int[n]) if proj.is_output else 0 * signals[h]}
             factors = {"w": weights[h - 1],
                        "x1": fp.decay_trace(fp.trace_of(payloads[h - 1]), steps, xr)[None, :]}
-            factors.update({name: fp.decay_trace(post[name], steps, yr)[:, None]
-                            for name in used & post.keys()})
+            for name in used & {"y1", "y2", "y3"}:  # what the post neurons write
+                if name == "y2":
+                    value = signals[h]
+                elif name == "y1":
+                    value = fp.trace(plan.output_table(pre[-1])) if proj.is_output else \
+                        fp.trace_of(payloads[h])
+                else:
+                    value = fp.trace(target_int[n]) if proj.is_output else 0 * signals[h]
+                factors[name] = fp.decay_trace(value, steps, yr)[:, None]
             weights[h - 1] = fp.apply_learning(weights[h - 1], proj.terms, factors,
                                                streams.conn[n] if stochastic else None)
     return weights, online
@@ -352,7 +417,6 @@ def float_learning(network: Network, weights: list[tuple[np.ndarray, np.ndarray]
 class LearningResult:
     target: str
     sim: str
-    fixed: bool
     channel: ChannelMapping | None
     resources: ResourceReport
     rule_strings: list[str]
@@ -370,7 +434,7 @@ class LearningResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "sim": self.sim,
-                "precision": "fixed" if self.fixed else "float",
+                "precision": "fixed",
                 "channel": None if self.channel is None else self.channel.to_dict(),
                 "resources": self.resources.to_dict(), "rule_strings": self.rule_strings,
                 "rules_exact": self.rules_exact, "epochs": self.epochs,
@@ -390,12 +454,11 @@ class LearningResult:
         lines.append("learning rules (dw per projection"
                      + ("" if self.rules_exact else ", approximated") + "):")
         lines += [f"  projection {h}: dw = {s}" for h, s in enumerate(self.rule_strings, 1)]
-        precision = "fixed point" if self.fixed else "floating point"
         lines.append(f"float model (the channel's math, same samples): "
                      f"{100 * self.float_model_accuracy:.2f}%")
         lines.append(f"on-chip before learning:          {100 * self.initial_accuracy:.2f}%")
         lines.append(f"on-chip after {self.epochs} epoch(s) of learning: "
-                     f"{100 * self.learned_accuracy:.2f}% ({self.sim}, {precision}, "
+                     f"{100 * self.learned_accuracy:.2f}% ({self.sim}, fixed point, "
                      f"{self.num_train} training / {self.num_test} test samples)")
         lines.append("online accuracy per epoch: "
                      + ", ".join(f"{100 * a:.1f}%" for a in self.online_accuracy))
@@ -466,7 +529,7 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
     if any(f.matrix in FROM_FORWARD for f in learner.feedback):
         notes.append("backward matrices that follow the forward weights are rewritten by the "
                      "host once per pass over the data (the float reference: every sample)")
-    return LearningResult(profile.name, sim, True, mapping, resources,
+    return LearningResult(profile.name, sim, mapping, resources,
                           [r.dw for r in rules], all(r.exact for r in rules), epochs,
                           len(x_train), len(x_test), float_acc, initial, learned, online,
                           time.perf_counter() - start, notes, learner.format_graph())

@@ -1,11 +1,11 @@
 """Programmable (Loihi 2 style) neurons for three-factor learning with graded spikes, in the
 integers of `hw.fixed_point` (no floating point at run time, as on a chip).
 
-- `GradedReluNeurons`: a hidden layer. Each step: S = a_in + bias; sends the payload
-  p = 2·clip(S >> act_shift, 0, 127) (1 instead of 0, so x1 is overwritten every step);
-  writes y1 = round(p/2) (its own activity) and y2 = B = clip(f'·third factor, −128, 127) with
-  f' = 1 where 0 < S and the payload is below its ceiling (the unit as computed), else 0,
-  and sends B on `e_out` for a chained backward pathway to relay further down.
+- `GradedLearningNeurons`: a hidden layer. Each step: S = a_in + bias; sends the payload
+  p = 2·x (1 instead of 0, so x1 is overwritten every step) with x and f'(S) from its
+  `hw.fixed_point.HiddenUnit` (relu by a shift, logistic by `hw.activation`'s tables);
+  writes y1 = round(p/2) (its own activity) and y2 = B = f'(S)·third factor (8 bits), and
+  sends B on `e_out` for a chained backward pathway to relay further down.
 - `ErrorNeurons`: the output layer's error neurons. S = a_in + bias, O = table(S) (an integer
   table of E·f(S/U), `hw.fixed_point.OutputTable`), e = clip(T − O, −128, 127) with T = E·target
   from `t_in`; y1 = O, y2 = e, y3 = T (traces clipped to ±128); e on `s_out`, S on `o_out`.
@@ -31,6 +31,7 @@ from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from hw.fixed_point import (
+    HiddenUnit,
     OutputTable,
     hidden_error,
     hidden_payload,
@@ -41,11 +42,10 @@ from hw.fixed_point import (
 from neurolocal.network import get_transfer
 
 
-class GradedReluNeurons(LearningNeuronProcess, AbstractProcess):
-    def __init__(self, *, shape: tuple[int, ...], bias, learning_rule, act_shift: int,
+class GradedLearningNeurons(LearningNeuronProcess, AbstractProcess):
+    def __init__(self, *, shape: tuple[int, ...], bias, learning_rule, unit: HiddenUnit,
                  **kwargs) -> None:
-        super().__init__(shape=shape, learning_rule=learning_rule, act_shift=act_shift,
-                         **kwargs)
+        super().__init__(shape=shape, learning_rule=learning_rule, unit=unit, **kwargs)
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
         self.e_out = OutPort(shape=shape)
@@ -87,10 +87,10 @@ def _send_learning(model, y1: np.ndarray, y2: np.ndarray, y3: np.ndarray) -> Non
     model.s_out_y3.send(y3.astype(np.int32))
 
 
-@implements(proc=GradedReluNeurons, protocol=LoihiProtocol)
+@implements(proc=GradedLearningNeurons, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt")
-class PyGradedReluFixed(LearningNeuronModelFixed):
+class PyGradedLearningFixed(LearningNeuronModelFixed):
     a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32)
     s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=24)
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=24)
@@ -99,8 +99,8 @@ class PyGradedReluFixed(LearningNeuronModelFixed):
     def run_spk(self) -> None:
         s = self.a_in.recv().astype(np.int64) + self.bias
         error = hidden_error(s, self.a_third_factor_in.recv().astype(np.int64),
-                             self.proc_params["act_shift"])
-        payload = hidden_payload(s, self.proc_params["act_shift"])
+                             self.proc_params["unit"])
+        payload = hidden_payload(s, self.proc_params["unit"])
         self.s_out.send(payload.astype(np.int32))
         self.e_out.send(error.astype(np.int32))
         _send_learning(self, trace_of(payload), error, np.zeros_like(error))

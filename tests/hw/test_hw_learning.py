@@ -133,11 +133,17 @@ def test_rbp_relays_each_hidden_error_down_two_layers(digits):
     w = initial_weights(learner)
     payloads, pre = forward(learner, w, x)
     signals = errors(learner, pre, np.round(t * learner.error_unit).astype(np.int64))
-    # hand computation of the two relays in integers
-    y3 = np.clip(np.round(t * 64).astype(np.int64) - learner.output_table(pre[-1]), -128, 127)
+    # hand computation of the two relays in integers: f' = 1 where the unit is active and
+    # below its payload ceiling (x = S >> act_shift < 127)
+    y3 = np.clip(np.round(t * learner.error_unit).astype(np.int64)
+                 - learner.output_table(pre[-1]), -128, 127)
     c3, c2 = learner.feedback
-    y2 = np.clip((pre[1] > 0) * fp.shift(y3 @ c3.fixed_weights.T, c3.weight_exp), -128, 127)
-    y1 = np.clip((pre[0] > 0) * fp.shift(y2 @ c2.fixed_weights.T, c2.weight_exp), -128, 127)
+
+    def active(h):
+        return (pre[h - 1] > 0) & ((pre[h - 1] >> learner.projections[h - 1].unit.act_shift) < 127)
+
+    y2 = np.clip(active(2) * fp.shift(y3 @ c3.fixed_weights.T, c3.weight_exp), -128, 127)
+    y1 = np.clip(active(1) * fp.shift(y2 @ c2.fixed_weights.T, c2.weight_exp), -128, 127)
     for ours, hand in zip((signals[3], signals[2], signals[1]), (y3, y2, y1)):
         np.testing.assert_array_equal(ours, hand)
     # against the channel's float math on the chip's weights
@@ -180,8 +186,25 @@ def test_refusals_give_the_reason(digits):
         plan_of(network_of("sign_redrawn"), digits)
     tanh = Network.layered([64, 8, 10], hidden="tanh", channel=get_channel("srbp"),
                            rule=get_rule("backprop"), hidden_rule=get_rule("backprop"))
-    with pytest.raises(MappingError, match="relu hidden units"):
+    with pytest.raises(MappingError, match="tanh hidden units: their activity is signed.*"
+                                           "unsigned 7-bit"):
         plan_of(tanh, digits)
+
+
+def test_smooth_hidden_units_use_the_activation_tables(digits):
+    """Logistic hidden units: S on the table's grid (2^12 per 1.0), x = F[k] (σ·128), and
+    y2 = round(D[k]·(C B)/128) with D = σ'·128: at S = 0, σ' = 1/4, so a relayed 10 gives
+    round(2.5) = 3 (half up) and −10 gives −2 (floor(−320 + 64)/128 = −2)."""
+    network = Network.layered([64, 8, 10], hidden="logistic", output="logistic",
+                              channel=get_channel("srbp"), rule=get_rule("backprop", eta=0.05),
+                              hidden_rule=get_rule("backprop", eta=0.05))
+    learner = plan_of(network, digits)[0]
+    first = learner.projections[0]
+    assert first.s_unit == 2.0 ** 12 and first.unit.table is not None
+    assert first.rule.exact and learner.projections[1].pre_unit == 128
+    zero = np.array([0, 0])
+    assert list(fp.hidden_payload(zero, first.unit)) == [128, 128]  # σ(0)·128 = 64, p = 2x
+    assert list(fp.hidden_error(zero, np.array([10, -10]), first.unit)) == [3, -2]
 
 
 def test_on_chip_learning_tracks_the_float_model(digits):
@@ -198,10 +221,22 @@ def test_on_chip_learning_tracks_the_float_model(digits):
 
 # ----- bit for bit against Lava -------------------------------------------------------------
 @pytest.mark.lava
-def test_emulator_equals_lava_bit_for_bit(digits):
-    """Chained RBP through two hidden layers, 10 samples, stochastic rounding: the learned
-    weights and every online output are identical; so is inference with them on Lava."""
-    learner, _, _ = plan_of(network_of("rbp", hidden=(8, 6)), digits)
+@pytest.mark.parametrize("channel, hidden, rules", [
+    ("rbp", "relu", ("backprop", "backprop")),
+    ("srbp", "logistic", ("backprop", "backprop")),
+    ("srbp", "relu", ("eta*feedback*pre - 0.0078125*w + 0.02*post*pre",
+                      "eta*feedback*pre + 2*eta*target*pre - 0.0078125*w"))])
+def test_emulator_equals_lava_bit_for_bit(digits, channel, hidden, rules):
+    """Chained RBP through two relu hidden layers; SRBP (Distinct relays) with logistic units
+    on `hw.activation`'s tables; SRBP with rules reading w, y1 (post) and y3 (target). 10
+    samples, stochastic rounding: the learned weights and every online output are identical;
+    so is inference with them on Lava."""
+    hidden_rule, rule = (get_rule(r, eta=0.05) for r in rules)
+    network = Network.layered([64, 8, 6, 10], hidden=hidden, output="logistic",
+                              channel=get_channel(channel), rule=rule, hidden_rule=hidden_rule)
+    learner, _, _ = plan_of(network, digits)
+    factors = {f for p in learner.projections for t in p.terms for f in t.factors}
+    assert factors == ({"x1", "y2"} if rules[0] == "backprop" else {"x1", "y1", "y2", "y3", "w"})
     x, t = digits.x_train[:10], digits.t_train[:10]
     ours, our_online = emulate_learning(learner, x, t, seed=3)
     lava, lava_online = run_isolated("hw.lava_learning:run_learning",
