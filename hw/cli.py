@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from neurolocal.errors import UserError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from neurolocal.cli.common import add_common
@@ -51,8 +53,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--approximate", action="store_true",
                         help="accept the nearest representable learning rule")
     parser.add_argument("--targets", action="store_true", help="list the chip profiles")
-    parser.add_argument("--verbose", action="store_true",
-                        help="print the child traceback when a Lava run fails")
     parser.set_defaults(func=run)
 
 
@@ -91,14 +91,14 @@ def _run(args: argparse.Namespace):
                          for p in PROFILES.values())
         return rows, text
     if args.model is None:
-        raise ValueError("give a model file (saved by `neurolocal train --save`) or --targets")
+        raise UserError("give a model file (saved by `neurolocal train --save`) or --targets")
     if args.steps < 1:
-        raise ValueError(f"--steps must be positive, not {args.steps}")
+        raise UserError(f"--steps must be positive, not {args.steps}")
     model = load_model(args.model)
     profile = get_profile(args.target)
     data = load_dataset(args.dataset, seed=args.seed)
     if data.num_inputs != model.network.input.size:
-        raise ValueError(f"data set {args.dataset} has {data.num_inputs} inputs, the model "
+        raise UserError(f"data set {args.dataset} has {data.num_inputs} inputs, the model "
                          f"{model.network.input.size}")
     if args.learn:
         from .learning import learn_on_chip
@@ -107,11 +107,11 @@ def _run(args: argparse.Namespace):
                                epochs=args.epochs, num_train=args.num_train,
                                num_test=args.num_test, approximate=args.approximate,
                                seed=args.seed, from_scratch=not args.fine_tune,
-                               timeout=args.timeout, progress=not args.json)
+                               timeout=args.timeout, progress=args.progress)
         return result.to_dict(), result.format()
     from .deploy import deploy
 
     result = deploy(model.network, model.weights, data, profile, sim=args.sim, fixed=args.fixed,
                     encoding=args.encoding, steps=args.steps, num_test=args.num_test,
-                    timeout=args.timeout, progress=not args.json)
+                    timeout=args.timeout, progress=args.progress)
     return result.to_dict(), result.format()

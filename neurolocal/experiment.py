@@ -16,6 +16,7 @@ from .backends import TrainingHistory, get_backend
 from .channels import Channel, channel_network
 from .channels.registry import channel_label, get_channel
 from .data import Dataset
+from .errors import UserError
 from .network import get_transfer
 
 
@@ -34,11 +35,11 @@ class Setup:
 
     def __post_init__(self) -> None:
         if not self.hidden or any(int(n) < 1 for n in self.hidden):
-            raise ValueError(f"hidden sizes must be positive integers, not {self.hidden}")
+            raise UserError(f"hidden sizes must be positive integers, not {self.hidden}")
         if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("epochs and batch size must be positive")
+            raise UserError("epochs and batch size must be positive")
         if not self.eta > 0:
-            raise ValueError(f"the learning rate must be positive, not {self.eta}")
+            raise UserError(f"the learning rate must be positive, not {self.eta}")
 
 
 @dataclass
@@ -127,7 +128,7 @@ def compare_channels(data: Dataset, channels: list[Channel | str], setup: Setup,
                      ) -> list[ChannelSummary]:
     """Every channel trained with seeds ``seed, seed+1, …`` (the same seeds for all)."""
     if seeds < 1:
-        raise ValueError(f"seeds must be at least 1, not {seeds}")
+        raise UserError(f"seeds must be at least 1, not {seeds}")
     resolved = [get_channel(c) for c in channels]
     sizes = [data.num_inputs, *setup.hidden, data.num_classes]
     summaries = []

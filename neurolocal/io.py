@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import UserError
 from .network import Network, NetworkError
 from .rules import RuleError
 
@@ -34,7 +35,7 @@ VERSION = 1
 Weights = list[tuple[np.ndarray, np.ndarray]]
 
 
-class ModelFileError(ValueError):
+class ModelFileError(UserError):
     """A model file that is missing, corrupted, or of an unknown format or version."""
 
 
@@ -68,7 +69,7 @@ def save_model(path: str | Path, network: Network, weights: Weights,
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
     if len(weights) != network.depth:
-        raise ValueError(f"{len(weights)} (W, b) pairs for {network.depth} projections")
+        raise UserError(f"{len(weights)} (W, b) pairs for {network.depth} projections")
     description = {"network": network.to_dict(),
                    "metadata": {"neurolocal_version": __version__, **(metadata or {})}}
     arrays: dict[str, np.ndarray] = {

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..errors import UserError
 from ..network import Network, NetworkError
 
 Weights = list[tuple[np.ndarray, np.ndarray]]  # (W of shape (n_post, n_pre), b) per projection
@@ -50,7 +51,7 @@ def checked_weights(network: Network, weights: Weights, dtype: Any = None) -> We
     return out
 
 
-class UnsupportedError(NotImplementedError):
+class UnsupportedError(UserError, NotImplementedError):
     """A backend cannot express a rule, channel or option; the message names the construct."""
 
 

@@ -26,6 +26,7 @@ from scipy import stats
 from scipy.special import gammaln
 
 from ..channels.registry import CHANNELS as REGISTRY
+from ..errors import UserError
 
 #: The registry's feedback channels (B^h through backward pathways) and their topology:
 #: "chained" (B^{h+1} → h, BP's cost) or "skip" (B^L → h directly, SRBP's cost).
@@ -56,7 +57,7 @@ def random_direction_abs_cos(dimension: int) -> float:
 def best_of_k_cos(dimension: int, k: int) -> float:
     """E max_{m ≤ k} cos(u_m, ĝ) for k independent uniform random directions u_m."""
     if dimension < 2:
-        raise ValueError("best_of_k_cos needs dimension ≥ 2")
+        raise UserError("best_of_k_cos needs dimension ≥ 2")
     a = (dimension - 1) / 2
     spread = min(1.0, 12.0 / math.sqrt(dimension))  # the density is negligible beyond
     c = np.linspace(-spread, spread, 40001)
@@ -68,7 +69,7 @@ def best_of_k_cos(dimension: int, k: int) -> float:
 def projection_cos(dimension: int, k: int) -> float:
     """E ‖P_k ĝ‖: the cosine between ĝ and its projection on a random k-frame (k ≤ dim)."""
     if not 1 <= k <= dimension:
-        raise ValueError(f"k must be in 1..{dimension}, not {k}")
+        raise UserError(f"k must be in 1..{dimension}, not {k}")
     return float(math.exp(gammaln((k + 1) / 2) + gammaln(dimension / 2) - gammaln(k / 2)
                           - gammaln((dimension + 1) / 2)))
 
@@ -171,7 +172,7 @@ def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 64,
     the Gaussian-gradient value √(2/π).
     """
     if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r} for the capacity table; known: "
+        raise UserError(f"unknown channel {channel!r} for the capacity table; known: "
                          f"{', '.join(CHANNELS)}")
     per_layer = layer_sizes(sizes, bias)
     w = sum(per_layer)

@@ -31,6 +31,7 @@ from ..channels import get_channel
 from ..channels.base import apply_rule
 from ..channels.network import channel_network
 from ..channels.perturbation import ALGORITHMS, FlatMLP, OpCounter, Perturbation
+from ..errors import UserError
 from ..network import Network, Projection
 from .formulas import (
     CHANNELS,
@@ -101,16 +102,16 @@ def measure(network: Network, channel: str, x: np.ndarray, t: np.ndarray, sample
     """Measure `channel` (one of formulas.CHANNELS) on `network` at `weights` (default: the
     network's initial weights for `seed`) over `samples` minibatches of (x, t)."""
     if channel in NOT_MEASURABLE:
-        raise ValueError(f"channel {channel!r} is not measurable: {NOT_MEASURABLE[channel]}")
+        raise UserError(f"channel {channel!r} is not measurable: {NOT_MEASURABLE[channel]}")
     if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}; the capacity table knows "
+        raise UserError(f"unknown channel {channel!r}; the capacity table knows "
                          f"{', '.join(CHANNELS)}")
     if not isinstance(samples, int) or samples < 2:
-        raise ValueError(f"samples must be an integer ≥ 2, not {samples!r}")
+        raise UserError(f"samples must be an integer ≥ 2, not {samples!r}")
     x = np.asarray(x, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     if len(x) != len(t) or len(x) == 0:
-        raise ValueError(f"x and t need the same positive number of rows ({len(x)}, {len(t)})")
+        raise UserError(f"x and t need the same positive number of rows ({len(x)}, {len(t)})")
     if channel not in ("pwgbk", "pwgrk"):
         k = 1  # k counts the trials of the k-trial algorithms only
     rng = np.random.default_rng(seed)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import UserError
 from .formulas import DEFAULT_CHANNELS, asymptotic_cos
 from .measure import Measurement, capacity_network, fit_exponent, measure
 
@@ -53,7 +54,7 @@ def sweep(widths: list[int], depth: int, x: np.ndarray, t: np.ndarray,
           seed: int = 0, precision_bits: int = 64, progress: bool = False) -> Sweep:
     """Measure every channel on networks n_in → width×depth → n_out for each width."""
     if len(widths) < 2:
-        raise ValueError("a sweep needs at least two widths to fit an exponent")
+        raise UserError("a sweep needs at least two widths to fit an exponent")
     result = Sweep(list(widths), {name: [] for name in channels})
     for width in widths:
         sizes = [x.shape[1], *([width] * depth), t.shape[1]]

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from ..errors import UserError
 from ..network import Network, Projection, get_transfer
 from ..rules import get_rule
 from .base import (
@@ -193,7 +194,7 @@ def train_deep_targets(network: Network, x: np.ndarray, t: np.ndarray, epochs: i
                            "DeepTargetsChannel")
     channel.check(network)
     if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer, not {epochs!r}")
+        raise UserError(f"epochs must be a non-negative integer, not {epochs!r}")
     rng = np.random.default_rng(seed)
     x = np.asarray(x, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)

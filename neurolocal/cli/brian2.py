@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import UserError
 from .common import add_common, print_json
 
 
@@ -37,12 +38,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         sizes = [int(n) for n in args.sizes.split(",")]
     except ValueError:
-        raise ValueError(f"--sizes takes comma-separated integers, not {args.sizes!r}") from None
+        raise UserError(f"--sizes takes comma-separated integers, not {args.sizes!r}") from None
     network = channel_network(sizes, get_channel(args.channel))
     try:
         simulator = get_backend("brian2").build(network, seed=args.seed, spiking=args.spiking)
     except UnsupportedError as error:
-        raise ValueError(str(error)) from None
+        raise UserError(str(error)) from None
     text = simulator.equations()
     if args.json:
         print_json({"network": network.to_dict(), "spiking": args.spiking, "equations": text})

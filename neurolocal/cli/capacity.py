@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_common, print_json, table
+from ..errors import UserError
+from .common import add_common, int_list, print_json, table
 
 DEFAULT_CHANNELS = "bp,rbp,srbp,pwlr,pwlb,palr,pwgb,pwgbk,pwgrk"
 
@@ -39,18 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "parity (channels bptt,rbptt,srbptt,pwlr,pwlb,pwgb,pwgbk,pwgrk)")
     parser.add_argument("--steps", type=int, default=8,
                         help="sequence length with --recurrent (default 8)")
-    parser.add_argument("--progress", action="store_true", help="show progress bars")
     parser.set_defaults(func=run)
-
-
-def _integers(text: str, flag: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"{flag} takes comma-separated integers, not {text!r}") from None
-    if not values or min(values) < 1:
-        raise ValueError(f"{flag} needs positive integers, not {text!r}")
-    return values
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
     from ..capacity.formulas import NOT_MEASURABLE, RULE_CHANNELS, layer_sizes
     from ..data import load_dataset
 
-    hidden = _integers(args.hidden, "--hidden")
+    hidden = int_list(args.hidden, "--hidden")
     if args.recurrent:
         if args.plot:
-            raise ValueError("--plot sweeps feed-forward networks; it does not combine with "
+            raise UserError("--plot sweeps feed-forward networks; it does not combine with "
                              "--recurrent")
         return run_recurrent(args, hidden[0])
     requested = tuple(c.strip() for c in args.channels.split(",") if c.strip())
@@ -69,18 +59,18 @@ def run(args: argparse.Namespace) -> int:
         requested = (*CHANNELS, *NOT_MEASURABLE)
     unknown = [c for c in requested if c not in CHANNELS and c not in NOT_MEASURABLE]
     if unknown or not requested:
-        raise ValueError(f"unknown channel {', '.join(unknown) or '(none)'}; the capacity table "
+        raise UserError(f"unknown channel {', '.join(unknown) or '(none)'}; the capacity table "
                          f"knows {', '.join(CHANNELS)} (and lists "
                          f"{', '.join(NOT_MEASURABLE)} as not measurable)")
     channels = tuple(c for c in requested if c in CHANNELS)
     skipped = [{"channel": c, "reason": NOT_MEASURABLE[c]} for c in requested
                if c in NOT_MEASURABLE]
     if args.samples < 2:
-        raise ValueError("--samples must be at least 2")
+        raise UserError("--samples must be at least 2")
     if args.precision < 1:
-        raise ValueError("--precision must be a positive number of bits")
+        raise UserError("--precision must be a positive number of bits")
     if args.k < 2 and "pwgbk" in channels or args.k < 1:
-        raise ValueError("--k must be at least 2 for pwgbk (1 for pwgrk)")
+        raise UserError("--k must be at least 2 for pwgbk (1 for pwgrk)")
     data = load_dataset(args.dataset, seed=args.seed)
     x, t = data.x_train, data.t_train
     sizes = [x.shape[1], *hidden, t.shape[1]]
@@ -93,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
               "bp_is_maximal": _bp_maximal(rows)}
     scaling = None
     if args.plot and channels:
-        widths = _integers(args.widths, "--widths")
+        widths = int_list(args.widths, "--widths")
         scaling = sweep(widths, len(hidden), x, t, channels, args.samples, args.k, args.seed,
                         args.precision, args.progress)
         plot_sweep(scaling, args.plot)
@@ -139,10 +129,10 @@ def run_recurrent(args: argparse.Namespace, hidden: int) -> int:
         c.strip() for c in args.channels.split(",") if c.strip())
     unknown = [c for c in channels if c not in RECURRENT_CAPACITY]
     if unknown or not channels:
-        raise ValueError(f"unknown recurrent channel {', '.join(unknown) or '(none)'}; known: "
+        raise UserError(f"unknown recurrent channel {', '.join(unknown) or '(none)'}; known: "
                          f"{', '.join(RECURRENT_CAPACITY)}")
     if args.samples < 2:
-        raise ValueError("--samples must be at least 2")
+        raise UserError("--samples must be at least 2")
     x, t, mask = sequence_task(args.recurrent, 512, args.steps, seed=args.seed)
     net = RecurrentNetwork(1, hidden, 1).init(args.seed)
     rows = [measure_recurrent(net, c, x, t, mask, args.samples, k=args.k, seed=args.seed,

@@ -7,6 +7,7 @@ import argparse
 
 import numpy as np
 
+from ..errors import UserError
 from .common import add_common, print_json, table
 
 
@@ -27,7 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, default=32, help="minibatch size (32)")
     parser.add_argument("--seeds", type=int, default=3, help="networks per channel (3)")
     parser.add_argument("--plot", metavar="FILE.png", help="write the error curves")
-    parser.add_argument("--progress", action="store_true", help="show progress bars")
     parser.set_defaults(func=run)
 
 
@@ -37,10 +37,10 @@ def run(args: argparse.Namespace) -> int:
     channels = [c.strip() for c in args.channels.split(",") if c.strip()]
     unknown = [c for c in channels if c not in CHANNELS]
     if unknown or not channels:
-        raise ValueError(f"unknown recurrent channel {', '.join(unknown) or '(none)'}; known: "
+        raise UserError(f"unknown recurrent channel {', '.join(unknown) or '(none)'}; known: "
                          f"{', '.join(CHANNELS)}")
     if args.seeds < 1 or args.hidden < 1:
-        raise ValueError("--seeds and --hidden must be positive")
+        raise UserError("--seeds and --hidden must be positive")
     x, t, mask = sequence_task(args.task, args.sequences, args.steps, args.delay, args.seed)
     results = []
     for channel in channels:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import functools
+import math
 from collections.abc import Callable
 
-from ..backends import UnsupportedError
-from .common import add_common, print_json
+from ..backends import UnsupportedError, available_backends
+from ..errors import UserError
+from ..network.transfer import ALIASES, TRANSFERS
+from .common import add_common, int_list, print_json
+
+TRANSFER_NAMES = [*TRANSFERS, *ALIASES]
 
 
 def add_training_args(parser: argparse.ArgumentParser) -> None:
@@ -19,24 +24,22 @@ def add_training_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=60, help="training epochs (default 60)")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate η (default 0.1)")
     parser.add_argument("--batch-size", type=int, default=16, help="minibatch size (default 16)")
-    parser.add_argument("--hidden-transfer", default="tanh",
+    parser.add_argument("--hidden-transfer", default="tanh", choices=TRANSFER_NAMES,
                         help="transfer function of hidden units (default tanh)")
-    parser.add_argument("--output-transfer", default="logistic",
+    parser.add_argument("--output-transfer", default="logistic", choices=TRANSFER_NAMES,
                         help="transfer function of output units (default logistic)")
-    parser.add_argument("--backend", default="numpy", help="simulator backend (default numpy)")
+    parser.add_argument("--backend", default="numpy", choices=available_backends(),
+                        help="simulator backend (default numpy)")
     parser.add_argument("--spiking", action="store_true",
                         help="spiking units (backends that support them)")
-    parser.add_argument("--progress", action="store_true", help="show progress bars")
 
 
 def setup_from_args(args: argparse.Namespace):
     from ..experiment import Setup
 
-    try:
-        hidden = tuple(int(n) for n in args.hidden.split(",") if n.strip())
-    except ValueError:
-        raise ValueError(f"--hidden takes comma-separated integers, not {args.hidden!r}") \
-            from None
+    hidden = int_list(args.hidden, "--hidden")
+    if args.epochs < 0 or args.batch_size < 1 or not math.isfinite(args.lr):
+        raise UserError("--epochs must be ≥ 0, --batch-size ≥ 1 and --lr a finite number")
     return Setup(hidden, args.epochs, args.lr, args.batch_size, args.hidden_transfer,
                  args.output_transfer, args.backend, args.spiking)
 
@@ -50,7 +53,7 @@ def backend_errors_as_user_errors(run: Callable[[argparse.Namespace], int]
         try:
             return run(args)
         except UnsupportedError as error:
-            raise ValueError(str(error)) from None
+            raise UserError(str(error)) from None
     return guarded
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UserError
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -39,7 +41,7 @@ def split(name: str, x: np.ndarray, y: np.ndarray, num_classes: int, test_fracti
           seed: int) -> Dataset:
     """Shuffle with `seed` and split into train and test parts."""
     if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), not {test_fraction}")
+        raise UserError(f"test_fraction must be in (0, 1), not {test_fraction}")
     order = np.random.default_rng(seed).permutation(len(x))
     n_test = int(round(len(x) * test_fraction))
     test, train = order[:n_test], order[n_test:]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import UserError
 from .dataset import Dataset, split
 
 IDX_TYPES: dict[int, np.dtype] = {
@@ -20,7 +21,7 @@ IDX_TYPES: dict[int, np.dtype] = {
 }
 
 
-class IdxError(ValueError):
+class IdxError(UserError):
     """A file that is not a valid IDX file, or images and labels that do not match."""
 
 
@@ -32,7 +33,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     """The array stored in an IDX file, in native byte order."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such IDX file")
+        raise IdxError(f"{path}: no such IDX file")
     try:
         with _open(path, "rb") as handle:
             raw = handle.read()

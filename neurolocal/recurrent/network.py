@@ -25,6 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..channels.perturbation import OpCounter
+from ..errors import UserError
 from ..network import NetworkError, get_transfer
 
 CHANNELS = ("bptt", "rbptt", "srbptt")
@@ -141,10 +142,10 @@ class RecurrentNetwork:
         updates, and the backward pass's T·(n_out + n_hidden)·n_hidden (BPTT, RBPTT) or
         T·n_out·n_hidden (SRBPTT)."""
         if channel not in CHANNELS:
-            raise ValueError(f"unknown recurrent channel {channel!r}; known: "
+            raise UserError(f"unknown recurrent channel {channel!r}; known: "
                              f"{', '.join(CHANNELS)}")
         if channel != "bptt" and feedback is None:
-            raise ValueError(f"{channel} needs its fixed random feedback matrices "
+            raise UserError(f"{channel} needs its fixed random feedback matrices "
                              "(random_feedback)")
         x = self._check_inputs(x)
         s, o, y = self.forward(x)
@@ -233,9 +234,9 @@ def train_recurrent(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
                     progress: bool = False) -> RecurrentRun:
     """Minibatch training of `net` in place through `channel`; bit-reproducible for a seed."""
     if channel not in CHANNELS:
-        raise ValueError(f"unknown recurrent channel {channel!r}; known: {', '.join(CHANNELS)}")
+        raise UserError(f"unknown recurrent channel {channel!r}; known: {', '.join(CHANNELS)}")
     if not lr > 0 or epochs < 0 or batch_size < 1:
-        raise ValueError("lr and batch_size must be positive and epochs non-negative")
+        raise UserError("lr and batch_size must be positive and epochs non-negative")
     rng = np.random.default_rng(seed)
     feedback = net.random_feedback(rng) if channel != "bptt" else None
     full_mask = np.array(_mask(mask, t))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends.numpy.layer import train_layer, with_bias
+from ..errors import UserError
 from ..rules import LocalRule, get_rule
 from .boolean import all_functions, boolean_inputs
 
@@ -52,7 +53,7 @@ def shallow(rule: LocalRule | str, n: int, epochs: int = 100, inits: int = 3, se
     learned function is always read out through the sign."""
     rule = get_rule(rule)
     if not rule.is_supervised:
-        raise ValueError(f"a single gate learns a function only with a supervised rule; "
+        raise UserError(f"a single gate learns a function only with a supervised rule; "
                          f"{rule.label!r} never reads the target T_i")
     tables = all_functions(n)
     features = 2.0 * boolean_inputs(n) - 1.0
@@ -70,7 +71,7 @@ def hidden_code(rule: LocalRule | str, n: int, hidden: int, epochs: int, seed: i
     on all 2^n inputs (layer 1 of deep local learning), shape (2^n, hidden)."""
     rule = get_rule(rule)
     if rule.is_supervised:
-        raise ValueError(f"rule {rule.label!r} reads the target T_i, which is not local on a "
+        raise UserError(f"rule {rule.label!r} reads the target T_i, which is not local on a "
                          "hidden layer: deep local learning needs an unsupervised rule there")
     x = with_bias(2.0 * boolean_inputs(n) - 1.0)
     run = train_layer(rule, x, transfer="sign", epochs=epochs, mode="online", n_post=hidden,

@@ -10,6 +10,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ...channels import output_loss
+from ...errors import UserError
 from ...network import Network
 from ..base import (
     EpochRecord,
@@ -38,7 +39,7 @@ class Brian2Simulator:
     def __init__(self, network: Network, weights: Weights | None = None, seed: int = 0,
                  spiking: bool = False, target: str = "numpy", **options: Any):
         if target not in TARGETS:
-            raise ValueError(f"unknown Brian2 code-generation target {target!r}; use one of "
+            raise UserError(f"unknown Brian2 code-generation target {target!r}; use one of "
                              f"{', '.join(TARGETS)}")
         self.network = network
         self.spiking = spiking
@@ -94,9 +95,9 @@ class Brian2Simulator:
         records loss and accuracy per epoch."""
         x, t = checked_data(self.network, x, t, np.float64)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative integer, not {epochs!r}")
+            raise UserError(f"epochs must be a non-negative integer, not {epochs!r}")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
+            raise UserError(f"batch_size must be a positive integer, not {batch_size!r}")
         if self.spiking:
             batch_size = 1
         if test is not None:

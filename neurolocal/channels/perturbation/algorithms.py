@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...errors import UserError
 from ..base import ForwardPass
 from .counter import OpCounter
 from .mlp import FlatMLP
@@ -43,7 +44,7 @@ ALGORITHMS: dict[str, tuple[str, str, str, bool]] = {
 }
 
 
-class PerturbationError(ValueError):
+class PerturbationError(UserError):
     """A bad perturbation algorithm name or parameter."""
 
 
