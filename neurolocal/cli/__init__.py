@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 import traceback
+from collections.abc import Callable
 from importlib.metadata import entry_points
 
 from ..errors import Interrupted, UserError
@@ -52,12 +54,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.progress = resolve_progress(args)
-    prefix = f"neurolocal {args.command}"
+    return run_command(f"neurolocal {args.command}", args.func, args)
+
+
+def run_command(prefix: str, func: Callable[[argparse.Namespace], int | None],
+                args: argparse.Namespace) -> int:
+    """Run `func(args)` as the CLI does: exit status 0, 2 (user error, one line), 3 (internal
+    error) or 128 + signal, with the one-line message prefixed by `prefix`."""
+    verbose = getattr(args, "verbose", False)
     try:
         with ending_on_signals():
-            return int(args.func(args) or 0)
+            return int(func(args) or 0)
     except USER_ERRORS as error:
-        if getattr(args, "verbose", False):
+        if verbose:
             traceback.print_exc()
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"{prefix}: error: {message}", file=sys.stderr)
@@ -66,12 +75,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         print(f"{prefix}: interrupted by SIGINT", file=sys.stderr)
-        return 130
+        return 128 + signal.SIGINT
     except Interrupted as stop:
         print(f"{prefix}: {stop}", file=sys.stderr)
         return 128 + stop.signum
     except Exception as error:  # a bug, not the user's input
-        if getattr(args, "verbose", False):
+        if verbose:
             traceback.print_exc()
         first = str(error).splitlines()[0] if str(error) else ""
         print(f"{prefix}: internal error: {type(error).__name__}: {first} (rerun with "

@@ -1,13 +1,14 @@
 """End a run cleanly on SIGINT, SIGTERM and SIGHUP.
 
-`ending_on_signals` installs a handler that raises `neurolocal.errors.Interrupted` in the main
-thread, so ``finally`` blocks and context managers (temporary directories, process-group kills
-in `hw.runner`) run. A Python handler runs only when the main thread returns to the interpreter,
-which a blocking C call (Brian2 compiles with ``os.system("make")``) delays until the child ends;
-so the signal also reaches a watcher thread through `signal.set_wakeup_fd`, which at once kills
-every descendant process of this one (and the process groups those lead) with SIGKILL. The blocking
-call then returns and the handler's exception unwinds the run. The CLI prints one line and exits
-with 128 + the signal number.
+`ending_on_signals` installs a handler that ends every descendant process (SIGTERM, then
+SIGKILL; see `kill_descendants`) and raises `neurolocal.errors.Interrupted` in the main thread,
+so ``finally`` blocks and context managers (temporary directories, process-group kills in
+`hw.runner`) run. A Python handler runs only when the main thread returns to the interpreter,
+which a blocking call delays until it returns; so the signal also reaches a watcher thread
+through `signal.set_wakeup_fd`, which ends the descendants at once, and the blocking call
+returns. C's ``system()`` ignores SIGINT while its command runs (Brian2 compiles with
+``os.system("make")``), so within the block `os.system` is replaced by `system`, which keeps
+every signal deliverable. The CLI prints one line and exits with 128 + the signal number.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +30,7 @@ _active = False
 
 
 def _raise(signum: int, frame: object) -> None:
+    kill_descendants()  # the watcher may not have run yet
     raise Interrupted(signum)
 
 
@@ -51,16 +55,26 @@ def descendants(pid: int | None = None) -> list[int]:
     return found
 
 
-def kill_descendants() -> None:
-    """SIGKILL every descendant, and the whole process group of each that leads one (a
-    child started with ``start_new_session``, whose forked workers may be re-parented)."""
+def kill_descendants(grace: float = 1.0) -> None:
+    """End every descendant, and the whole process group of each that leads one (a child
+    started with ``start_new_session``, whose forked workers may be re-parented): SIGTERM first,
+    so a compiler removes its temporary files, then SIGKILL after `grace` seconds."""
     own_group = os.getpgrp()
-    for pid in descendants():
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            if os.getpgid(pid) == pid and pid != own_group:
-                os.killpg(pid, signal.SIGKILL)
-            else:
-                os.kill(pid, signal.SIGKILL)
+    targets = descendants()
+
+    def send(signum: int) -> None:
+        for pid in targets:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if os.getpgid(pid) == pid and pid != own_group:
+                    os.killpg(pid, signum)
+                else:
+                    os.kill(pid, signum)
+
+    send(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and set(targets) & set(descendants()):
+        time.sleep(0.02)
+    send(signal.SIGKILL)
 
 
 def _watch(read_fd: int) -> None:
@@ -73,6 +87,19 @@ def _watch(read_fd: int) -> None:
             return
         if any(byte in {int(s) for s in SIGNALS} for byte in data):
             kill_descendants()
+
+
+def system(command: str) -> int:
+    """`os.system` through `subprocess`, without ignoring SIGINT in the caller; returns the
+    wait status as `os.system` does (exit code << 8, or the signal number)."""
+    process = subprocess.Popen(command, shell=True)
+    try:
+        code = process.wait()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return -code if code < 0 else code << 8
 
 
 @contextlib.contextmanager
@@ -91,9 +118,11 @@ def ending_on_signals() -> Iterator[None]:
                                name="neurolocal-signals")
     watcher.start()
     _active = True
+    os_system, os.system = os.system, system
     try:
         yield
     finally:
+        os.system = os_system
         _active = False
         signal.set_wakeup_fd(previous_fd)
         for s, handler in previous.items():
