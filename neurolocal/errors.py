@@ -19,10 +19,6 @@ class ResourceError(UserError):
     estimate and what is available."""
 
 
-class Diverged(UserError):
-    """A trained model whose weights or outputs diverged cannot be written."""
-
-
 class Interrupted(BaseException):
     """A run ended by a signal (SIGINT, SIGTERM, SIGHUP). A `BaseException`, like
     KeyboardInterrupt, so ``except Exception`` clean-up paths do not swallow it while

@@ -70,6 +70,12 @@ def save_model(path: str | Path, network: Network, weights: Weights,
         path = path.with_name(path.name + ".npz")
     if len(weights) != network.depth:
         raise UserError(f"{len(weights)} (W, b) pairs for {network.depth} projections")
+    for name, array in [*((f"W{h}/b{h}", np.asarray(a)) for h, pair in enumerate(weights, 1)
+                          for a in pair),
+                        *((f"channel/{k}", np.asarray(v)) for k, v in
+                          (channel_state or {}).items())]:
+        if array.dtype.kind not in "fiu" or not np.isfinite(array).all():
+            raise UserError(f"refusing to write {path}: {name} is not finite real numbers")
     description = {"network": network.to_dict(),
                    "metadata": {"neurolocal_version": __version__, **(metadata or {})}}
     arrays: dict[str, np.ndarray] = {

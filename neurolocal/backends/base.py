@@ -65,11 +65,49 @@ class EpochRecord:
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. alignment angles per layer
 
 
+#: The documented bound of a healthy run: a weight or bias beyond ±DIVERGENCE_LIMIT, a
+#: non-finite weight, or a non-finite loss (outputs overflowed) counts as divergence.
+DIVERGENCE_LIMIT = 1e6
+
+
+def divergence_cause(weights: Weights, loss: float | None = None,
+                     limit: float = DIVERGENCE_LIMIT) -> str | None:
+    """Why a run counts as diverged (naming the projection), or None when it is healthy."""
+    for h, (w, b) in enumerate(weights, start=1):
+        for name, array in ((f"W{h}", w), (f"b{h}", b)):
+            if not np.isfinite(array).all():
+                return f"{name} holds NaN or infinite values"
+            largest = float(np.abs(array).max(initial=0.0))
+            if largest > limit:
+                return f"max |{name}| = {largest:.3g} is beyond the bound {limit:.0e}"
+    if loss is not None and not np.isfinite(loss):
+        return "the loss is not finite (outputs overflowed)"
+    return None
+
+
 @dataclass
 class TrainingHistory:
     epochs: list[EpochRecord] = field(default_factory=list)
-    diverged_at: int | None = None  # epoch at which weights overflowed or became NaN
+    diverged_at: int | None = None  # epoch whose updates broke the weights or the outputs
     samples_per_second: float | None = None
+    divergence: str | None = None  # its cause (see `divergence_cause`)
+    last_finite: Weights | None = field(default=None, repr=False)  # weights before that epoch
+
+    @classmethod
+    def starting_from(cls, weights: Weights) -> TrainingHistory:
+        """A history whose last finite checkpoint is the initial `weights` (copied)."""
+        return cls(last_finite=[(w.copy(), b.copy()) for w, b in weights])
+
+    def stop_if_diverged(self, epoch: int, weights: Weights, loss: float | None = None) -> bool:
+        """The trainers' once-per-epoch check, after the epoch's updates: record the epoch and
+        cause and return True when the run diverged; else keep `weights` as the last finite
+        checkpoint and return False."""
+        cause = divergence_cause(weights, loss)
+        if cause is not None:
+            self.diverged_at, self.divergence = epoch, cause
+            return True
+        self.last_finite = [(w.copy(), b.copy()) for w, b in weights]
+        return False
 
     def last(self) -> EpochRecord:
         return self.epochs[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import math
+import sys
 from collections.abc import Callable
 
 from ..backends import UnsupportedError, available_backends
@@ -64,7 +65,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="channel name, options in brackets: rbp[quantize=1] (default bp; "
                              "--list-channels lists them)")
     add_training_args(parser)
-    parser.add_argument("--save", metavar="FILE.npz", help="save the trained model")
+    parser.add_argument("--save", metavar="FILE.npz",
+                        help="save the trained model (refused if training diverged)")
+    parser.add_argument("--save-last-finite", action="store_true",
+                        help="if training diverged, save the weights of the last epoch before "
+                             "it instead of refusing")
     parser.add_argument("--list-channels", action="store_true",
                         help="list the registered channels and exit")
     parser.set_defaults(func=run)
@@ -109,21 +114,52 @@ def run(args: argparse.Namespace) -> int:
                            "test_accuracy": r.test_accuracy, **r.extra}
                           for r in run_.history.epochs],
               "diverged_at": run_.history.diverged_at,
+              "divergence": run_.history.divergence,
               "samples_per_second": run_.history.samples_per_second}
     del result["curves"], result["test_accuracy_per_seed"], result["test_accuracy_std"]
+    refused = None
     if args.save:
-        from ..io import save_model
-
-        path = save_model(args.save, run_.simulator.network, run_.simulator.weights(),
-                          getattr(run_.simulator, "channel_state", {}),
-                          {"dataset": args.dataset, "epochs": setup.epochs, "seed": args.seed,
-                           "lr": setup.eta, "batch_size": setup.batch_size,
-                           "test_accuracy": result["test_accuracy"],
-                           "train_accuracy": result["train_accuracy"]})
-        result["saved"] = str(path)
+        refused = save_trained(args, run_, setup, result)
     if args.json:
         print_json(result)
-        return 0
+    else:
+        print_summary(args, data, setup, run_, summary, result)
+    if refused:
+        print(f"neurolocal train: {refused}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def save_trained(args: argparse.Namespace, run_, setup, result: dict) -> str | None:
+    """Write the model to --save; a diverged run is refused (the reason is returned) unless
+    --save-last-finite, which writes the weights before the diverging epoch."""
+    from ..io import save_model
+
+    history = run_.history
+    weights = run_.simulator.weights()
+    metadata = {"dataset": args.dataset, "epochs": setup.epochs, "seed": args.seed,
+                "lr": setup.eta, "batch_size": setup.batch_size,
+                "test_accuracy": result["test_accuracy"],
+                "train_accuracy": result["train_accuracy"]}
+    result["saved"] = None
+    if history.diverged_at is not None:
+        if not args.save_last_finite or history.last_finite is None:
+            return (f"not saving {args.save}: training diverged at epoch "
+                    f"{history.diverged_at} ({history.divergence}); --save-last-finite saves "
+                    f"the weights after epoch {history.diverged_at - 1} instead")
+        weights = history.last_finite
+        metadata.update(epochs=history.diverged_at - 1, diverged_at=history.diverged_at,
+                        divergence=history.divergence)
+        state = {}  # the channel's state is from the diverged epoch
+    else:
+        state = getattr(run_.simulator, "channel_state", {})
+    path = save_model(args.save, run_.simulator.network, weights, state, metadata)
+    result["saved"] = str(path)
+    result["saved_epoch"] = metadata["epochs"]
+    return None
+
+
+def print_summary(args, data, setup, run_, summary, result: dict) -> None:
     print(f"{data.name}: {' → '.join(map(str, summary.sizes))}, channel {run_.channel.name} "
           f"({result['channel']['architecture'] or 'no'} architecture), {setup.epochs} epochs, "
           f"η = {setup.eta}, batch {setup.batch_size}, seed {args.seed}")
@@ -132,14 +168,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"  epoch {r.epoch:4d}  train loss {r.train_loss:.4f}  train acc "
               f"{r.train_accuracy:.3f}  test acc {r.test_accuracy:.3f}")
     if run_.history.diverged_at is not None:
-        print(f"  diverged at epoch {run_.history.diverged_at}")
+        print(f"  diverged at epoch {run_.history.diverged_at}: {run_.history.divergence}")
     print(f"test accuracy {result['test_accuracy']:.4f}; angle to the gradient per layer: "
           f"{format_angles(result['update_angle'])}; feedback-weight angle per hidden layer: "
           f"{format_angles(result['feedback_angle'])}")
     print(f"extra synapses {result['extra_synapses']}, extra neurons {result['extra_neurons']}")
-    if args.save:
-        print(f"saved {result['saved']}")
-    return 0
+    if result.get("saved"):
+        print(f"saved {result['saved']} (weights after epoch {result['saved_epoch']})")
 
 
 def format_angles(values: list[float | None]) -> str:

@@ -24,8 +24,6 @@ from .channel import translate_channel
 from .standalone import StandaloneProgram, activate_standalone, release_standalone
 from .targets import TARGETS, code_target
 
-DIVERGENCE_LIMIT = 1e6
-
 
 class Brian2Simulator:
     """A trainable Brian2 instance of `network`.
@@ -102,7 +100,7 @@ class Brian2Simulator:
             batch_size = 1
         if test is not None:
             test = checked_data(self.network, *test, np.float64)
-        history = TrainingHistory()
+        history = TrainingHistory.starting_from(self.weights())
         elapsed = 0.0
         for epoch in tqdm(range(1, epochs + 1), disable=not progress, leave=False,
                           desc="train brian2"):
@@ -111,13 +109,12 @@ class Brian2Simulator:
             with code_target(self.target):
                 self._runner.run(x[order], t[order], learn=True, batch_size=batch_size)
             elapsed += time.perf_counter() - start
-            if not all(np.isfinite(w).all() and np.abs(w).max(initial=0) < DIVERGENCE_LIMIT
-                       for w, _ in self.weights()):
-                history.diverged_at = epoch
+            with np.errstate(over="ignore", invalid="ignore"):
+                record = EpochRecord(epoch, *self.evaluate(x, t))
+                if test is not None:
+                    record.test_loss, record.test_accuracy = self.evaluate(*test)
+            if history.stop_if_diverged(epoch, self.weights(), record.train_loss):
                 break
-            record = EpochRecord(epoch, *self.evaluate(x, t))
-            if test is not None:
-                record.test_loss, record.test_accuracy = self.evaluate(*test)
             history.epochs.append(record)
         history.samples_per_second = len(x) * len(history.epochs) / elapsed if elapsed else None
         return history

@@ -66,7 +66,7 @@ class DeepSimulator:
             raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
         if test is not None:
             test = checked_data(self.network, *test, self.dtype)
-        history = TrainingHistory()
+        history = TrainingHistory.starting_from(self._weights)
         samples, elapsed = 0, 0.0
         for epoch in tqdm(range(1, epochs + 1), disable=not progress, leave=False,
                           desc=f"train {self.channel.name}"):
@@ -78,11 +78,8 @@ class DeepSimulator:
                     self.step(x[rows], t[rows])
                 elapsed += time.perf_counter() - start
                 samples += len(x)
-                finite = all(np.isfinite(w).all() and np.isfinite(b).all()
-                             for w, b in self._weights)
-                record = self._record(epoch, x, t, test, diagnostics) if finite else None
-            if record is None or not np.isfinite(record.train_loss):
-                history.diverged_at = epoch  # weights or outputs overflowed
+                record = self._record(epoch, x, t, test, diagnostics)
+            if history.stop_if_diverged(epoch, self._weights, record.train_loss):
                 break
             history.epochs.append(record)
         history.samples_per_second = samples / elapsed if elapsed > 0 else None
