@@ -18,6 +18,7 @@ from .channels.registry import channel_label, get_channel
 from .data import Dataset
 from .errors import UserError
 from .network import get_transfer
+from .resources import require_memory
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,15 @@ def targets_for(data: Dataset, labels: np.ndarray, output_transfer: str) -> np.n
     return data.targets(labels, low=low if np.isfinite(low) else 0.0, high=1.0)
 
 
+def training_bytes(sizes: list[int], samples: int, bytes_per_weight: int) -> int:
+    """Estimated memory of training a network of `sizes` on `samples` samples: every weight
+    costs the backend's `bytes_per_weight` (numpy: W, ΔW, a backward matrix and the last
+    finite checkpoint in float32) and a full-data evaluation holds S, O and f'(S) of every
+    unit for every sample (float32)."""
+    weights = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    return weights * bytes_per_weight + 3 * 4 * samples * sum(sizes)
+
+
 def train_channel(data: Dataset, channel: Channel | str, setup: Setup, seed: int = 0,
                   progress: bool = False) -> Run:
     """Build the network input → hidden… → classes for `channel` and train it."""
@@ -115,7 +125,11 @@ def train_channel(data: Dataset, channel: Channel | str, setup: Setup, seed: int
     network = channel_network(sizes, channel, setup.hidden_transfer, setup.output_transfer,
                               setup.eta)
     options = {"spiking": True} if setup.spiking else {}
-    simulator = get_backend(setup.backend).build(network, seed=seed, **options)
+    backend = get_backend(setup.backend)
+    require_memory(training_bytes(sizes, len(data.x_train) + len(data.x_test),
+                                  getattr(backend, "bytes_per_weight", 16)),
+                   f"training a {'-'.join(map(str, sizes))} network on {setup.backend}")
+    simulator = backend.build(network, seed=seed, **options)
     t_train = targets_for(data, data.y_train, setup.output_transfer)
     t_test = targets_for(data, data.y_test, setup.output_transfer)
     history = simulator.train(data.x_train, t_train, setup.epochs, setup.batch_size,

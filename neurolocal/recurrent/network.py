@@ -27,6 +27,7 @@ from tqdm import tqdm
 from ..channels.perturbation import OpCounter
 from ..errors import UserError
 from ..network import NetworkError, get_transfer
+from ..resources import require_memory
 
 CHANNELS = ("bptt", "rbptt", "srbptt")
 PARAMETERS = ("w_in", "w_rec", "b", "w_out", "c")
@@ -237,6 +238,10 @@ def train_recurrent(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
         raise UserError(f"unknown recurrent channel {channel!r}; known: {', '.join(CHANNELS)}")
     if not lr > 0 or epochs < 0 or batch_size < 1:
         raise UserError("lr and batch_size must be positive and epochs non-negative")
+    # a full-data pass holds about six (sequences, steps, hidden) float64 arrays
+    require_memory(6 * 8 * x.shape[0] * x.shape[1] * (net.n_hidden + 1),
+                   f"training a recurrent network of {net.n_hidden} units on {x.shape[0]} "
+                   f"sequences of {x.shape[1]} steps")
     rng = np.random.default_rng(seed)
     feedback = net.random_feedback(rng) if channel != "bptt" else None
     full_mask = np.array(_mask(mask, t))
