@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..recurrent import CHANNELS, RecurrentNetwork, sequence_task, train_recurrent
+    from ..recurrent.network import check_memory
 
     channels = [c.strip() for c in args.channels.split(",") if c.strip()]
     unknown = [c for c in channels if c not in CHANNELS]
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
                          f"{', '.join(CHANNELS)}")
     if args.seeds < 1 or args.hidden < 1:
         raise UserError("--seeds and --hidden must be positive")
+    check_memory(args.sequences, args.steps, args.hidden)
     x, t, mask = sequence_task(args.task, args.sequences, args.steps, args.delay, args.seed)
     results = []
     for channel in channels:

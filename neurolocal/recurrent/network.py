@@ -229,6 +229,14 @@ def accuracy(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
     return float(np.sum(right * mask) / np.sum(mask))
 
 
+def check_memory(sequences: int, steps: int, hidden: int) -> None:
+    """Refuse up front a training run that cannot fit: a full-data pass holds about six
+    (sequences, steps, hidden) float64 arrays."""
+    require_memory(6 * 8 * sequences * steps * (hidden + 1),
+                   f"training a recurrent network of {hidden} units on {sequences} sequences "
+                   f"of {steps} steps")
+
+
 def train_recurrent(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
                     mask: np.ndarray | None = None, channel: str = "bptt", epochs: int = 50,
                     lr: float = 0.5, batch_size: int = 32, seed: int = 0,
@@ -238,10 +246,7 @@ def train_recurrent(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
         raise UserError(f"unknown recurrent channel {channel!r}; known: {', '.join(CHANNELS)}")
     if not lr > 0 or epochs < 0 or batch_size < 1:
         raise UserError("lr and batch_size must be positive and epochs non-negative")
-    # a full-data pass holds about six (sequences, steps, hidden) float64 arrays
-    require_memory(6 * 8 * x.shape[0] * x.shape[1] * (net.n_hidden + 1),
-                   f"training a recurrent network of {net.n_hidden} units on {x.shape[0]} "
-                   f"sequences of {x.shape[1]} steps")
+    check_memory(x.shape[0], x.shape[1], net.n_hidden)
     rng = np.random.default_rng(seed)
     feedback = net.random_feedback(rng) if channel != "bptt" else None
     full_mask = np.array(_mask(mask, t))
