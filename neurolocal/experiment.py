@@ -156,13 +156,11 @@ def compare_channels(data: Dataset, channels: list[Channel | str], setup: Setup,
 
 def plot_curves(summaries: list[ChannelSummary], path: str, title: str = "") -> str:
     """Test accuracy per epoch (mean over seeds, band = ±1 std) for every channel, as PNG."""
-    import matplotlib
+    from .plotting import pyplot, series_style
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, axis = plt.subplots(figsize=(7, 4.5))
-    for summary in summaries:
+    for index, summary in enumerate(summaries):
         curves = [r.history.series("test_accuracy") for r in summary.runs]
         length = min(len(c) for c in curves)
         if length == 0:
@@ -170,8 +168,10 @@ def plot_curves(summaries: list[ChannelSummary], path: str, title: str = "") -> 
         values = np.array([c[:length] for c in curves], dtype=float)
         epochs = np.arange(1, length + 1)
         mean, std = values.mean(axis=0), values.std(axis=0)
-        axis.plot(epochs, mean, label=channel_label(summary.channel))
-        axis.fill_between(epochs, mean - std, mean + std, alpha=0.2)
+        style = series_style(index)
+        axis.plot(epochs, mean, label=channel_label(summary.channel),
+                  markevery=max(1, length // 8), markersize=5, **style)
+        axis.fill_between(epochs, mean - std, mean + std, alpha=0.15, color=style["color"])
     axis.set_xlabel("epoch")
     axis.set_ylabel("test accuracy")
     axis.set_ylim(0, 1)

@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..capacity import CHANNELS, capacity_table, plot_sweep, sweep
+    from ..capacity import CHANNELS, capacity_table, sweep
     from ..capacity.formulas import NOT_MEASURABLE, RULE_CHANNELS, layer_sizes
     from ..data import load_dataset
 
@@ -181,3 +181,48 @@ def _num(value: float | None) -> str:
 
 def _pair(measured: float, predicted: float) -> str:
     return f"{measured:.4g} / {predicted:.4g}"
+
+
+def plot_sweep(result, path: str) -> str:
+    """Rate and cosine against the number of weights W, log-log, one colour and marker per
+    channel: measured values as markers (cosine ± 2 SE), the exact closed form as a solid line,
+    the asymptotic form as a dotted line; labelled axes and one legend for both panels."""
+    import numpy as np
+    from matplotlib.lines import Line2D
+
+    from ..capacity.formulas import asymptotic_cos
+    from ..plotting import pyplot, series_style
+
+    plt = pyplot()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
+    handles = []
+    for index, (name, rows) in enumerate(result.measurements.items()):
+        style = series_style(index)
+        w = np.array([m.num_weights for m in rows])
+        left.plot(w, [m.rate for m in rows], linestyle="none", markersize=6, **style)
+        left.plot(w, [m.predicted.rate for m in rows], "-", color=style["color"], alpha=0.5)
+        right.errorbar(w, [m.cosine for m in rows], yerr=[2 * m.cosine_se for m in rows],
+                       linestyle="none", capsize=2, markersize=6, **style)
+        predicted = [m.predicted.cosine for m in rows]
+        if None not in predicted:
+            right.plot(w, predicted, "-", color=style["color"], alpha=0.5)
+        asymptotic = [asymptotic_cos(name, int(n), rows[0].k) for n in w]
+        if None not in asymptotic and name not in ("bp", "pwlr", "palr", "pwlb"):
+            right.plot(w, asymptotic, ":", color=style["color"], alpha=0.7)
+        handles.append(Line2D([], [], linestyle="none", label=rows[0].label, **style))
+    handles += [Line2D([], [], color="grey", linestyle="-", label="exact closed form"),
+                Line2D([], [], color="grey", linestyle=":", label="asymptotic form")]
+    for axis in (left, right):
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("number of weights W")
+        axis.grid(alpha=0.3, which="both")
+    left.set_ylabel("rate R = bits / operations per weight")
+    left.set_title("rate of the learning channel")
+    right.set_ylabel("E cos(Δw, −∇E)  (measured ± 2 SE)")
+    right.set_title("alignment with the gradient")
+    figure.legend(handles=handles, loc="center right", fontsize=8, title="channel")
+    figure.tight_layout(rect=(0, 0, 0.86, 1))
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
