@@ -7,6 +7,7 @@ backend cannot run are listed in `Backend.unsupported` so the shared conformance
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -73,13 +74,20 @@ DIVERGENCE_LIMIT = 1e6
 def divergence_cause(weights: Weights, loss: float | None = None,
                      limit: float = DIVERGENCE_LIMIT) -> str | None:
     """Why a run counts as diverged (naming the projection), or None when it is healthy."""
-    for h, (w, b) in enumerate(weights, start=1):
-        for name, array in ((f"W{h}", w), (f"b{h}", b)):
-            if not np.isfinite(array).all():
-                return f"{name} holds NaN or infinite values"
-            largest = float(np.abs(array).max(initial=0.0))
-            if largest > limit:
-                return f"max |{name}| = {largest:.3g} is beyond the bound {limit:.0e}"
+    named = ((name, array) for h, (w, b) in enumerate(weights, start=1)
+             for name, array in ((f"W{h}", w), (f"b{h}", b)))
+    return named_divergence(named, loss, limit)
+
+
+def named_divergence(arrays: Iterable[tuple[str, np.ndarray]], loss: float | None = None,
+                     limit: float = DIVERGENCE_LIMIT) -> str | None:
+    """`divergence_cause` for any named parameter arrays (e.g. a recurrent network's)."""
+    for name, array in arrays:
+        if not np.isfinite(array).all():
+            return f"{name} holds NaN or infinite values"
+        largest = float(np.abs(array).max(initial=0.0))
+        if largest > limit:
+            return f"max |{name}| = {largest:.4g} is beyond the bound {limit:.0e}"
     if loss is not None and not np.isfinite(loss):
         return "the loss is not finite (outputs overflowed)"
     return None

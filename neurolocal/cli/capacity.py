@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 
 from ..errors import UserError
-from .common import add_common, int_list, print_json, table
+from ..recurrent.tasks import TASKS
+from .common import add_common, int_list, name_list, print_json, table
 
 DEFAULT_CHANNELS = "bp,rbp,srbp,pwlr,pwlb,palr,pwgb,pwgbk,pwgrk"
 
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "cosine against W per channel, with fitted exponents")
     parser.add_argument("--widths", default="4,8,16,32",
                         help="hidden widths of the sweep behind --plot (default 4,8,16,32)")
-    parser.add_argument("--recurrent", metavar="TASK",
+    parser.add_argument("--recurrent", metavar="TASK", choices=TASKS,
                         help="measure channels through time instead, on a recurrent network "
                              "(the first --hidden size) and a sequence task: delay, recall or "
                              "parity (channels bptt,rbptt,srbptt,pwlr,pwlb,pwgb,pwgbk,pwgrk)")
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--plot sweeps feed-forward networks; it does not combine with "
                              "--recurrent")
         return run_recurrent(args, hidden[0])
-    requested = tuple(c.strip() for c in args.channels.split(",") if c.strip())
+    requested = tuple(name_list(args.channels, "--channels"))
     if requested == ("all",):
         requested = (*CHANNELS, *NOT_MEASURABLE)
     unknown = [c for c in requested if c not in CHANNELS and c not in NOT_MEASURABLE]
@@ -126,7 +127,7 @@ def run_recurrent(args: argparse.Namespace, hidden: int) -> int:
     from ..recurrent.capacity import RECURRENT_CAPACITY, measure_recurrent
 
     channels = RECURRENT_CAPACITY if args.channels == DEFAULT_CHANNELS else tuple(
-        c.strip() for c in args.channels.split(",") if c.strip())
+        name_list(args.channels, "--channels"))
     unknown = [c for c in channels if c not in RECURRENT_CAPACITY]
     if unknown or not channels:
         raise UserError(f"unknown recurrent channel {', '.join(unknown) or '(none)'}; known: "

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
+from ..backends.base import named_divergence
 from ..channels.perturbation import OpCounter
 from ..errors import UserError
 from ..network import NetworkError, get_transfer
@@ -217,6 +218,8 @@ class RecurrentRun:
     losses: list[float]
     accuracy: float
     initial_cosine: float
+    diverged_at: int | None = None  # the epoch whose updates broke the weights or the loss
+    divergence: str | None = None  # why (backends.base.named_divergence)
 
 
 def accuracy(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
@@ -260,6 +263,10 @@ def train_recurrent(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
             for name, change in updates.items():
                 net.weights[name] += lr * change
         losses.append(net.loss(x, t, full_mask))
+        cause = named_divergence(net.weights.items(), losses[-1])
+        if cause is not None:
+            return RecurrentRun(channel, losses, accuracy(net, x, t, full_mask), cosine,
+                                len(losses) - 1, cause)
     return RecurrentRun(channel, losses, accuracy(net, x, t, full_mask), cosine)
 
 

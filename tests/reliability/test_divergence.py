@@ -22,7 +22,7 @@ def test_divergence_cause_names_the_array_and_the_bound():
     assert divergence_cause([(w, b)], loss=0.3) is None
     big = w.copy()
     big[1, 2] = -2 * DIVERGENCE_LIMIT
-    assert "max |W2| = 2e+06" in divergence_cause([(w, b), (big, b)])
+    assert "max |W2| = 2e+06 is beyond the bound 1e+06" in divergence_cause([(w, b), (big, b)])
     at_bound = w.copy()
     at_bound[0, 0] = DIVERGENCE_LIMIT  # the bound itself is still healthy
     assert divergence_cause([(at_bound, b)]) is None
@@ -107,3 +107,11 @@ def test_brian2_trainer_reports_divergence():
     history = simulator.train(x, np.eye(2)[rng.integers(0, 2, 8)], epochs=3, batch_size=4)
     assert history.diverged_at == 1 and history.divergence
     assert all(np.isfinite(w).all() for w, _ in history.last_finite)
+
+
+def test_recurrent_trainer_reports_divergence(capsys):
+    assert main(["sequence", "--lr", "1e6", "--epochs", "3", "--seeds", "1", "--sequences",
+                 "32", "--channels", "bptt", "--json", "--quiet"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    diverged, = data["channels"][0]["diverged"]
+    assert diverged["epoch"] == 1 and "beyond the bound" in diverged["cause"]
