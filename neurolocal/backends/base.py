@@ -7,12 +7,12 @@ backend cannot run are listed in `Backend.unsupported` so the shared conformance
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
+from ..divergence import divergence_cause
 from ..errors import UserError
 from ..network import Network, NetworkError
 
@@ -64,33 +64,6 @@ class EpochRecord:
     test_loss: float | None = None
     test_accuracy: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. alignment angles per layer
-
-
-#: The documented bound of a healthy run: a weight or bias beyond ±DIVERGENCE_LIMIT, a
-#: non-finite weight, or a non-finite loss (outputs overflowed) counts as divergence.
-DIVERGENCE_LIMIT = 1e6
-
-
-def divergence_cause(weights: Weights, loss: float | None = None,
-                     limit: float = DIVERGENCE_LIMIT) -> str | None:
-    """Why a run counts as diverged (naming the projection), or None when it is healthy."""
-    named = ((name, array) for h, (w, b) in enumerate(weights, start=1)
-             for name, array in ((f"W{h}", w), (f"b{h}", b)))
-    return named_divergence(named, loss, limit)
-
-
-def named_divergence(arrays: Iterable[tuple[str, np.ndarray]], loss: float | None = None,
-                     limit: float = DIVERGENCE_LIMIT) -> str | None:
-    """`divergence_cause` for any named parameter arrays (e.g. a recurrent network's)."""
-    for name, array in arrays:
-        if not np.isfinite(array).all():
-            return f"{name} holds NaN or infinite values"
-        largest = float(np.abs(array).max(initial=0.0))
-        if largest > limit:
-            return f"max |{name}| = {largest:.4g} is beyond the bound {limit:.0e}"
-    if loss is not None and not np.isfinite(loss):
-        return "the loss is not finite (outputs overflowed)"
-    return None
 
 
 @dataclass

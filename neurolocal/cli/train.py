@@ -169,7 +169,9 @@ def print_summary(args, data, setup, run_, summary, result: dict) -> None:
               f"{r.train_accuracy:.3f}  test acc {r.test_accuracy:.3f}")
     if run_.history.diverged_at is not None:
         print(f"  diverged at epoch {run_.history.diverged_at}: {run_.history.divergence}")
-    print(f"test accuracy {result['test_accuracy']:.4f}; angle to the gradient per layer: "
+    accuracy = result["test_accuracy"]  # NaN when no epoch finished
+    accuracy = "—" if accuracy != accuracy else f"{accuracy:.4f}"
+    print(f"test accuracy {accuracy}; angle to the gradient per layer: "
           f"{format_angles(result['update_angle'])}; feedback-weight angle per hidden layer: "
           f"{format_angles(result['feedback_angle'])}")
     print(f"extra synapses {result['extra_synapses']}, extra neurons {result['extra_neurons']}")

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from ..backends.base import named_divergence
 from ..channels.perturbation import OpCounter
+from ..divergence import named_divergence
 from ..errors import UserError
 from ..network import NetworkError, get_transfer
 from ..resources import require_memory

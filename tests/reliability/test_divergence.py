@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from neurolocal import channel_network, get_backend, get_channel, load_model, save_model
-from neurolocal.backends.base import DIVERGENCE_LIMIT, TrainingHistory, divergence_cause
+from neurolocal.backends.base import TrainingHistory
 from neurolocal.cli import main
+from neurolocal.divergence import DIVERGENCE_LIMIT, divergence_cause
 
 RELU_LINEAR = ["train", "--lr", "1e9", "--hidden-transfer", "relu", "--output-transfer",
                "linear", "--hidden", "10", "--epochs", "3", "--quiet"]
@@ -118,3 +119,16 @@ def test_recurrent_trainer_reports_divergence(capsys):
     # training stopped at the diverging epoch: losses of epochs 0..that one, not 0..3
     assert 1 <= diverged["epoch"] <= 3
     assert len(data["channels"][0]["losses"][0]) == diverged["epoch"] + 1
+
+
+def test_deep_targets_trainer_reports_divergence():
+    """A perceptron step on XOR (one gate always errs) moves a weight by η × (mean of the
+    error × input over the 4 patterns) = η/4 in epoch 1: with η = 1e7 that is 2.5e6, beyond
+    the bound 1e6."""
+    from neurolocal.channels.deep_targets import threshold_network, train_deep_targets
+
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+    t = np.array([[0], [1], [1], [0]], float)  # XOR: one gate always errs
+    run = train_deep_targets(threshold_network([2, 1], eta=1e7), x, t, epochs=5, batch_size=4)
+    assert run.diverged_at == 1 and "beyond the bound" in run.divergence
+    assert len(run.errors) == 2  # epoch 0 and the diverging epoch 1, then it stopped
