@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import UserError
-from .common import add_common, print_json
+from .common import add_common, int_list, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,10 +35,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(code)
         return 0
-    try:
-        sizes = [int(n) for n in args.sizes.split(",")]
-    except ValueError:
-        raise UserError(f"--sizes takes comma-separated integers, not {args.sizes!r}") from None
+    sizes = list(int_list(args.sizes, "--sizes"))
     network = channel_network(sizes, get_channel(args.channel))
     try:
         simulator = get_backend("brian2").build(network, seed=args.seed, spiking=args.spiking)
