@@ -3,6 +3,7 @@ spiking Brian2 model, on the numpy, cython or cpp_standalone code-generation tar
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -106,8 +107,10 @@ class Brian2Simulator:
                           desc="train brian2"):
             order = self.rng.permutation(len(x))
             start = time.perf_counter()
-            with code_target(self.target):
-                self._runner.run(x[order], t[order], learn=True, batch_size=batch_size)
+            with code_target(self.target), _sample_bar(progress and self._runner is self.model,
+                                                       len(x), epoch) as report:
+                self._runner.run(x[order], t[order], learn=True, batch_size=batch_size,
+                                 **({"report": report} if report else {}))
             elapsed += time.perf_counter() - start
             with np.errstate(over="ignore", invalid="ignore"):
                 record = EpochRecord(epoch, *self.evaluate(x, t))
@@ -144,3 +147,20 @@ def _quiet_brian2() -> None:
 
     BrianLogger.suppress_name("unused_brian_object")
 
+
+@contextlib.contextmanager
+def _sample_bar(enabled: bool, samples: int, epoch: int):
+    """A progress bar over the samples of one epoch inside Brian2's single `run()` (a
+    spiking epoch takes minutes), fed by Brian2's report callback; None when disabled."""
+    if not enabled:
+        yield None
+        return
+    bar = tqdm(total=samples, desc=f"epoch {epoch}", unit="sample", leave=False)
+
+    def report(elapsed, fraction, t_start, duration) -> None:
+        bar.update(int(round(fraction * samples)) - bar.n)
+
+    try:
+        yield report
+    finally:
+        bar.close()
