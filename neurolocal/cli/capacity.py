@@ -7,6 +7,7 @@ import argparse
 
 from ..errors import UserError
 from ..recurrent.tasks import TASKS
+from ..resources import require_memory
 from .common import add_common, int_list, name_list, print_json, table
 
 DEFAULT_CHANNELS = "bp,rbp,srbp,pwlr,pwlb,palr,pwgb,pwgbk,pwgrk"
@@ -75,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
     data = load_dataset(args.dataset, seed=args.seed)
     x, t = data.x_train, data.t_train
     sizes = [x.shape[1], *hidden, t.shape[1]]
+    # float64 weights, their gradient, the channel's update and feedback, perturbed copies
+    require_memory(6 * 8 * sum(layer_sizes(sizes)),
+                   f"measuring capacity on a {'-'.join(map(str, sizes))} network")
     rows = capacity_table(sizes, x, t, channels, args.samples, args.k, args.seed,
                           args.precision, args.progress) if channels else []
     num_weights = sum(layer_sizes(sizes))

@@ -92,9 +92,10 @@ def small_machine(monkeypatch, gib: float = 23.0) -> None:
     monkeypatch.setattr(resources, "available_memory", lambda: int(gib * 2**30))
 
 
-def test_huge_network_refused_up_front_with_the_estimate(monkeypatch, capsys):
+@pytest.mark.parametrize("command", ["train", "capacity"])
+def test_huge_network_refused_up_front_with_the_estimate(monkeypatch, capsys, command):
     small_machine(monkeypatch)
-    assert main(["train", "--hidden", "100000,100000", "--quiet"]) == 2
+    assert main([command, "--hidden", "100000,100000", "--quiet"]) == 2
     line = one_line(capsys)
     needed = float(re.search(r"needs ([\d.]+) GiB; 23\.0 GiB available", line).group(1))
     assert needed >= 1e10 * 4 / 2**30  # at least the 100000 x 100000 float32 weights
