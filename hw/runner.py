@@ -23,8 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from neurolocal.errors import UserError
-
 from .errors import LavaRunError, LavaTimeoutError
 
 #: Default timeout of one isolated run, in seconds.
@@ -39,7 +37,7 @@ def run_isolated(target: str, kwargs: dict[str, Any] | None = None,
     (with the child's traceback) when the function raises or the child dies. `on_start` is
     called with the child's pid, which is also its process-group id."""
     if ":" not in target:
-        raise UserError(f"target must be 'module:function', not {target!r}")
+        raise ValueError(f"target must be 'module:function', not {target!r}")  # a bug
     with tempfile.TemporaryDirectory(prefix="neurolocal-lava-") as folder:
         request, reply, log = (Path(folder) / n for n in ("request.pkl", "reply.pkl", "log.txt"))
         request.write_bytes(pickle.dumps((target, kwargs or {})))

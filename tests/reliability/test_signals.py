@@ -64,7 +64,8 @@ def _run_and_signal(argv: list[str], signum: int, ready, tmp: Path,
                 break
             time.sleep(0.1)
         seen |= _tree(process.pid)
-        groups = {_table()[p][1] for p in seen if p in _table()}
+        table = _table()
+        groups = {table[p][1] for p in seen if p in table}
         os.kill(process.pid, signum)
         _, err = process.communicate(timeout=60)
     finally:
