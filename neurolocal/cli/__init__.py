@@ -20,7 +20,7 @@ from importlib.metadata import entry_points
 
 from ..errors import Interrupted, UserError
 from .common import Parser, resolve_progress
-from .signals import ending_on_signals
+from .signals import ending_on_signals, private_tempdir
 
 #: Subcommand modules, in the order `neurolocal --help` lists them.
 COMMANDS = ["rules", "demo", "analyze", "boolean", "train", "compare", "capacity", "sequence",
@@ -63,7 +63,7 @@ def run_command(prefix: str, func: Callable[[argparse.Namespace], int | None],
     error) or 128 + signal, with the one-line message prefixed by `prefix`."""
     verbose = getattr(args, "verbose", False)
     try:
-        with ending_on_signals():
+        with private_tempdir(), ending_on_signals():
             return int(func(args) or 0)
     except USER_ERRORS as error:
         if verbose:

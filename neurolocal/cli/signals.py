@@ -8,15 +8,20 @@ which a blocking call delays until it returns; so the signal also reaches a watc
 through `signal.set_wakeup_fd`, which ends the descendants at once, and the blocking call
 returns. C's ``system()`` ignores SIGINT while its command runs (Brian2 compiles with
 ``os.system("make")``), so within the block `os.system` is replaced by `system`, which keeps
-every signal deliverable. The CLI prints one line and exits with 128 + the signal number.
+every signal deliverable. `private_tempdir` gives the run one temporary directory (for its
+children too) removed at exit whatever was interrupted. The CLI prints one line and exits
+with 128 + the signal number.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +30,7 @@ from pathlib import Path
 from ..errors import Interrupted
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_RUN_TMPDIR = "NEUROLOCAL_RUN_TMPDIR"  # the private temporary directory of the current run
 
 _active = False
 
@@ -130,3 +136,40 @@ def ending_on_signals() -> Iterator[None]:
         os.close(write_fd)  # the watcher reads EOF and ends
         watcher.join(timeout=1.0)
         os.close(read_fd)
+
+
+@contextlib.contextmanager
+def private_tempdir() -> Iterator[None]:
+    """Within the block, every temporary file of the run (this process's and, through TMPDIR,
+    its children's: Lava's, compilers', multiprocessing's, Brian2's log) goes to one private
+    directory, removed when the process exits (after Brian2's own exit handler has closed its
+    log) with the signals blocked. A signal can land inside some library's own clean-up and
+    cut it short; this final removal does not depend on it. Nested use does nothing."""
+    if os.environ.get(_RUN_TMPDIR) == tempfile.gettempdir():
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="nl-")
+    atexit.register(_remove, folder)  # registered first, so it runs after later handlers
+    saved = {name: os.environ.get(name) for name in ("TMPDIR", _RUN_TMPDIR)}
+    saved_default = tempfile.tempdir
+    os.environ["TMPDIR"] = os.environ[_RUN_TMPDIR] = tempfile.tempdir = folder
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved_default
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _remove(folder: str) -> None:
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        if main:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)

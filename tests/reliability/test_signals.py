@@ -49,7 +49,7 @@ def _run_and_signal(argv: list[str], signum: int, ready, tmp: Path,
     """Start `argv`, wait until `ready(descendant pids)` holds, send `signum` to the process,
     and return (exit status, stderr, every pid and process group seen under it)."""
     # a short private TMPDIR: multiprocessing's socket paths under it must stay < 108 bytes
-    tmpdir = Path(tempfile.mkdtemp(prefix="nl-signals-", dir="/tmp"))
+    tmpdir = Path(tempfile.mkdtemp(prefix="nls-", dir="/tmp"))
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmpdir), **(env or {})}
     process = subprocess.Popen(argv, cwd=tmp, env=full_env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
