@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from neurolocal.errors import UserError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from neurolocal.cli.common import add_common
@@ -76,8 +78,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--events", type=float, default=1.0,
                         help="with --plan: assumed events per hidden neuron per inference, "
                              "for the messages crossing chips (default 1)")
-    parser.add_argument("--verbose", action="store_true",
-                        help="print the child traceback when a Lava run fails")
     parser.set_defaults(func=run)
 
 
@@ -115,37 +115,37 @@ def _run(args: argparse.Namespace):
     if args.plan is not None:
         return _plan(args.plan, get_profile(args.target), args.events)
     if args.model is None:
-        raise ValueError("give a model file (saved by `neurolocal train --save`) or --targets")
+        raise UserError("give a model file (saved by `neurolocal train --save`) or --targets")
     if args.steps is not None and args.steps < 1:
-        raise ValueError(f"--steps must be positive, not {args.steps}")
+        raise UserError(f"--steps must be positive, not {args.steps}")
     if args.predictions and not args.predictions.endswith((".npz", ".csv")):
-        raise ValueError(f"--predictions {args.predictions}: the file must end in .npz or .csv")
+        raise UserError(f"--predictions {args.predictions}: the file must end in .npz or .csv")
     profile = get_profile(args.target)
     model = load_model(args.model)
     data = load_dataset(args.dataset, seed=args.seed)
     if data.num_inputs != model.network.input.size:
-        raise ValueError(f"data set {args.dataset} has {data.num_inputs} inputs, the model "
+        raise UserError(f"data set {args.dataset} has {data.num_inputs} inputs, the model "
                          f"{model.network.input.size}")
     if args.learn:
         from .learning import learn_on_chip
 
         if not args.fixed:
-            raise ValueError("on-chip learning runs in the chip's fixed point; the float "
+            raise UserError("on-chip learning runs in the chip's fixed point; the float "
                              "reference (the channel's own math) is reported beside it")
         result = learn_on_chip(model, data, profile, sim=args.sim, rule=args.rule,
                                epochs=args.epochs, num_train=args.num_train,
                                num_test=args.num_test, approximate=args.approximate,
                                seed=args.seed, from_scratch=not args.fine_tune,
-                               timeout=args.timeout, progress=not args.json)
+                               timeout=args.timeout, progress=args.progress)
         return result.to_dict(), result.format()
     from .deploy import deploy
 
     if args.nir and (args.neuron or ("graded" if profile.graded_spike_bits else "if")) != "if":
-        raise ValueError("--nir exports integrate-and-fire conversions (NIR has no graded "
+        raise UserError("--nir exports integrate-and-fire conversions (NIR has no graded "
                          "activation neuron): add --neuron if")
     result = deploy(model.network, model.weights, data, profile, sim=args.sim, fixed=args.fixed,
                     encoding=args.encoding, steps=args.steps, num_test=args.num_test,
-                    timeout=args.timeout, progress=not args.json and sys.stderr.isatty(),
+                    timeout=args.timeout, progress=args.progress,
                     neuron=args.neuron,
                     trained_for=model.metadata.get("target"))
     summary, text = result.to_dict(), result.format()
@@ -164,15 +164,14 @@ def _run(args: argparse.Namespace):
 def _plan(text: str, profile, events: float):
     """The resource report of the inference graph of `text` layer sizes on `profile`, with the
     inter-chip messages at `events` per hidden neuron per inference."""
+    from neurolocal.cli.common import int_list
+
     from .graph import layer_name
     from .partition import partition
 
-    try:
-        sizes = [int(s) for s in text.split(",")]
-    except ValueError:
-        raise ValueError(f"--plan takes comma-separated layer sizes, not {text!r}") from None
+    sizes = int_list(text, "--plan")
     if events < 0:
-        raise ValueError(f"--events must be non-negative, not {events}")
+        raise UserError(f"--events must be non-negative, not {events}")
     report = partition(sizes, profile)
     report = report.with_traffic({layer_name(k): events for k in range(1, len(sizes) - 1)})
     text = report.format()

@@ -16,6 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from neurolocal.data import Dataset
+from neurolocal.errors import UserError
 from neurolocal.network import Network
 from neurolocal.network.fixed_point import TARGET_FORMATS
 
@@ -68,7 +69,7 @@ class DeployResult:
         label, prediction, float_prediction, out0 … out{n−1}."""
         path = Path(path)
         if path.suffix not in PREDICTION_FORMATS:
-            raise ValueError(f"predictions file {path} must end in .npz or .csv")
+            raise UserError(f"predictions file {path} must end in .npz or .csv")
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix == ".npz":
             np.savez(path, prediction=self.predictions, label=self.labels,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from neurolocal.data import Dataset
+from neurolocal.errors import UserError
 from neurolocal.network import Network
 
 from .deploy import deploy as deploy_network
@@ -25,7 +26,7 @@ def check(options: dict[str, Any]) -> dict[str, Any]:
     target that is not a chip profile."""
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown or "target" not in options:
-        raise ValueError(f"a mapping with 'target' and any of "
+        raise UserError(f"a mapping with 'target' and any of "
                          f"{', '.join(k for k in OPTIONS if k != 'target')}, not {options!r}")
     get_profile(options["target"])
     return {**OPTIONS, **options}

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurolocal.errors import UserError
 from neurolocal.network import get_transfer
 
 from .graded import GradedLayer, GradedNetwork
@@ -108,7 +109,7 @@ def run(network: SpikingNetwork, inputs: np.ndarray, fixed: bool = True,
     if fixed:
         largest_input = 1 if network.encoding == "rate" else 2 ** network.input_bits
         if max(np.abs(w).sum(axis=0).max() for w in weights) * largest_input >= 2.0 ** 53:
-            raise ValueError("synaptic sums could exceed 2^53: not exact in float64")
+            raise UserError("synaptic sums could exceed 2^53: not exact in float64")
     first = inputs.reshape(steps * batch, -1).astype(np.float64) @ weights[0]
     first = first.reshape(steps, batch, -1)
     if fixed:

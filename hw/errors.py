@@ -3,8 +3,10 @@ messages, so `neurolocal deploy` prints them as one line and exits 2."""
 
 from __future__ import annotations
 
+from neurolocal.errors import UserError
 
-class HardwareError(ValueError):
+
+class HardwareError(UserError):
     """Base class of the hardware layer's user-facing errors."""
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from neurolocal.errors import UserError
+
 HOST = "host"
 
 
@@ -56,7 +58,7 @@ class Graph:
         names = {p.name for p in self.populations}
         for proj in self.projections:
             if proj.source not in names | {HOST} or proj.dest not in names:
-                raise ValueError(f"projection {proj.source} -> {proj.dest} names an unknown "
+                raise UserError(f"projection {proj.source} -> {proj.dest} names an unknown "
                                  "population")
 
     @property
@@ -91,7 +93,7 @@ def inference_graph(sizes: list[int]) -> Graph:
     from layer k−1 (the host for k = 1). The output layer's neurons relay their summed input
     to the host as graded spikes."""
     if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
-        raise ValueError(f"layer sizes must be at least two positive integers, not {sizes}")
+        raise UserError(f"layer sizes must be at least two positive integers, not {sizes}")
     populations = tuple(Population(layer_name(k), int(n)) for k, n in enumerate(sizes[1:], 1))
     projections = tuple(Projection(HOST if k == 1 else layer_name(k - 1), layer_name(k),
                                    (int(sizes[k]), int(sizes[k - 1])), matrix=f"W{k}")

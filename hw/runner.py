@@ -4,8 +4,10 @@ Lava forks one OS process per Lava Process; a failure inside one may hang `run()
 forever (HARDWARE_NOTES.md, "Hangs" and "Orphans"). `run_isolated` therefore executes a function
 ``module:function(**kwargs)`` in a fresh Python interpreter started with
 ``start_new_session=True``; the result (or the child's traceback) comes back through a pickle
-file. On success, failure, timeout or Ctrl-C the whole process group is killed with
-`os.killpg`, so the actor processes of the child die with it.
+file. On success, failure, timeout, Ctrl-C or any signal the CLI handles (SIGTERM, SIGHUP:
+`neurolocal.cli.signals` turns them into an exception) the whole process group is killed with
+`os.killpg`, so the actor processes of the child die with it; the child's TMPDIR lies inside
+the run's temporary folder, removed with it.
 """
 
 from __future__ import annotations
@@ -35,15 +37,17 @@ def run_isolated(target: str, kwargs: dict[str, Any] | None = None,
     (with the child's traceback) when the function raises or the child dies. `on_start` is
     called with the child's pid, which is also its process-group id."""
     if ":" not in target:
-        raise ValueError(f"target must be 'module:function', not {target!r}")
+        raise ValueError(f"target must be 'module:function', not {target!r}")  # a bug
     with tempfile.TemporaryDirectory(prefix="neurolocal-lava-") as folder:
         request, reply, log = (Path(folder) / n for n in ("request.pkl", "reply.pkl", "log.txt"))
         request.write_bytes(pickle.dumps((target, kwargs or {})))
+        scratch = Path(folder) / "t"  # the child's temporary files (multiprocessing's
+        scratch.mkdir()               # pymp-*), removed with the folder even after SIGKILL
         with open(log, "wb") as log_file:
             child = subprocess.Popen(
                 [sys.executable, "-m", "hw._child", str(request), str(reply)],
                 stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, cwd=_project_root(), env=_child_env())
+                start_new_session=True, cwd=_project_root(), env=_child_env(scratch))
             try:
                 if on_start is not None:
                     on_start(child.pid)
@@ -123,8 +127,8 @@ def _project_root() -> str:
     return str(Path(__file__).resolve().parent.parent)
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
+def _child_env(scratch: Path) -> dict[str, str]:
+    env = dict(os.environ, TMPDIR=str(scratch))
     root = _project_root()
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("OMP_NUM_THREADS", "1")

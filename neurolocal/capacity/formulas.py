@@ -39,6 +39,7 @@ from scipy.special import digamma, erf, gammaln
 from ..channels import CostModel, get_channel
 from ..channels.registry import CHANNELS as REGISTRY
 from ..channels.registry import parse_channel_spec
+from ..errors import UserError
 
 
 def cost_model(channel: str, sizes: list[int], k: int = 1) -> CostModel:
@@ -82,7 +83,7 @@ def random_direction_abs_cos(dimension: int) -> float:
 def best_of_k_cos(dimension: int, k: int) -> float:
     """E max_{m ≤ k} cos(u_m, ĝ) for k independent uniform random directions u_m."""
     if dimension < 2:
-        raise ValueError("best_of_k_cos needs dimension ≥ 2")
+        raise UserError("best_of_k_cos needs dimension ≥ 2")
     a = (dimension - 1) / 2
     spread = min(1.0, 12.0 / math.sqrt(dimension))  # the density is negligible beyond
     c = np.linspace(-spread, spread, 40001)
@@ -94,7 +95,7 @@ def best_of_k_cos(dimension: int, k: int) -> float:
 def projection_cos(dimension: int, k: int) -> float:
     """E ‖P_k ĝ‖: the cosine between ĝ and its projection on a random k-frame (k ≤ dim)."""
     if not 1 <= k <= dimension:
-        raise ValueError(f"k must be in 1..{dimension}, not {k}")
+        raise UserError(f"k must be in 1..{dimension}, not {k}")
     return float(math.exp(gammaln((k + 1) / 2) + gammaln(dimension / 2) - gammaln(k / 2)
                           - gammaln((dimension + 1) / 2)))
 
@@ -113,7 +114,7 @@ def orthant_mean(dimension: int, orthant: str = "uniform") -> float:
     if orthant == "sphere":
         return random_direction_abs_cos(dimension)
     if orthant != "uniform":
-        raise ValueError(f"orthant must be 'uniform' or 'sphere', not {orthant!r}")
+        raise UserError(f"orthant must be 'uniform' or 'sphere', not {orthant!r}")
 
     def integrand(u: float) -> float:  # s = u², ds = 2u du removes the s^{−½} singularity
         s = u * u
@@ -259,11 +260,11 @@ def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 32,
     cosine given the gradient (without one, a Gaussian gradient's).
     """
     if parse_channel_spec(channel)[0] not in REGISTRY:
-        raise ValueError(f"unknown channel {channel!r} for the capacity table; known: "
+        raise UserError(f"unknown channel {channel!r} for the capacity table; known: "
                          f"{', '.join(CHANNELS)}")
     model = cost_model(channel, sizes, k)
     if model.no_gradient is not None:
-        raise ValueError(f"channel {channel!r} is not measurable: {model.no_gradient}")
+        raise UserError(f"channel {channel!r} is not measurable: {model.no_gradient}")
     per_layer = layer_sizes(sizes, bias)
     w = sum(per_layer)
     d = precision_bits

@@ -33,6 +33,7 @@ from ..channels import get_channel
 from ..channels.base import apply_rule
 from ..channels.network import channel_network
 from ..channels.perturbation import FlatMLP, OpCounter, Perturbation
+from ..errors import UserError
 from ..network import Network, Projection
 from .formulas import (
     Capacity,
@@ -107,11 +108,11 @@ def measure(network: Network, channel: str, x: np.ndarray, t: np.ndarray, sample
     network's initial weights for `seed`) over `samples` minibatches of (x, t)."""
     theory(channel, network.sizes)  # refuses unknown and non-differentiable channels
     if not isinstance(samples, int) or samples < 2:
-        raise ValueError(f"samples must be an integer ≥ 2, not {samples!r}")
+        raise UserError(f"samples must be an integer ≥ 2, not {samples!r}")
     x = np.asarray(x, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     if len(x) != len(t) or len(x) == 0:
-        raise ValueError(f"x and t need the same positive number of rows ({len(x)}, {len(t)})")
+        raise UserError(f"x and t need the same positive number of rows ({len(x)}, {len(t)})")
     model = cost_model(channel, network.sizes, k)
     k = model.k  # k counts the trials of the k-trial algorithms only
     rng = np.random.default_rng(seed)

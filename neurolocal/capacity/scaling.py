@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import UserError
 from .formulas import DEFAULT_CHANNELS, asymptotic_cos
 from .measure import Measurement, capacity_network, fit_exponent, measure
 
@@ -54,7 +55,7 @@ def sweep(widths: list[int], depth: int, x: np.ndarray, t: np.ndarray,
           seed: int = 0, precision_bits: int = 32, progress: bool = False) -> Sweep:
     """Measure every channel on networks n_in → width×depth → n_out for each width."""
     if len(widths) < 2:
-        raise ValueError("a sweep needs at least two widths to fit an exponent")
+        raise UserError("a sweep needs at least two widths to fit an exponent")
     result = Sweep(list(widths), {name: [] for name in channels})
     for width in widths:
         sizes = [x.shape[1], *([width] * depth), t.shape[1]]
@@ -76,39 +77,46 @@ def k_exponent(channel: str, ks: list[int], sizes: list[int], x: np.ndarray, t: 
 
 
 def plot_sweep(result: Sweep, path: str) -> str:
-    """Log-log plot of the measured rate and cosine against W per channel (markers), with the
-    closed forms (lines); written as PNG."""
-    import matplotlib
+    """Rate and cosine against the number of weights W, log-log, one colour and marker per
+    channel: measured values as markers (cosine ± 2 SE), the exact closed form as a solid line
+    (where one exists), the asymptotic form as a dotted line; labelled axes and one legend for
+    both panels. Written as PNG."""
+    from matplotlib.lines import Line2D
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..plotting import pyplot, series_style
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    plt = pyplot()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
+    handles = []
     for index, (name, rows) in enumerate(result.measurements.items()):
-        color = f"C{index % 10}"
+        style = series_style(index)
         w = np.array([m.num_weights for m in rows])
-        label = rows[0].label
-        left.loglog(w, [m.rate for m in rows], "o", color=color, label=label)
+        left.plot(w, [m.rate for m in rows], linestyle="none", markersize=6, **style)
         rates = [m.predicted.rate for m in rows]
         if None not in rates:
-            left.loglog(w, rates, "-", color=color, alpha=0.6)
+            left.plot(w, rates, "-", color=style["color"], alpha=0.5)
         right.errorbar(w, [m.cosine for m in rows], yerr=[2 * m.cosine_se for m in rows],
-                       fmt="o", color=color, label=label, capsize=2)
+                       linestyle="none", capsize=2, markersize=6, **style)
         predicted = [m.predicted.cosine for m in rows]
         if None not in predicted:
-            right.plot(w, predicted, "-", color=color, alpha=0.6)
+            right.plot(w, predicted, "-", color=style["color"], alpha=0.5)
         asymptotic = [asymptotic_cos(name, int(n), rows[0].k) for n in w]
         if None not in asymptotic and name not in ("bp", "pwlr", "palr", "pwlb"):
-            right.plot(w, asymptotic, ":", color=color, alpha=0.6)
-    right.set_xscale("log")
-    right.set_yscale("log")
-    left.set_title("rate R = bits about the gradient / operations, per weight")
-    right.set_title("E cos(Δw, −g): measured (±2 SE), exact (—), asymptotic (⋯)")
+            right.plot(w, asymptotic, ":", color=style["color"], alpha=0.7)
+        handles.append(Line2D([], [], linestyle="none", label=rows[0].label, **style))
+    handles += [Line2D([], [], color="grey", linestyle="-", label="exact closed form"),
+                Line2D([], [], color="grey", linestyle=":", label="asymptotic form")]
     for axis in (left, right):
+        axis.set_xscale("log")
+        axis.set_yscale("log")
         axis.set_xlabel("number of weights W")
         axis.grid(alpha=0.3, which="both")
-    left.legend(fontsize=8, ncol=2)
-    figure.tight_layout()
+    left.set_ylabel("rate R = bits about the gradient / operations, per weight")
+    left.set_title("rate of the learning channel")
+    right.set_ylabel("E cos(Δw, −∇E)  (measured ± 2 SE)")
+    right.set_title("alignment with the gradient")
+    figure.legend(handles=handles, loc="center right", fontsize=8, title="channel")
+    figure.tight_layout(rect=(0, 0, 0.86, 1))
     figure.savefig(path, dpi=120)
     plt.close(figure)
     return path

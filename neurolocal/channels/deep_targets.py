@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from ..divergence import divergence_cause
+from ..errors import UserError
 from ..network import Network, Projection, get_transfer
 from ..rules import get_rule
 from .base import (
@@ -181,6 +183,8 @@ class DeepTargetsRun:
 
     weights: Weights
     errors: list[float] = field(default_factory=list)
+    diverged_at: int | None = None  # the epoch whose updates broke the weights
+    divergence: str | None = None  # why (neurolocal.divergence)
 
 
 def bit_error(network: Network, weights: Weights, x: np.ndarray, t: np.ndarray) -> float:
@@ -200,7 +204,7 @@ def train_deep_targets(network: Network, x: np.ndarray, t: np.ndarray, epochs: i
                            "DeepTargetsChannel")
     channel.check(network)
     if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer, not {epochs!r}")
+        raise UserError(f"epochs must be a non-negative integer, not {epochs!r}")
     rng = np.random.default_rng(seed)
     x = np.asarray(x, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
@@ -225,4 +229,8 @@ def train_deep_targets(network: Network, x: np.ndarray, t: np.ndarray, epochs: i
                                                              dfs[h], target=target))
             step += 1
         run.errors.append(bit_error(network, weights, x, t))
+        run.divergence = divergence_cause(weights)
+        if run.divergence is not None:
+            run.diverged_at = len(run.errors) - 1
+            break
     return run

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UserError
 from ..network import Network
 from ..rules import get_rule
 from .base import Channel, ForwardPass, LayerVariables, State, Weights, derivatives, forward_pass
@@ -25,7 +26,7 @@ class LocalChannel(Channel):
 
     def __init__(self, name: str = "local", hidden_rule: str | None = "oja"):
         if hidden_rule is not None and get_rule(hidden_rule).is_supervised:
-            raise ValueError(f"hidden_rule {hidden_rule!r} reads a target: with no channel, "
+            raise UserError(f"hidden_rule {hidden_rule!r} reads a target: with no channel, "
                              "hidden layers learn unsupervised")
         self.name = name
         self.hidden_rule = hidden_rule

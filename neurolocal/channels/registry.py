@@ -134,9 +134,10 @@ def split_channel_list(text: str) -> list[str]:
         else:
             current += char
     parts.append(current)
-    names = [p.strip() for p in parts if p.strip()]
-    if not names:
-        raise ChannelError("no channel given")
+    names = [p.strip() for p in parts]
+    if not all(names):
+        raise ChannelError(f"channel list {text!r} has an empty item (give comma-separated "
+                           "names such as bp,srbp)" if any(names) else "no channel given")
     return names
 
 

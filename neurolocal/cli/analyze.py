@@ -6,6 +6,7 @@ import argparse
 
 import numpy as np
 
+from ..errors import UserError
 from ..rules import get_rule
 from .common import add_common, print_json
 
@@ -39,20 +40,20 @@ def run(args: argparse.Namespace) -> int:
     from ..theory.analysis import analyze
 
     if args.epochs < 1:
-        raise ValueError(f"--epochs must be at least 1, not {args.epochs}")
+        raise UserError(f"--epochs must be at least 1, not {args.epochs}")
     if not args.eta > 0:
-        raise ValueError(f"--eta must be positive, not {args.eta}")
+        raise UserError(f"--eta must be positive, not {args.eta}")
     parameters = {"eta": args.eta} if args.decay is None else {"eta": args.eta, "c": args.decay}
     rule = get_rule(args.rule)
     rule = rule.with_parameters(**{k: v for k, v in parameters.items() if k in rule.parameters})
     data = load_dataset(args.dataset, seed=args.seed)
     digit = data.num_classes - 1 if args.digit is None else args.digit
     if not 0 <= digit < data.num_classes:
-        raise ValueError(f"--digit must be a class of {data.name} (0..{data.num_classes - 1})")
+        raise UserError(f"--digit must be a class of {data.name} (0..{data.num_classes - 1})")
     low = -1.0 if args.unit == "tanh" else 0.0
     target = np.where(data.y_train == digit, 1.0, low)
     result = analyze(rule, data.x_train, target, unit=args.unit, epochs=args.epochs,
-                     mode=args.mode, seed=args.seed, progress=not args.json)
+                     mode=args.mode, seed=args.seed, progress=args.progress)
     if args.plot:
         from ..theory.plots import plot_analysis
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..errors import UserError
 from ..rules import get_rule
 from .common import add_common, print_json, table
 
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from ..theory import boolean, learnability
 
     if args.epochs < 1 or args.inits < 0 or args.hidden < 1:
-        raise ValueError("--epochs and --hidden must be at least 1, --inits at least 0")
+        raise UserError("--epochs and --hidden must be at least 1, --inits at least 0")
     n = args.inputs
     tables = boolean.all_functions(n)
     separable = boolean.separable_mask(n)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_common, print_json
+from ..errors import UserError
+from .common import add_common, int_list, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,15 +35,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(code)
         return 0
-    try:
-        sizes = [int(n) for n in args.sizes.split(",")]
-    except ValueError:
-        raise ValueError(f"--sizes takes comma-separated integers, not {args.sizes!r}") from None
+    sizes = list(int_list(args.sizes, "--sizes"))
     network = channel_network(sizes, get_channel(args.channel))
     try:
         simulator = get_backend("brian2").build(network, seed=args.seed, spiking=args.spiking)
     except UnsupportedError as error:
-        raise ValueError(str(error)) from None
+        raise UserError(str(error)) from None
     text = simulator.equations()
     if args.json:
         print_json({"network": network.to_dict(), "spiking": args.spiking, "equations": text})

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_common, print_json, table
+from ..errors import UserError
+from ..recurrent.tasks import TASKS
+from ..resources import require_memory
+from .common import add_common, int_list, name_list, print_json, table
 
 DEFAULT_CHANNELS = "bp,rbp,srbp,pwlr,pwlb,palr,pwgb,pwgbk,pwgrk"
 
@@ -36,24 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "cosine against W per channel, with fitted exponents")
     parser.add_argument("--widths", default="4,8,16,32",
                         help="hidden widths of the sweep behind --plot (default 4,8,16,32)")
-    parser.add_argument("--recurrent", metavar="TASK",
+    parser.add_argument("--recurrent", metavar="TASK", choices=TASKS,
                         help="measure channels through time instead, on a recurrent network "
                              "(the first --hidden size) and a sequence task: delay, recall or "
                              "parity (channels bptt,rbptt,srbptt,pwlr,pwlb,pwgb,pwgbk,pwgrk)")
     parser.add_argument("--steps", type=int, default=8,
                         help="sequence length with --recurrent (default 8)")
-    parser.add_argument("--progress", action="store_true", help="show progress bars")
     parser.set_defaults(func=run)
-
-
-def _integers(text: str, flag: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"{flag} takes comma-separated integers, not {text!r}") from None
-    if not values or min(values) < 1:
-        raise ValueError(f"{flag} needs positive integers, not {text!r}")
-    return values
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,32 +53,35 @@ def run(args: argparse.Namespace) -> int:
     from ..capacity.formulas import NOT_MEASURABLE, layer_sizes
     from ..data import load_dataset
 
-    hidden = _integers(args.hidden, "--hidden")
+    hidden = int_list(args.hidden, "--hidden")
     if not 1 <= args.precision <= 50:
-        raise ValueError("--precision must be 1..50 bits (the measurement runs in float64)")
+        raise UserError("--precision must be 1..50 bits (the measurement runs in float64)")
     if args.recurrent:
         if args.plot:
-            raise ValueError("--plot sweeps feed-forward networks; it does not combine with "
+            raise UserError("--plot sweeps feed-forward networks; it does not combine with "
                              "--recurrent")
         return run_recurrent(args, hidden[0])
-    requested = tuple(c.strip() for c in args.channels.split(",") if c.strip())
+    requested = tuple(name_list(args.channels, "--channels"))
     if requested == ("all",):
         requested = (*CHANNELS, *NOT_MEASURABLE)
     unknown = [c for c in requested if c not in CHANNELS and c not in NOT_MEASURABLE]
     if unknown or not requested:
-        raise ValueError(f"unknown channel {', '.join(unknown) or '(none)'}; the capacity table "
+        raise UserError(f"unknown channel {', '.join(unknown) or '(none)'}; the capacity table "
                          f"knows {', '.join(CHANNELS)} (and lists "
                          f"{', '.join(NOT_MEASURABLE)} as not measurable)")
     channels = tuple(c for c in requested if c in CHANNELS)
     skipped = [{"channel": c, "reason": NOT_MEASURABLE[c]} for c in requested
                if c in NOT_MEASURABLE]
     if args.samples < 2:
-        raise ValueError("--samples must be at least 2")
+        raise UserError("--samples must be at least 2")
     if args.k < 2 and "pwgbk" in channels or args.k < 1:
-        raise ValueError("--k must be at least 2 for pwgbk (1 for pwgrk)")
+        raise UserError("--k must be at least 2 for pwgbk (1 for pwgrk)")
     data = load_dataset(args.dataset, seed=args.seed)
     x, t = data.x_train, data.t_train
     sizes = [x.shape[1], *hidden, t.shape[1]]
+    # float64 weights, their gradient, the channel's update and feedback, perturbed copies
+    require_memory(6 * 8 * sum(layer_sizes(sizes)),
+                   f"measuring capacity on a {'-'.join(map(str, sizes))} network")
     rows = capacity_table(sizes, x, t, channels, args.samples, args.k, args.seed,
                           args.precision, args.progress) if channels else []
     num_weights = sum(layer_sizes(sizes))
@@ -96,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
               "bp_is_maximal": _bp_maximal(rows)}
     scaling = None
     if args.plot and channels:
-        widths = _integers(args.widths, "--widths")
+        widths = int_list(args.widths, "--widths")
         scaling = sweep(widths, len(hidden), x, t, channels, args.samples, args.k, args.seed,
                         args.precision, args.progress)
         plot_sweep(scaling, args.plot)
@@ -142,13 +137,13 @@ def run_recurrent(args: argparse.Namespace, hidden: int) -> int:
     from ..recurrent.capacity import RECURRENT_CAPACITY, measure_recurrent
 
     channels = RECURRENT_CAPACITY if args.channels == DEFAULT_CHANNELS else tuple(
-        c.strip() for c in args.channels.split(",") if c.strip())
+        name_list(args.channels, "--channels"))
     unknown = [c for c in channels if c not in RECURRENT_CAPACITY]
     if unknown or not channels:
-        raise ValueError(f"unknown recurrent channel {', '.join(unknown) or '(none)'}; known: "
+        raise UserError(f"unknown recurrent channel {', '.join(unknown) or '(none)'}; known: "
                          f"{', '.join(RECURRENT_CAPACITY)}")
     if args.samples < 2:
-        raise ValueError("--samples must be at least 2")
+        raise UserError("--samples must be at least 2")
     x, t, mask = sequence_task(args.recurrent, 512, args.steps, seed=args.seed)
     net = RecurrentNetwork(1, hidden, 1).init(args.seed)
     rows = [measure_recurrent(net, c, x, t, mask, args.samples, k=args.k, seed=args.seed,

@@ -8,7 +8,6 @@ from .common import add_common, print_json, table
 from .sweep import add_executor_args, executor_from_args
 from .train import (
     add_training_args,
-    backend_errors_as_user_errors,
     format_angles,
     setup_from_args,
 )
@@ -30,7 +29,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-@backend_errors_as_user_errors
 def run(args: argparse.Namespace) -> int:
     from ..channels import split_channel_list
     from ..data import load_dataset

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import UserError
 from .common import add_common, print_json
 
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from ..reproduce import run as reproduce
 
     if args.mnist and not Path(args.mnist).is_dir():
-        raise ValueError(f"--mnist {args.mnist}: not a directory")
+        raise UserError(f"--mnist {args.mnist}: not a directory")
 
     def progress(name: str) -> None:
         if sys.stderr.isatty():

@@ -7,13 +7,15 @@ import argparse
 
 import numpy as np
 
-from .common import add_common, print_json, table
+from ..errors import UserError
+from ..recurrent.tasks import TASKS
+from .common import add_common, name_list, print_json, table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = add_common(sub.add_parser(
         "sequence", help="recurrent networks: BPTT, RBP and SRBP through time on a sequence task"))
-    parser.add_argument("--task", default="delay",
+    parser.add_argument("--task", default="delay", choices=TASKS,
                         help="delay (targets at every step), recall (one target at the end) "
                              "or parity (default delay)")
     parser.add_argument("--channels", default="bptt,rbptt,srbptt",
@@ -27,20 +29,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, default=32, help="minibatch size (32)")
     parser.add_argument("--seeds", type=int, default=3, help="networks per channel (3)")
     parser.add_argument("--plot", metavar="FILE.png", help="write the error curves")
-    parser.add_argument("--progress", action="store_true", help="show progress bars")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..recurrent import CHANNELS, RecurrentNetwork, sequence_task, train_recurrent
+    from ..recurrent.network import check_memory
 
-    channels = [c.strip() for c in args.channels.split(",") if c.strip()]
+    channels = name_list(args.channels, "--channels")
     unknown = [c for c in channels if c not in CHANNELS]
     if unknown or not channels:
-        raise ValueError(f"unknown recurrent channel {', '.join(unknown) or '(none)'}; known: "
+        raise UserError(f"unknown recurrent channel {', '.join(unknown) or '(none)'}; known: "
                          f"{', '.join(CHANNELS)}")
     if args.seeds < 1 or args.hidden < 1:
-        raise ValueError("--seeds and --hidden must be positive")
+        raise UserError("--seeds and --hidden must be positive")
+    check_memory(args.sequences, args.steps, args.hidden)
     x, t, mask = sequence_task(args.task, args.sequences, args.steps, args.delay, args.seed)
     results = []
     for channel in channels:
@@ -52,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
                         "accuracy": float(np.mean([r.accuracy for r in runs])),
                         "accuracy_per_seed": [r.accuracy for r in runs],
                         "initial_cosine": float(np.mean([r.initial_cosine for r in runs])),
+                        "diverged": [{"seed": args.seed + k, "epoch": r.diverged_at,
+                                      "cause": r.divergence}
+                                     for k, r in enumerate(runs) if r.divergence],
                         "losses": [r.losses for r in runs]})
     if args.plot:
         _plot(results, args.plot, args.task)
@@ -66,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
     print(table([[r["channel"], f"{r['final_loss']:.4f}", f"{r['accuracy']:.3f}",
                   f"{r['initial_cosine']:.3f}"] for r in results],
                 ["channel", "final error", "accuracy", "cos with gradient at start"]))
+    for r in results:
+        for d in r["diverged"]:
+            print(f"{r['channel']} seed {d['seed']} diverged at epoch {d['epoch']}: "
+                  f"{d['cause']}")
     if args.plot:
         print(f"plot: {args.plot}")
     return 0

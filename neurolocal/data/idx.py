@@ -8,10 +8,14 @@ then the data in big-endian C order.
 from __future__ import annotations
 
 import gzip
+import math
+import zlib
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import UserError
+from ..resources import require_memory
 from .dataset import Dataset, split
 
 IDX_TYPES: dict[int, np.dtype] = {
@@ -20,7 +24,7 @@ IDX_TYPES: dict[int, np.dtype] = {
 }
 
 
-class IdxError(ValueError):
+class IdxError(UserError):
     """A file that is not a valid IDX file, or images and labels that do not match."""
 
 
@@ -29,27 +33,30 @@ def _open(path: Path, mode: str):
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """The array stored in an IDX file, in native byte order."""
+    """The array stored in an IDX file, in native byte order. The header is checked against
+    the data before the data is read, so a header claiming billions of items costs nothing."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such IDX file")
+        raise IdxError(f"{path}: no such IDX file")
     try:
         with _open(path, "rb") as handle:
-            raw = handle.read()
-    except (OSError, EOFError) as error:
+            head = handle.read(4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in IDX_TYPES:
+                raise IdxError(f"{path}: not an IDX file (bad magic number)")
+            dtype, ndim = IDX_TYPES[head[2]], head[3]
+            sizes = handle.read(4 * ndim)
+            if ndim == 0 or len(sizes) < 4 * ndim:
+                raise IdxError(f"{path}: truncated IDX header")
+            shape = tuple(int(n) for n in np.frombuffer(sizes, ">u4"))
+            expected = math.prod(shape) * dtype.itemsize
+            require_memory(2 * expected, f"{path}: an IDX array of shape {shape}")
+            raw = handle.read(expected + 1)
+    except (OSError, EOFError, zlib.error) as error:
         raise IdxError(f"{path}: cannot read ({error})") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_TYPES:
-        raise IdxError(f"{path}: not an IDX file (bad magic number)")
-    dtype, ndim = IDX_TYPES[raw[2]], raw[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
-        raise IdxError(f"{path}: truncated IDX header")
-    shape = tuple(int(n) for n in np.frombuffer(raw, ">u4", ndim, 4))
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if len(raw) - header != expected:
+    if len(raw) != expected:
         raise IdxError(f"{path}: header says {shape} ({expected} bytes of data), the file has "
-                       f"{len(raw) - header}")
-    return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+                       f"{len(raw) if len(raw) <= expected else 'more'}")
+    return np.frombuffer(raw, dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
 def write_idx(path: str | Path, array: np.ndarray) -> Path:
@@ -76,10 +83,19 @@ def load_idx(images: str | Path, labels: str | Path, test_fraction: float = 0.25
                        f"{y.dtype}")
     if len(x) != len(y):
         raise IdxError(f"{len(x)} images but {len(y)} labels")
-    if y.min() < 0:
-        raise IdxError(f"{labels}: labels must be non-negative")
     if limit is not None:
         x, y = x[:limit], y[:limit]
+    if len(y) < 2:
+        raise IdxError(f"{labels}: {len(y)} samples; a data set needs at least 2 (one to train, "
+                       "one to test)")
+    if x[0].size == 0:
+        raise IdxError(f"{images}: images of shape {x.shape[1:]} hold no pixels")
+    if y.min() < 0:
+        raise IdxError(f"{labels}: labels must be non-negative")
+    if not np.isfinite(x).all():
+        raise IdxError(f"{images}: images hold NaN or infinite values")
+    require_memory(8 * len(y) * (int(y.max()) + 1),
+                   f"one-hot targets for {len(y)} labels up to {int(y.max())}")
     pixels = x.dtype == np.uint8
     x = x.reshape(len(x), -1).astype(np.float32)
     if pixels:

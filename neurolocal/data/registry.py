@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ..errors import UserError
 from .dataset import Dataset, load_digits, load_mnist5k
 from .idx import load_idx
 from .synthetic import parity, teacher
@@ -27,11 +28,11 @@ def load_dataset(spec: str, seed: int = 0) -> Dataset:
         return teacher(seed=seed)
     if name == "parity":
         if argument and not argument.isdigit():
-            raise ValueError(f"parity takes a number of bits (parity:6), not {argument!r}")
+            raise UserError(f"parity takes a number of bits (parity:6), not {argument!r}")
         return parity(int(argument) if argument else 6)
     if name == "idx":
         images, comma, labels = argument.partition(",")
         if not comma or not images or not labels:
-            raise ValueError("an IDX data set is given as idx:IMAGES,LABELS")
+            raise UserError("an IDX data set is given as idx:IMAGES,LABELS")
         return load_idx(images, labels, seed=seed)
-    raise ValueError(f"unknown data set {spec!r}; available: {', '.join(DATASETS)}")
+    raise UserError(f"unknown data set {spec!r}; available: {', '.join(DATASETS)}")

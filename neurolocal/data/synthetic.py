@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 
+from ..errors import UserError
 from .dataset import Dataset, split
 
 
@@ -29,7 +30,7 @@ def parity(bits: int = 6) -> Dataset:
     """All 2^bits patterns coded in {−1,+1}^bits (centered inputs), label = number of +1s
     mod 2. Parity is a memorization task: the test set is the training set."""
     if not 1 <= bits <= 16:
-        raise ValueError(f"parity bits must be in 1..16, not {bits}")
+        raise UserError(f"parity bits must be in 1..16, not {bits}")
     x = np.array(list(itertools.product((-1.0, 1.0), repeat=bits)), dtype=np.float32)
     y = (x > 0).sum(axis=1).astype(np.int64) % 2
     return Dataset(f"parity{bits}", x, y, x, y, 2)

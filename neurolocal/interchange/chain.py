@@ -17,12 +17,13 @@ from typing import Any
 import nir
 import numpy as np
 
+from ..errors import UserError
 from .neurons import NEURON_TYPES, Neuron, NeuronError
 
 SUPPORTED = ("Input", "Output", "Affine", "Linear", "Scale", "Delay", *NEURON_TYPES)
 
 
-class NIRImportError(ValueError):
+class NIRImportError(UserError):
     """A NIR graph neurolocal cannot import; the message names the node and its type."""
 
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import nir
 import numpy as np
 
+from ..errors import UserError
+
 #: NIR parameter names per supported neuron type (the order NIR's constructors take).
 PARAMETERS: dict[str, tuple[str, ...]] = {
     "IF": ("r", "v_threshold", "v_reset"),
@@ -39,7 +41,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 NEURON_TYPES = tuple(PARAMETERS)
 
 
-class NeuronError(ValueError):
+class NeuronError(UserError):
     """A neuron node neurolocal cannot use; the message names the node and its type."""
 
 

@@ -13,11 +13,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..errors import UserError
 from ..rules import LocalityContext, LocalRule, RuleError, get_rule
 from .transfer import get_transfer
 
 
-class NetworkError(ValueError):
+class NetworkError(UserError):
     """An invalid network description; the message names the population or projection."""
 
 

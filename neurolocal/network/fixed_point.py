@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..errors import UserError
 from .description import Network
 from .transfer import Transfer, get_transfer
 
@@ -60,7 +61,7 @@ TARGET_FORMATS: dict[str, FixedPointFormat] = {"loihi2": FixedPointFormat("loihi
 
 def target_format(name: str) -> FixedPointFormat:
     if name not in TARGET_FORMATS:
-        raise ValueError(f"unknown training target {name!r}; known: {', '.join(TARGET_FORMATS)}"
+        raise UserError(f"unknown training target {name!r}; known: {', '.join(TARGET_FORMATS)}"
                          " (loihi1 has binary spikes only: train relu units and deploy with "
                          "rate-coded neurons)")
     return TARGET_FORMATS[name]
@@ -128,7 +129,7 @@ def grid_activation(transfer: str | Transfer, index: np.ndarray, fmt: FixedPoint
 def check_graded_transfer(name: str, where: str) -> None:
     """Raise ValueError naming the nearest supported transfer when `name` has no table."""
     if get_transfer(name).name not in GRADED_TRANSFERS:
-        raise ValueError(f"{where} uses transfer function {name!r}, which a graded-spike target "
+        raise UserError(f"{where} uses transfer function {name!r}, which a graded-spike target "
                          "cannot represent (its derivative is zero: it cannot be trained for "
                          f"the target); nearest supported: {nearest_graded(name)}")
 

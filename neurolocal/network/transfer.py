@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UserError
+
 
 @dataclass(frozen=True)
 class Transfer:
@@ -61,5 +63,5 @@ def get_transfer(name: str | Transfer) -> Transfer:
     key = ALIASES.get(name, name)
     if key not in TRANSFERS:
         known = ", ".join(list(TRANSFERS) + list(ALIASES))
-        raise ValueError(f"unknown transfer function {name!r}; known: {known}")
+        raise UserError(f"unknown transfer function {name!r}; known: {known}")
     return TRANSFERS[key]

@@ -16,6 +16,7 @@ import numpy as np
 from ..capacity.formulas import Capacity, perturbation_capacity
 from ..capacity.measure import Measurement, collect
 from ..channels.perturbation import OpCounter, Perturbation
+from ..errors import UserError
 from .network import CHANNELS, RecurrentNetwork, flat
 
 RECURRENT_CAPACITY = (*CHANNELS, "pwlr", "pwlb", "pwgb", "pwgbk", "pwgrk")
@@ -40,7 +41,7 @@ def theory_recurrent(channel: str, net: RecurrentNetwork, steps: int, k: int = 1
     implementation: BPTT and RBPTT T(2 + (n_out + n_h) n_h / W), SRBPTT T(2 + n_out n_h / W);
     PWLR and PWLB (1 + W) T + 1, PWGB 2T + 1, PWGBk (1 + k) T + 1, PWGRk (1 + k) T + k."""
     if channel not in RECURRENT_CAPACITY:
-        raise ValueError(f"unknown recurrent channel {channel!r}; known: "
+        raise UserError(f"unknown recurrent channel {channel!r}; known: "
                          f"{', '.join(RECURRENT_CAPACITY)}")
     w, t, d, n_h = net.num_weights, steps, precision_bits, net.n_hidden
     if channel in CHANNELS:
@@ -60,10 +61,10 @@ def measure_recurrent(net: RecurrentNetwork, channel: str, x: np.ndarray, t: np.
     """Measure `channel` (RECURRENT_CAPACITY) on `net` at its current weights over `samples`
     minibatches of sequences (x, t, mask as from `sequence_task`)."""
     if channel not in RECURRENT_CAPACITY:
-        raise ValueError(f"unknown recurrent channel {channel!r}; known: "
+        raise UserError(f"unknown recurrent channel {channel!r}; known: "
                          f"{', '.join(RECURRENT_CAPACITY)}")
     if not isinstance(samples, int) or samples < 2:
-        raise ValueError(f"samples must be an integer ≥ 2, not {samples!r}")
+        raise UserError(f"samples must be an integer ≥ 2, not {samples!r}")
     if channel not in ("pwgbk", "pwgrk"):
         k = 1
     rng = np.random.default_rng(seed)

@@ -25,7 +25,10 @@ import numpy as np
 from tqdm import tqdm
 
 from ..channels.perturbation import OpCounter
+from ..divergence import named_divergence
+from ..errors import UserError
 from ..network import NetworkError, get_transfer
+from ..resources import require_memory
 
 CHANNELS = ("bptt", "rbptt", "srbptt")
 PARAMETERS = ("w_in", "w_rec", "b", "w_out", "c")
@@ -140,10 +143,10 @@ class RecurrentNetwork:
         `counter` is charged T·W multiply-adds per sequence for the forward pass, and the
         backward products and the update sums from the shapes of the arrays they run on."""
         if channel not in CHANNELS:
-            raise ValueError(f"unknown recurrent channel {channel!r}; known: "
+            raise UserError(f"unknown recurrent channel {channel!r}; known: "
                              f"{', '.join(CHANNELS)}")
         if channel != "bptt" and feedback is None:
-            raise ValueError(f"{channel} needs its fixed random feedback matrices "
+            raise UserError(f"{channel} needs its fixed random feedback matrices "
                              "(random_feedback)")
         x = self._check_inputs(x)
         s, o, y = self.forward(x)
@@ -219,6 +222,8 @@ class RecurrentRun:
     losses: list[float]
     accuracy: float
     initial_cosine: float
+    diverged_at: int | None = None  # the epoch whose updates broke the weights or the loss
+    divergence: str | None = None  # why (backends.base.named_divergence)
 
 
 def accuracy(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
@@ -231,15 +236,24 @@ def accuracy(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
     return float(np.sum(right * mask) / np.sum(mask))
 
 
+def check_memory(sequences: int, steps: int, hidden: int) -> None:
+    """Refuse up front a training run that cannot fit: a full-data pass holds about six
+    (sequences, steps, hidden) float64 arrays."""
+    require_memory(6 * 8 * sequences * steps * (hidden + 1),
+                   f"training a recurrent network of {hidden} units on {sequences} sequences "
+                   f"of {steps} steps")
+
+
 def train_recurrent(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
                     mask: np.ndarray | None = None, channel: str = "bptt", epochs: int = 50,
                     lr: float = 0.5, batch_size: int = 32, seed: int = 0,
                     progress: bool = False) -> RecurrentRun:
     """Minibatch training of `net` in place through `channel`; bit-reproducible for a seed."""
     if channel not in CHANNELS:
-        raise ValueError(f"unknown recurrent channel {channel!r}; known: {', '.join(CHANNELS)}")
+        raise UserError(f"unknown recurrent channel {channel!r}; known: {', '.join(CHANNELS)}")
     if not lr > 0 or epochs < 0 or batch_size < 1:
-        raise ValueError("lr and batch_size must be positive and epochs non-negative")
+        raise UserError("lr and batch_size must be positive and epochs non-negative")
+    check_memory(x.shape[0], x.shape[1], net.n_hidden)
     rng = np.random.default_rng(seed)
     feedback = net.random_feedback(rng) if channel != "bptt" else None
     full_mask = np.array(_mask(mask, t))
@@ -253,6 +267,10 @@ def train_recurrent(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,
             for name, change in updates.items():
                 net.weights[name] += lr * change
         losses.append(net.loss(x, t, full_mask))
+        cause = named_divergence(net.weights.items(), losses[-1])
+        if cause is not None:
+            return RecurrentRun(channel, losses, accuracy(net, x, t, full_mask), cosine,
+                                len(losses) - 1, cause)
     return RecurrentRun(channel, losses, accuracy(net, x, t, full_mask), cosine)
 
 

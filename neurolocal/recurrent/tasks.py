@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UserError
+
 TASKS = ("recall", "delay", "parity")
 
 
@@ -20,9 +22,9 @@ def sequence_task(name: str, sequences: int = 256, steps: int = 8, delay: int = 
     """(x, t, mask): x (sequences, steps, 1) bits, t (sequences, steps, 1) target bits,
     mask (sequences, steps) marking the steps that have a target."""
     if name not in TASKS:
-        raise ValueError(f"unknown sequence task {name!r}; known: {', '.join(TASKS)}")
+        raise UserError(f"unknown sequence task {name!r}; known: {', '.join(TASKS)}")
     if sequences < 1 or steps < 2 or not 1 <= delay < steps:
-        raise ValueError("need sequences ≥ 1, steps ≥ 2 and 1 ≤ delay < steps")
+        raise UserError("need sequences ≥ 1, steps ≥ 2 and 1 ≤ delay < steps")
     rng = np.random.default_rng(seed)
     bits = rng.integers(0, 2, size=(sequences, steps)).astype(np.float64)
     t = np.zeros_like(bits)

@@ -17,12 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import UserError
 from .run import execute_run, failed_outcome
 from .spec import Sweep
 from .store import Store, check_store
 
 
-class SchedulerError(ValueError):
+class SchedulerError(UserError):
     """The Dask scheduler cannot be reached."""
 
 

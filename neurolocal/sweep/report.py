@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UserError
 from .store import Store
 
 #: Axes that can tell two conditions apart, in the order they appear in a condition's name.
@@ -99,7 +100,7 @@ def write_report(store_path: str | Path, out: str | Path) -> dict[str, str]:
         rows = store.rows()
     groups = conditions(rows)
     if not groups:
-        raise ValueError(f"{store_path}: no finished runs to report")
+        raise UserError(f"{store_path}: no finished runs to report")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     figures = {"curves": plot_curves(groups, out / "curves.png"),

@@ -31,6 +31,7 @@ from typing import Any
 
 from ..channels.registry import get_channel
 from ..data.registry import DATASETS
+from ..errors import UserError
 
 #: axis -> default value (None: required).
 AXES: dict[str, Any] = {
@@ -49,7 +50,7 @@ AXES: dict[str, Any] = {
 }
 
 #: Options of a deployment (``hw.deploy``), with their defaults; `target` is required.
-class SpecError(ValueError):
+class SpecError(UserError):
     """The spec is not a valid grid; the message names the key."""
 
 

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..errors import UserError
+
 #: Bumped whenever the table layout changes; stores with a larger version are refused.
 SCHEMA_VERSION = 1
 
@@ -40,7 +42,7 @@ CREATE TABLE IF NOT EXISTS runs (
 _JSON_COLUMNS = ("config", "epochs", "final", "timings", "environment")
 
 
-class StoreError(ValueError):
+class StoreError(UserError):
     """The file is not a usable sweep store (missing, foreign, or from a newer version)."""
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..errors import UserError
 from ..network.transfer import get_transfer
 
 
@@ -35,14 +36,14 @@ SECOND_DERIVATIVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 def _second(transfer: str) -> Callable[[np.ndarray], np.ndarray]:
     name = get_transfer(transfer).name
     if name not in SECOND_DERIVATIVES:
-        raise ValueError(f"the approximations cover logistic and tanh units, not {name!r}")
+        raise UserError(f"the approximations cover logistic and tanh units, not {name!r}")
     return SECOND_DERIVATIVES[name]
 
 
 def dropout_moments(w: np.ndarray, x: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray]:
     """E[S] and Var[S] under input dropout, for inputs x (B, n) and weights w (n,)."""
     if not 0.0 < p <= 1.0:
-        raise ValueError(f"keep probability p must be in (0, 1], not {p}")
+        raise UserError(f"keep probability p must be in (0, 1], not {p}")
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     return p * x @ w, p * (1 - p) * (x ** 2) @ (w ** 2)
 
@@ -61,7 +62,7 @@ def taylor_approximation(transfer: str, mean: np.ndarray, var: np.ndarray) -> np
 def all_masks(n: int) -> np.ndarray:
     """Every keep/drop mask of n inputs, shape (2^n, n), entries 0/1."""
     if n > 20:
-        raise ValueError(f"enumerating 2^{n} masks is too many; use Monte Carlo")
+        raise UserError(f"enumerating 2^{n} masks is too many; use Monte Carlo")
     return ((np.arange(2 ** n)[:, None] >> np.arange(n)) & 1).astype(np.float64)
 
 

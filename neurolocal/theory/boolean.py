@@ -13,12 +13,14 @@ from functools import cache
 import numpy as np
 from scipy.optimize import linprog
 
+from ..errors import UserError
+
 MAX_INPUTS = 4  # 2^(2^5) functions would not fit in memory
 
 
 def _check(n: int) -> None:
     if not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_INPUTS:
-        raise ValueError(f"the number of Boolean inputs must be 1..{MAX_INPUTS}, not {n!r}")
+        raise UserError(f"the number of Boolean inputs must be 1..{MAX_INPUTS}, not {n!r}")
 
 
 def boolean_inputs(n: int) -> np.ndarray:

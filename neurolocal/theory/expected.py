@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from ..errors import UserError
 from ..rules import LocalRule, get_rule
 from .moments import DataMoments
 
@@ -48,10 +49,10 @@ class ExpectedUpdate:
         self.rule = get_rule(rule)
         self.moments = moments
         if "feedback" in self.rule.variables:
-            raise ValueError(f"rule {self.rule.label!r} reads feedback B_i: the averaged theory "
+            raise UserError(f"rule {self.rule.label!r} reads feedback B_i: the averaged theory "
                              "of a single unit covers O_i, O_j, w_ij, T_i and f'(S_i) only")
         if "target" in self.rule.variables and moments.target is None:
-            raise ValueError(f"rule {self.rule.label!r} reads the target T_i: give the data a "
+            raise UserError(f"rule {self.rule.label!r} reads the target T_i: give the data a "
                              "target")
         self.terms = tuple(AveragedTerm(coefficient, p.get("post", 0), p.get("pre", 0),
                                         p.get("w", 0), p.get("target", 0))
@@ -104,7 +105,7 @@ class ExpectedUpdate:
     def affine(self) -> tuple[np.ndarray, np.ndarray]:
         """(M, c) with E[Δw] = M w + c exactly; only for effective degree ≤ 1."""
         if self.degree > 1:
-            raise ValueError(f"rule {self.rule.label!r} has effective degree {self.degree}: its "
+            raise UserError(f"rule {self.rule.label!r} has effective degree {self.degree}: its "
                              "averaged dynamics are not linear in w")
         n = self.moments.n_inputs
         return self.jacobian(np.zeros(n)), self(np.zeros(n))
@@ -133,7 +134,7 @@ class ExpectedUpdate:
     def per_synapse(self) -> np.ndarray:
         """Rules that never read O_i decouple: E[Δw_j] = Σ_m q_jm w_j^m. Returns q (n, d+1)."""
         if any(t.post for t in self.terms):
-            raise ValueError(f"rule {self.rule.label!r} reads O_i, which couples the synapses of "
+            raise UserError(f"rule {self.rule.label!r} reads O_i, which couples the synapses of "
                              "a unit: use `along` or the full field")
         n = self.moments.n_inputs
         q = np.zeros((n, self.degree + 1))
@@ -151,7 +152,7 @@ class ExpectedUpdate:
         """
         n = self.moments.n_inputs
         if n > 8:
-            raise ValueError(f"symbolic expansion is for small units (n ≤ 8), not n = {n}")
+            raise UserError(f"symbolic expansion is for small units (n ≤ 8), not n = {n}")
         w = sympy.symbols(f"w1:{n + 1}", real=True)
         inputs = sympy.symbols(f"I1:{n + 1}", real=True)
         t = sympy.Symbol("T", real=True)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UserError
+
 
 def canonical_form(x: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """x_k ← T_k x_k for targets in {−1, +1}."""
     t = np.asarray(targets, dtype=np.float64).reshape(-1)
     if not np.all(np.isin(t, (-1.0, 1.0))):
-        raise ValueError("canonical form needs targets in {-1, +1}")
+        raise UserError("canonical form needs targets in {-1, +1}")
     return np.asarray(x, dtype=np.float64) * t[:, None]
 
 
@@ -24,7 +26,7 @@ def hebb_margins(x: np.ndarray, targets: np.ndarray) -> np.ndarray:
     c = canonical_form(x, targets)
     norms = np.linalg.norm(c, axis=1)
     if np.any(norms == 0):
-        raise ValueError("a zero input vector has no direction")
+        raise UserError("a zero input vector has no direction")
     return c @ c.sum(axis=0) / norms
 
 

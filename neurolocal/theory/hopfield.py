@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UserError
 from ..rules import LocalRule, get_rule
 
 
@@ -21,14 +22,14 @@ def store(memories: np.ndarray, rule: LocalRule | str = "hebb") -> np.ndarray:
     rule = get_rule(rule)
     extra = rule.variables - {"post", "pre"}
     if extra:
-        raise ValueError(f"a Hopfield storage rule reads O_i and O_j only; {rule.label!r} also "
+        raise UserError(f"a Hopfield storage rule reads O_i and O_j only; {rule.label!r} also "
                          f"reads {', '.join(sorted(extra))}")
     o = np.atleast_2d(np.asarray(memories, dtype=np.float64))
     n = o.shape[1]
     w = o.shape[0] * rule.compile()(np.zeros((n, n)), pre=o, post=o)
     np.fill_diagonal(w, 0.0)
     if not np.allclose(w, w.T):
-        raise ValueError(f"rule {rule.label!r} is not symmetric in O_i, O_j: the weights it "
+        raise UserError(f"rule {rule.label!r} is not symmetric in O_i, O_j: the weights it "
                          "stores are not symmetric")
     return w
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends.numpy.layer import train_layer, with_bias
+from ..errors import UserError
 from ..network.transfer import Transfer, get_transfer
 from ..rules import LocalRule, get_rule
 from .boolean import all_functions, boolean_inputs
@@ -71,7 +72,7 @@ def shallow(rule: LocalRule | str, n: int, epochs: int = 100, inits: int = 3, se
     margins."""
     rule = get_rule(rule)
     if not rule.is_supervised:
-        raise ValueError(f"a single gate learns a function only with a supervised rule; "
+        raise UserError(f"a single gate learns a function only with a supervised rule; "
                          f"{rule.label!r} never reads the target T_i")
     tables = all_functions(n)
     features = 2.0 * boolean_inputs(n) - 1.0
@@ -90,7 +91,7 @@ def hidden_code(rule: LocalRule | str, n: int, hidden: int, epochs: int, seed: i
     starts from a random draw: from zero all its units would stay identical."""
     rule = get_rule(rule)
     if rule.is_supervised:
-        raise ValueError(f"rule {rule.label!r} reads the target T_i, which is not local on a "
+        raise UserError(f"rule {rule.label!r} reads the target T_i, which is not local on a "
                          "hidden layer: deep local learning needs an unsupervised rule there")
     x = with_bias(2.0 * boolean_inputs(n) - 1.0)
     run = train_layer(rule, x, transfer="sign", epochs=epochs, mode="online", n_post=hidden,

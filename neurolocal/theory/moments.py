@@ -11,6 +11,8 @@ from functools import cached_property
 
 import numpy as np
 
+from ..errors import UserError
+
 
 class DataMoments:
     """Empirical moments of a data set: inputs x (N, n), optional target t (N,)."""
@@ -18,13 +20,13 @@ class DataMoments:
     def __init__(self, x: np.ndarray, target: np.ndarray | None = None):
         x = np.asarray(x, dtype=np.float64)
         if x.ndim != 2 or x.shape[0] == 0:
-            raise ValueError(f"inputs must be a non-empty (samples, inputs) array, got {x.shape}")
+            raise UserError(f"inputs must be a non-empty (samples, inputs) array, got {x.shape}")
         self.x = x
         self.target = None
         if target is not None:
             t = np.asarray(target, dtype=np.float64).reshape(-1)
             if t.shape[0] != x.shape[0]:
-                raise ValueError(f"{t.shape[0]} targets for {x.shape[0]} samples")
+                raise UserError(f"{t.shape[0]} targets for {x.shape[0]} samples")
             self.target = t
 
     @property
@@ -81,5 +83,5 @@ class DataMoments:
 
     def _t(self) -> np.ndarray:
         if self.target is None:
-            raise ValueError("this moment needs the target T, but the data has no target")
+            raise UserError("this moment needs the target T, but the data has no target")
         return self.target

@@ -40,8 +40,9 @@ def plot_analysis(analyses: list[Analysis], path: str | Path,
         if analysis.simulation.divergence is not None:
             ax_norm.axvline(analysis.simulation.diverged_at, color=colour, linestyle=":")
     ax_norm.set(xlabel="epoch", ylabel="‖w‖", title="weight norm")
-    ax_angle.set(xlabel="epoch", ylabel=f"angle to the {reference_name} (degrees)",
-                 title="direction", ylim=(0, 180 if reference == "centre" else 90))
+    ax_angle.set(xlabel="epoch", ylabel="angle (degrees)",
+                 title=f"direction: angle to the {reference_name}",
+                 ylim=(0, 180 if reference == "centre" else 90))
     ax_norm.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UserError
 from .convergence import Verdict, classify, fate
 
 
@@ -37,7 +38,7 @@ class RBPChain:
 
     def __post_init__(self) -> None:
         if self.c == 0 or not self.beta > 0:
-            raise ValueError("RBP needs a feedback weight c ≠ 0 and data with E[I²] > 0")
+            raise UserError("RBP needs a feedback weight c ≠ 0 and data with E[I²] > 0")
 
     def invariant(self, a1: float, a2: float) -> float:
         """K = a₂ − a₁²/(2c), constant along the averaged flow."""

@@ -50,7 +50,7 @@ def test_idx_errors(tmp_path):
     write_idx(tmp_path / "y.idx", np.zeros(3, np.uint8))
     with pytest.raises(IdxError, match="4 images but 3 labels"):
         load_idx(tmp_path / "x.idx", tmp_path / "y.idx")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(IdxError, match="no such IDX file"):
         read_idx(tmp_path / "none.idx")
     with pytest.raises(ValueError, match="idx:IMAGES,LABELS"):
         load_dataset("idx:only-one-file")

@@ -13,6 +13,14 @@ def test_demo_runs_every_step(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("\n== ") == len(DEMO_STEPS)
     assert (tmp_path / "out" / "demo-model.npz").exists()
+    # figures and the Markdown summary in out/, listed at the end
+    figures = ["analyze-oja.png", "compare-channels.png", "capacity.png"]
+    for name in figures + ["summary.md"]:
+        assert (tmp_path / "out" / name).stat().st_size > 0
+        assert f"  out/{name}" in result.stdout.split("written:")[-1]
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert summary.count("| ok |") == len(DEMO_STEPS)
+    assert all(f"]({name})" in summary for name in figures)
     # the last two steps train the same SRBP network on numpy and on Brian2 (rate mode)
     numpy_acc, brian2_acc = re.findall(r"^test accuracy ([0-9.]+)", result.stdout, re.M)[-2:]
     assert abs(float(numpy_acc) - float(brian2_acc)) <= 0.005

@@ -30,6 +30,7 @@ class Brian2Backend:
         "deep_targets",  # channels that deliver targets to hidden layers
         "quantization_aware",  # training for a chip's fixed-point formats
     })
+    bytes_per_weight = 96  # a synapse's indices, w, accumulators and Brian2's bookkeeping
 
     def build(self, network: Network, weights: Weights | None = None, seed: int = 0,
               spiking: bool = False, target: str | None = None,

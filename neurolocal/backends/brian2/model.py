@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ..base import Weights
@@ -23,10 +25,11 @@ class Brian2Model:
     runs: int = 0  # Brian2 runs so far (seeds the spiking model's random numbers)
 
     def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
-            batch_size: int = 1) -> np.ndarray:
+            batch_size: int = 1, report: Callable | None = None) -> np.ndarray:
         """Present every row of x once (learning when `learn`, in mini-batches of
         `batch_size` for rate models) inside ONE Brian2 `run()`; returns the output
-        activities per sample, shape (N, n_out).
+        activities per sample, shape (N, n_out). `report(elapsed, fraction, t_start,
+        duration)`, if given, is Brian2's progress callback, called about once a second.
 
         Every run starts at t = 0 (the stream is indexed by t), so no constant changes between
         runs and Brian2 reuses its code generation."""
@@ -35,8 +38,11 @@ class Brian2Model:
         self.before_run(batch_size)
         recorded = self.recorded()
         self.brian2_network.t_ = 0.0
+        import brian2 as b2
+
+        progress = {} if report is None else {"report": report, "report_period": 1 * b2.second}
         self.brian2_network.run(stream.samples * self.sample_dt,
-                                namespace=self.run_namespace(stream))
+                                namespace=self.run_namespace(stream), **progress)
         return self.outputs(stream.samples, recorded)
 
     def run_namespace(self, stream: SampleStream) -> dict:

@@ -3,6 +3,7 @@ spiking Brian2 model, on the numpy, cython or cpp_standalone code-generation tar
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ...channels import output_loss
+from ...errors import UserError
 from ...network import Network
 from ..base import (
     EpochRecord,
@@ -22,8 +24,6 @@ from ..base import (
 from .channel import translate_channel
 from .standalone import StandaloneProgram, activate_standalone, release_standalone
 from .targets import TARGETS, code_target
-
-DIVERGENCE_LIMIT = 1e6
 
 
 class Brian2Simulator:
@@ -38,7 +38,7 @@ class Brian2Simulator:
     def __init__(self, network: Network, weights: Weights | None = None, seed: int = 0,
                  spiking: bool = False, target: str = "numpy", **options: Any):
         if target not in TARGETS:
-            raise ValueError(f"unknown Brian2 code-generation target {target!r}; use one of "
+            raise UserError(f"unknown Brian2 code-generation target {target!r}; use one of "
                              f"{', '.join(TARGETS)}")
         self.network = network
         self.spiking = spiking
@@ -94,29 +94,30 @@ class Brian2Simulator:
         records loss and accuracy per epoch."""
         x, t = checked_data(self.network, x, t, np.float64)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative integer, not {epochs!r}")
+            raise UserError(f"epochs must be a non-negative integer, not {epochs!r}")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
+            raise UserError(f"batch_size must be a positive integer, not {batch_size!r}")
         if self.spiking:
             batch_size = 1
         if test is not None:
             test = checked_data(self.network, *test, np.float64)
-        history = TrainingHistory()
+        history = TrainingHistory.starting_from(self.weights())
         elapsed = 0.0
         for epoch in tqdm(range(1, epochs + 1), disable=not progress, leave=False,
                           desc="train brian2"):
             order = self.rng.permutation(len(x))
             start = time.perf_counter()
-            with code_target(self.target):
-                self._runner.run(x[order], t[order], learn=True, batch_size=batch_size)
+            with code_target(self.target), _sample_bar(progress and self._runner is self.model,
+                                                       len(x), epoch) as report:
+                self._runner.run(x[order], t[order], learn=True, batch_size=batch_size,
+                                 **({"report": report} if report else {}))
             elapsed += time.perf_counter() - start
-            if not all(np.isfinite(w).all() and np.abs(w).max(initial=0) < DIVERGENCE_LIMIT
-                       for w, _ in self.weights()):
-                history.diverged_at = epoch
+            with np.errstate(over="ignore", invalid="ignore"):
+                record = EpochRecord(epoch, *self.evaluate(x, t))
+                if test is not None:
+                    record.test_loss, record.test_accuracy = self.evaluate(*test)
+            if history.stop_if_diverged(epoch, self.weights(), record.train_loss):
                 break
-            record = EpochRecord(epoch, *self.evaluate(x, t))
-            if test is not None:
-                record.test_loss, record.test_accuracy = self.evaluate(*test)
             history.epochs.append(record)
         history.samples_per_second = len(x) * len(history.epochs) / elapsed if elapsed else None
         return history
@@ -146,3 +147,20 @@ def _quiet_brian2() -> None:
 
     BrianLogger.suppress_name("unused_brian_object")
 
+
+@contextlib.contextmanager
+def _sample_bar(enabled: bool, samples: int, epoch: int):
+    """A progress bar over the samples of one epoch inside Brian2's single `run()` (a
+    spiking epoch takes minutes), fed by Brian2's report callback; None when disabled."""
+    if not enabled:
+        yield None
+        return
+    bar = tqdm(total=samples, desc=f"epoch {epoch}", unit="sample", leave=False)
+
+    def report(elapsed, fraction, t_start, duration) -> None:
+        bar.update(int(round(fraction * samples)) - bar.n)
+
+    try:
+        yield report
+    finally:
+        bar.close()

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...errors import UserError
+
 #: Names the generated equations use for the streamed quantities.
 STREAM_NAMES = ("stimulus", "targets", "learn_gate", "batch_end")
 MIN_CAPACITY = 256
@@ -46,14 +48,14 @@ class SampleStream:
         n = len(x)
         length = capacity(n) if length is None else length
         if length < n:
-            raise ValueError(f"stream of {n} samples does not fit a build for {length}")
+            raise UserError(f"stream of {n} samples does not fit a build for {length}")
         inputs = np.zeros((length, x.shape[1]))
         inputs[:n] = x
         targets = np.zeros((length, n_out))
         if t is not None:
             targets[:n] = np.asarray(t, dtype=np.float64)
         if batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
+            raise UserError(f"batch_size must be a positive integer, not {batch_size!r}")
         starts = np.arange(0, n, batch_size)
         sizes = np.minimum(batch_size, n - starts)  # a last partial batch averages its own size
         gate = np.zeros(length)

@@ -15,6 +15,7 @@ class NumpyBackend:
 
     name = "numpy"
     unsupported: frozenset[str] = frozenset({"spiking"})
+    bytes_per_weight = 16  # W, ΔW, a backward matrix, the last finite checkpoint (float32)
 
     def build(self, network: Network, weights: Weights | None = None, seed: int = 0,
               spiking: bool = False, **options: Any) -> DeepSimulator:

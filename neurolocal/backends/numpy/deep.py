@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from ...channels import Channel, LocalChannel, backprop_signals, forward_pass, output_loss
 from ...channels.base import apply_rule
+from ...errors import UserError
 from ...network import Network, get_transfer
 from ...network.fixed_point import Quantizer
 from ..base import EpochRecord, TrainingHistory, Weights, checked_data, checked_weights
@@ -77,12 +78,12 @@ class DeepSimulator:
         """
         x, t = checked_data(self.network, x, t, self.dtype)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative integer, not {epochs!r}")
+            raise UserError(f"epochs must be a non-negative integer, not {epochs!r}")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
+            raise UserError(f"batch_size must be a positive integer, not {batch_size!r}")
         if test is not None:
             test = checked_data(self.network, *test, self.dtype)
-        history = TrainingHistory()
+        history = TrainingHistory.starting_from(self._weights)
         samples, elapsed = 0, 0.0
         size = min(batch_size, len(x))
         x_batch = np.empty((size, x.shape[1]), self.dtype)
@@ -101,15 +102,12 @@ class DeepSimulator:
                                                        out=x_batch[:len(rows)]), t_epoch[batch])
                 elapsed += time.perf_counter() - start
                 samples += len(x)
-                finite = all(np.isfinite(w).all() and np.isfinite(b).all()
-                             for w, b in self._weights)
-                record = None
-                if finite and len(x):
-                    record = EpochRecord(epoch, *self.score(outputs, t_epoch))
-                    self._measure(record, x, t, test, diagnostics, eval_train)
-            if record is None or not np.isfinite(record.train_loss):
-                history.diverged_at = epoch  # weights or outputs overflowed
+                loss, accuracy = self.score(outputs, t_epoch)
+            if history.stop_if_diverged(epoch, self._weights, loss):
                 break
+            record = EpochRecord(epoch, loss, accuracy)
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._measure(record, x, t, test, diagnostics, eval_train)
             history.epochs.append(record)
         history.samples_per_second = samples / elapsed if elapsed > 0 else None
         return history

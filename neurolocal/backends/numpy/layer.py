@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
+from ...errors import UserError
 from ...network.transfer import Transfer, get_transfer
 from ...rules import LocalRule, get_rule
 
@@ -89,16 +90,16 @@ def train_layer(rule: LocalRule | str, x: np.ndarray, targets: np.ndarray | None
     """
     rule = get_rule(rule)
     if "feedback" in rule.variables:
-        raise ValueError(f"rule {rule.label!r} reads feedback B_i, which a single layer has no "
+        raise UserError(f"rule {rule.label!r} reads feedback B_i, which a single layer has no "
                          "channel to deliver; train it in a network with a learning channel")
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise UserError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer, not {epochs!r}")
+        raise UserError(f"epochs must be a non-negative integer, not {epochs!r}")
     unit = get_transfer(transfer)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] == 0:
-        raise ValueError(f"inputs must be a non-empty (samples, inputs) array, got {x.shape}")
+        raise UserError(f"inputs must be a non-empty (samples, inputs) array, got {x.shape}")
     rng = np.random.default_rng(seed)
     if w0 is None:
         scale = 1.0 / np.sqrt(x.shape[1]) if init_scale is None else init_scale
@@ -106,7 +107,7 @@ def train_layer(rule: LocalRule | str, x: np.ndarray, targets: np.ndarray | None
     else:
         w = np.array(w0, dtype=np.float64, ndmin=2)
         if w.shape[1] != x.shape[1]:
-            raise ValueError(f"w0 has {w.shape[1]} inputs, the data {x.shape[1]}")
+            raise UserError(f"w0 has {w.shape[1]} inputs, the data {x.shape[1]}")
     t = _targets(rule, targets, x.shape[0], w.shape[0])
     update = rule.compile()
     trajectory = [w.copy()] if record else None
@@ -144,14 +145,14 @@ def _targets(rule: LocalRule, targets: np.ndarray | None, n_samples: int,
     if "target" not in rule.variables:
         return None
     if targets is None:
-        raise ValueError(f"rule {rule.label!r} reads the target T_i: give targets")
+        raise UserError(f"rule {rule.label!r} reads the target T_i: give targets")
     t = np.asarray(targets, dtype=np.float64)
     if t.ndim == 1:
         t = t[:, None]
     if t.shape[0] != n_samples:
-        raise ValueError(f"{t.shape[0]} targets for {n_samples} samples")
+        raise UserError(f"{t.shape[0]} targets for {n_samples} samples")
     if t.shape[1] == 1 and n_post > 1:
         t = np.repeat(t, n_post, axis=1)
     if t.shape[1] != n_post:
-        raise ValueError(f"targets have {t.shape[1]} columns for {n_post} units")
+        raise UserError(f"targets have {t.shape[1]} columns for {n_post} units")
     return t

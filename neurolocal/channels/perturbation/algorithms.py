@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...errors import UserError
 from ..base import ForwardPass
 from .counter import OpCounter
 from .mlp import FlatMLP
@@ -53,7 +54,7 @@ ORTHANT_MAGNITUDES = {
 }
 
 
-class PerturbationError(ValueError):
+class PerturbationError(UserError):
     """A bad perturbation algorithm name or parameter."""
 
 
