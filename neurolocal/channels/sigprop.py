@@ -123,7 +123,6 @@ class SigPropChannel(Channel):
                                      dpost=dfs[top],
                                      feedback=output_error(network, forward.O[top], target),
                                      target=target))
-        state["labels"] = labels  # which context rows the last step used
         return layers
 
     def update_state(self, network: Network, weights: Weights, state: State,
@@ -134,7 +133,7 @@ class SigPropChannel(Channel):
             return
         first = variables[0]
         rows = len(first.pre)
-        labels = state["labels"]
+        labels = variables[-1].target.argmax(axis=1)  # the context rows the step used
         signal_rows = rows - len(labels)
         grad = first.feedback[-signal_rows:] @ weights[0][0] / rows  # (signal rows, n_0)
         if self.targets == "samples":
