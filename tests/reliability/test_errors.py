@@ -79,13 +79,16 @@ def test_help_lists_choices_and_defaults(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     text = re.sub(r"\s+", " ", capsys.readouterr().out)
-    assert "{linear,logistic,tanh,relu,step01,sign," in text  # --hidden-transfer choices
+    choices = re.search(r"--hidden-transfer \{([^}]*)\}", text)  # every transfer is listed
+    assert choices and {"linear", "logistic", "tanh", "relu", "clip", "step01", "sign"} \
+        <= set(choices.group(1).split(","))
     assert "--backend {numpy,brian2}" in text
     assert "(default 16)" in text or "(default: 16)" in text  # --batch-size
     with pytest.raises(SystemExit):
         main(["deploy", "--help"])
     text = re.sub(r"\s+", " ", capsys.readouterr().out)
-    assert "time steps per sample (default: 32)" in text
+    assert "time steps per sample (default 1 for graded neurons, 32 for integrate-and-fire)" \
+        in text
 
 
 def small_machine(monkeypatch, gib: float = 23.0) -> None:
