@@ -166,7 +166,8 @@ def compare_channels(data: Dataset, channels: list[Channel | str], setup: Setup,
                           data_seed=seed, hidden_transfer=setup.hidden_transfer,
                           output_transfer=setup.output_transfer, lr=setup.eta,
                           epochs=setup.epochs, batch_size=setup.batch_size,
-                          backend={"name": setup.backend, "spiking": setup.spiking})
+                          backend={"name": setup.backend, "spiking": setup.spiking},
+                          target=setup.target, eval_train=setup.eval_train)
                for channel in resolved for k in range(seeds)]
     tasks = [(run_key(c), (c,)) for c in configs]
     outcomes = {}

@@ -39,7 +39,8 @@ def execute_run(config: dict[str, Any], data: Dataset | None = None, catch: bool
         load_seconds = time.perf_counter() - clock
         setup = Setup(tuple(config["hidden"]), config["epochs"], config["lr"],
                       config["batch_size"], config["hidden_transfer"],
-                      config["output_transfer"], config["backend"], config["spiking"])
+                      config["output_transfer"], config["backend"], config["spiking"],
+                      config.get("target"), config.get("eval_train", False))
         run = train_channel(data, channel_from_dict(config["channel"]), setup, config["seed"])
         outcome["epochs"] = [epoch_dict(r) for r in run.history.epochs]
         outcome["final"] = {**(outcome["epochs"][-1] if outcome["epochs"] else {}),

@@ -74,10 +74,13 @@ def run_key(config: dict[str, Any]) -> str:
 def run_config(dataset: str, channel: Any, seed: int, hidden: Any, *, data_seed: int = 0,
                hidden_transfer: str = "tanh", output_transfer: str = "logistic",
                lr: float = 0.1, epochs: int = 60, batch_size: int = 16,
-               backend: Any = "numpy", deploy: Any = None) -> dict[str, Any]:
+               backend: Any = "numpy", deploy: Any = None, target: str | None = None,
+               eval_train: bool = False) -> dict[str, Any]:
     """One run's canonical configuration, validated (a channel by name, spec string, mapping
     or object; a backend by name or ``{name, spiking}``; a deployment None or
-    ``{target, sim, …}``)."""
+    ``{target, sim, …}``; `target`: quantization-aware training for a chip; `eval_train`: full
+    train-set evaluation per epoch). The last two enter the configuration only when set, so
+    the keys of runs without them stay what they were."""
     from ..backends import available_backends
     from ..experiment import Setup
     from ..network import get_transfer
@@ -108,7 +111,9 @@ def run_config(dataset: str, channel: Any, seed: int, hidden: Any, *, data_seed:
             "seed": seed, "hidden": hidden,
             "hidden_transfer": hidden_transfer, "output_transfer": output_transfer,
             "lr": float(lr), "epochs": epochs, "batch_size": batch_size,
-            "backend": backend_name, "spiking": spiking, "deploy": _deploy(deploy)}
+            "backend": backend_name, "spiking": spiking, "deploy": _deploy(deploy),
+            **({"target": target} if target is not None else {}),
+            **({"eval_train": True} if eval_train else {})}
 
 
 def parse_spec(data: Any, name: str = "sweep") -> Sweep:

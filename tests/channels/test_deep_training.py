@@ -203,3 +203,20 @@ def test_training_runs_no_hidden_pass_over_the_training_set(monkeypatch):
     simulator("srbp").train(DIGITS.x_train[:100], DIGITS.t_train[:100], epochs=2,
                             batch_size=25, diagnostics=False)
     assert rows == [25] * 8
+
+
+def test_compare_trains_for_a_target_and_evaluates_the_training_set_when_asked():
+    """`compare_channels` runs through the sweep machinery; the setup's target (quantization-
+    aware training) and eval_train must reach the trainer exactly as `train_channel` gets them."""
+    from neurolocal.experiment import train_channel
+
+    data = load_digits(seed=0)
+    for setup in (Setup(hidden=(8,), epochs=2, target="loihi2"),
+                  Setup(hidden=(8,), epochs=2, eval_train=True)):
+        compared = compare_channels(data, ["srbp"], setup, seeds=1)[0].runs[0].history
+        direct = train_channel(data, "srbp", setup, seed=0).history
+        assert compared.series("test_accuracy") == direct.series("test_accuracy")
+        assert compared.series("train_loss") == pytest.approx(direct.series("train_loss"))
+    plain = train_channel(data, "srbp", Setup(hidden=(8,), epochs=2), seed=0).history
+    assert plain.series("test_accuracy") != direct.series("test_accuracy") or \
+        plain.series("train_loss") != pytest.approx(direct.series("train_loss"))
