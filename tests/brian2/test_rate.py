@@ -65,7 +65,7 @@ def test_predict_is_the_forward_pass():
 
 @pytest.mark.parametrize("channel,batch", [("rbp", 1), ("srbp", 1), ("bp", 8),
                                            ("rbp[architecture=twin]", 1), ("arbp", 1),
-                                           ("asrbp", 5),
+                                           ("asrbp", 5), ("sign", 1), ("sign_unit", 4),
                                            ("srbp[derivative=none,nonlinearity=tanh]", 5)])
 def test_network_matches_the_numpy_backend(channel, batch):
     x, _ = _data(n=67, d=6, seed=2)
@@ -87,7 +87,7 @@ def test_network_matches_the_numpy_backend(channel, batch):
 
 
 @pytest.mark.parametrize("channel,construct", [
-    ("arbp[architecture=twin]", "learned backward synapses"), ("sign", "sign_concordant"),
+    ("arbp[architecture=twin]", "learned backward synapses"), ("sign[quantize=1]", "quantize"),
     ("rbp_redrawn", "redrawn"), ("rbp[dropout=0.5]", "dropout"), ("sigprop", "SigProp")])
 def test_unexpressible_channels_name_the_construct(channel, construct):
     network = Network.layered([4, 3, 2], channel=get_channel(channel))

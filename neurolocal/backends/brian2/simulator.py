@@ -47,7 +47,7 @@ class Brian2Simulator:
         initial = weights if weights is not None else network.init_weights(self.rng, np.float32)
         initial = checked_weights(network, initial)
         as_float32 = [(w.astype(np.float32), b.astype(np.float32)) for w, b in initial]
-        pathways = translate_channel(network.channel, network, as_float32, self.rng, spiking)
+        pathways = translate_channel(network.channel, network, as_float32, self.rng)
         self.rng.integers(2**31)  # the numpy backend's diagnostic seed: same stream after it
         initial = [(w.astype(np.float64), b.astype(np.float64)) for w, b in initial]
         self._initial = initial
