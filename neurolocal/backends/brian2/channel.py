@@ -14,9 +14,10 @@ layer `dest`, where the rule reads it as ``B_post``:
   delivery synapse per hidden unit.
 
 The hidden unit computes B = [f'(S) ⊙] g(B_in). Features that change the backward weights
-during learning in ways plain Synapses cannot mirror (redraw, dropout) raise `UnsupportedError` naming the construct. Learned backward
-synapses (ARBP, ASRBP) carry their own rule, generated with `codegen.BACKWARD_NAMES`
-(rate models, conjoined or distinct architectures).
+during learning in ways plain Synapses cannot mirror (redraw, dropout) raise `UnsupportedError`
+naming the construct. Learned backward synapses (ARBP, ASRBP) carry their own rule, generated
+with `codegen.BACKWARD_NAMES` (conjoined or distinct architectures; in spiking models on the
+learning clock).
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from ..base import UnsupportedError, Weights
 from .codegen import compile_rule
 from .transfer import transfer_expression
 
-FEEDBACK_ORDER = 100
+FEEDBACK_ORDER = 100  # summed feedback runs after every forward sum, top layer first
 #: Backward matrices carried by the forward synapses in reverse (they follow the forward W).
-REVERSED = ("transpose", "sign", "sign_concordant")  # summed feedback runs after every forward sum, top layer first
+REVERSED = ("transpose", "sign", "sign_concordant")
 
 
 @dataclass(frozen=True)

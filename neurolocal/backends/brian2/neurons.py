@@ -2,13 +2,14 @@
 builder and the same rule compilation (the rule reads only the trace r, the error B and the
 surrogate f'(S) of v).
 
-| neuron | dynamics (threshold units, bias b as leak/rest potential) |
-|---|---|
-| ``lif`` | τ_m dv/dt = b − v; spike at v > 1, v → 0; each input spike v += s·w |
-| ``alif`` | LIF with an adaptive threshold 1 + a: τ_a da/dt = −a, a += β per spike |
-| ``cubalif`` | NIR's CubaLIF: τ_syn dI/dt = −I (+ w_in · s·w per input spike), τ_m dv/dt = (v_leak − v) + r I with v_leak = b; spike at v > v_threshold, v → v_reset |
+Dynamics in threshold units, the bias b as leak/rest potential, s the weight scale:
 
-s is the weight scale. The CubaLIF parameters ``r``, ``w_in``, ``v_threshold``, ``v_reset`` are
+- ``lif``: τ_m dv/dt = b − v; spike at v > 1, v → 0; each input spike v += s·w.
+- ``alif``: LIF with an adaptive threshold 1 + a: τ_a da/dt = −a, a += β (``adapt``) per spike.
+- ``cubalif``: NIR's CubaLIF: τ_syn dI/dt = −I (+ w_in·s·w per input spike),
+  τ_m dv/dt = (v_leak − v) + r I with v_leak = b; spike at v > v_threshold, v → v_reset.
+
+The CubaLIF parameters ``r`` (Brian2 name ``r_mem``; r is the trace), ``w_in``, ``v_threshold``, ``v_reset`` are
 per-unit constants (set them per unit after building, e.g. from an imported NIR graph); the
 default r = τ_m/τ_syn gives each input spike the same mean drive as in the LIF, so the same
 weights and learning rates work.
