@@ -10,8 +10,8 @@ Dynamics in threshold units, the bias b as leak/rest potential, s the weight sca
   τ_m dv/dt = (v_leak − v) + r I with v_leak = b; spike at v > v_threshold, v → v_reset.
 
 The CubaLIF parameters ``r`` (Brian2 name ``r_mem``; r is the trace), ``w_in``,
-``v_threshold``, ``v_reset`` are per-unit constants (set them per unit after building, e.g. from an imported NIR graph); the
-default r = τ_m/τ_syn gives each input spike the same mean drive as in the LIF, so the same
+``v_threshold``, ``v_reset`` are per-unit constants (set them per unit after building, e.g.
+from an imported NIR graph); the default r = τ_m/τ_syn gives each input spike the same mean drive as in the LIF, so the same
 weights and learning rates work.
 """
 
