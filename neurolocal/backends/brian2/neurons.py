@@ -11,8 +11,8 @@ Dynamics in threshold units, the bias b as leak/rest potential, s the weight sca
 
 The CubaLIF parameters ``r`` (Brian2 name ``r_mem``; r is the trace), ``w_in``,
 ``v_threshold``, ``v_reset`` are per-unit constants (set them per unit after building, e.g.
-from an imported NIR graph); the default r = τ_m/τ_syn gives each input spike the same mean drive as in the LIF, so the same
-weights and learning rates work.
+from an imported NIR graph); the default r = τ_m/τ_syn gives each input spike the same mean
+drive as in the LIF, so the same weights and learning rates work.
 """
 
 from __future__ import annotations
