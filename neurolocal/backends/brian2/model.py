@@ -189,14 +189,54 @@ class Brian2Model:
         """Output activities of the n samples of the last run, shape (n, n_out)."""
         raise NotImplementedError
 
-    def weights(self) -> Weights:
-        """Current (W, b) per projection, W of shape (n_post, n_pre), as float64 copies."""
+    def plastic_variables(self) -> list[tuple[object, str]]:
+        """(object, variable) pairs that learning changes and that carry over between runs:
+        weights, biases, learned backward weights and their batch accumulators."""
+        pairs = []
+        for obj in (*self.synapses, *self.groups[1:], *self.feedback):
+            pairs += [(obj, name) for name in ("w", "dw_acc", "b", "db_acc", "C", "dc_acc")
+                      if name in getattr(obj, "variables", {})
+                      and not obj.variables[name].constant]
+        return pairs
+
+    def snapshot(self) -> dict[tuple[str, str], np.ndarray]:
+        """Copies of every plastic variable, by (object name, variable)."""
+        return {(obj.name, name): np.asarray(getattr(obj, name)[:]).copy()
+                for obj, name in self.plastic_variables()}
+
+    def restore(self, state: dict[tuple[str, str], np.ndarray]) -> None:
+        """Set the plastic variables back to a `snapshot`."""
+        for obj, name in self.plastic_variables():
+            getattr(obj, name)[:] = state[(obj.name, name)]
+
+    def weights(self, state: dict[tuple[str, str], np.ndarray] | None = None) -> Weights:
+        """Current (W, b) per projection (or those of a `snapshot`), W of shape
+        (n_post, n_pre), as float64 copies."""
+        state = state if state is not None else self.snapshot()
         out = []
         for syn, group in zip(self.synapses, self.groups[1:]):
             n_post, n_pre = len(group), len(syn.source)
-            w = np.asarray(syn.w[:]).reshape(n_pre, n_post).T.copy()
-            out.append((w, np.asarray(group.b[:], dtype=np.float64).copy()))
+            w = np.asarray(state[(syn.name, "w")]).reshape(n_pre, n_post).T.copy()
+            out.append((w, np.asarray(state[(group.name, "b")], dtype=np.float64).copy()))
         return out
+
+    def backward_matrices(self) -> dict[int, np.ndarray]:
+        """The backward matrix (n_dest, n_source) each hidden layer's feedback now passes
+        through, read from the Brian2 synapses, by destination layer."""
+        matrices = {}
+        names = {group.name: index for index, group in enumerate(self.groups)}
+        for obj in self.feedback:
+            if hasattr(obj, "C"):
+                dest = names.get(obj.target.name, names.get(obj.target.name[5:]))
+                n_src, n_dst = len(obj.source), len(obj.target)
+                matrices[dest] = np.asarray(obj.C[:]).reshape(n_src, n_dst).T.copy()
+        for layer, syn in enumerate(self.synapses, start=1):
+            if "B_in_pre" in syn.summed_updaters:
+                n_pre, n_post = len(syn.source), len(syn.target)
+                w = np.asarray(syn.w[:])
+                c = w * 1.0 if "M" not in syn.variables else np.asarray(syn.M[:]) * np.sign(w)
+                matrices[layer - 1] = c.reshape(n_pre, n_post)
+        return matrices
 
     def equations(self) -> str:
         """The generated model of every group and synapse, and the learning code."""

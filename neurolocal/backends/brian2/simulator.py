@@ -4,12 +4,14 @@ spiking Brian2 model, on the numpy, cython or cpp_standalone code-generation tar
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from ...channels import output_loss
+from ...channels import backprop_signals, forward_pass, output_loss
 from ...network import Network
 from ..base import (
     EpochRecord,
@@ -19,6 +21,7 @@ from ..base import (
     checked_data,
     checked_weights,
 )
+from ..numpy.deep import DIAGNOSTIC_SAMPLES, angle
 from .channel import translate_channel
 from .standalone import StandaloneProgram, activate_standalone, release_standalone
 from .targets import TARGETS, code_target
@@ -77,8 +80,10 @@ class Brian2Simulator:
 
     # ----- Simulator protocol --------------------------------------------------------------
     def weights(self) -> Weights:
-        if self.target == "cpp_standalone" and not self._runner.values:
-            return [(w.copy(), b.copy()) for w, b in self._initial]  # nothing has run yet
+        if self.target == "cpp_standalone":
+            if not self._runner.values:
+                return [(w.copy(), b.copy()) for w, b in self._initial]  # nothing has run yet
+            return self.model.weights(self._runner.values)
         return self.model.weights()
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -88,10 +93,12 @@ class Brian2Simulator:
 
     def train(self, x: np.ndarray, t: np.ndarray, epochs: int, batch_size: int = 1,
               test: tuple[np.ndarray, np.ndarray] | None = None,
-              progress: bool = False) -> TrainingHistory:
+              progress: bool = False, diagnostics: bool | None = None) -> TrainingHistory:
         """Present a fresh permutation of (x, t) each epoch inside one Brian2 run, learning in
         mini-batches (rate) or online, spike by spike (spiking models ignore `batch_size`);
-        records loss and accuracy per epoch."""
+        records loss and accuracy per epoch, and alignment angles in `extra` when
+        `diagnostics` (default: when the channel delivers feedback; one extra run per epoch).
+        `progress`: bars over epochs and over simulated time (off when not a terminal)."""
         x, t = checked_data(self.network, x, t, np.float64)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, not {epochs!r}")
@@ -101,13 +108,18 @@ class Brian2Simulator:
             batch_size = 1
         if test is not None:
             test = checked_data(self.network, *test, np.float64)
+        if diagnostics is None:
+            channel = self.network.channel
+            diagnostics = channel is not None and channel.delivers == "feedback"
         history = TrainingHistory()
         elapsed = 0.0
-        for epoch in tqdm(range(1, epochs + 1), disable=not progress, leave=False,
+        bars = None if progress else True  # tqdm: None = on for terminals only
+        for epoch in tqdm(range(1, epochs + 1), disable=bars, leave=False,
                           desc="train brian2"):
             order = self.rng.permutation(len(x))
             start = time.perf_counter()
-            with code_target(self.target):
+            with code_target(self.target), simulated_time_bar(self.model, bars,
+                                                              f"epoch {epoch}"):
                 self._runner.run(x[order], t[order], learn=True, batch_size=batch_size)
             elapsed += time.perf_counter() - start
             if not all(np.isfinite(w).all() and np.abs(w).max(initial=0) < DIVERGENCE_LIMIT
@@ -117,6 +129,9 @@ class Brian2Simulator:
             record = EpochRecord(epoch, *self.evaluate(x, t))
             if test is not None:
                 record.test_loss, record.test_accuracy = self.evaluate(*test)
+            if diagnostics:
+                record.extra.update(self.alignment(x[:DIAGNOSTIC_SAMPLES],
+                                                   t[:DIAGNOSTIC_SAMPLES]))
             history.epochs.append(record)
         history.samples_per_second = len(x) * len(history.epochs) / elapsed if elapsed else None
         return history
@@ -128,6 +143,36 @@ class Brian2Simulator:
         accuracy = float(np.mean(out.argmax(axis=1) == np.asarray(t).argmax(axis=1)))
         return output_loss(self.network, out, np.asarray(t)), accuracy
 
+    def alignment(self, x: np.ndarray, t: np.ndarray) -> dict[str, list[float | None]]:
+        """Angles in degrees, as the numpy backend records them. `update_angle` per
+        projection: between the change the Brian2 model makes on (x, t) in one batch (spiking:
+        online over the samples), measured and then undone, and the rate network's gradient
+        step −∂E/∂W at the same weights; `feedback_angle` per hidden layer: between the
+        backward matrix in the Brian2 synapses and (W^{h+1})ᵀ···(W^src)ᵀ."""
+        weights = self.weights()
+        backward = self.model.backward_matrices()
+        feedback_angle: list[float | None] = [None] * (self.network.depth - 1)
+        channel = self.network.channel
+        pathways = channel.pathways(self.network.sizes) if backward else ()
+        for p in pathways:
+            product = weights[p.dest][0].T
+            for layer in range(p.dest + 1, p.source):
+                product = product @ weights[layer][0].T
+            if p.dest in backward:
+                feedback_angle[p.dest - 1] = angle(backward[p.dest], product)
+        state = self._runner.snapshot()
+        with code_target(self.target):
+            self._runner.run(x, t, learn=True, batch_size=len(x))
+        after = self.weights()
+        self._runner.restore(state)
+        forward = forward_pass(self.network, weights, x)
+        deltas = backprop_signals(self.network, weights, forward, t)
+        update_angle = [None if p.rule is None else
+                        angle(a[0] - w[0], deltas[h].T @ forward.O[h - 1])
+                        for h, (p, w, a) in enumerate(zip(self.network.projections, weights,
+                                                          after), start=1)]
+        return {"update_angle": update_angle, "feedback_angle": feedback_angle}
+
     def equations(self) -> str:
         """The generated Brian2 model, synapse and learning code."""
         return self.model.equations()
@@ -138,6 +183,26 @@ class Brian2Simulator:
         return self.model.brian2_network
 
 
+
+
+@contextmanager
+def simulated_time_bar(model, disable: bool | None, description: str) -> Iterator[None]:
+    """A tqdm bar over the simulated time of the model's next run (Brian2's `report`
+    callback; runtime targets only, the standalone program reports nothing)."""
+    if disable:
+        yield
+        return
+    bar = tqdm(total=100, disable=disable, leave=False, desc=description, unit="%")
+
+    def report(elapsed, completed, start, duration) -> None:
+        bar.update(round(100 * completed) - bar.n)
+
+    model.report = report
+    try:
+        yield
+    finally:
+        model.report = None
+        bar.close()
 
 
 def _quiet_brian2() -> None:

@@ -55,14 +55,12 @@ class StandaloneProgram:
         self.values: dict[tuple[str, str], np.ndarray] = {}  # plastic state between runs
         self.directory: Path | None = None
 
-    def _plastic_variables(self) -> list[tuple[Any, str]]:
-        """(object, variable) pairs whose values carry over from one run to the next."""
-        pairs = []
-        for syn in self.model.synapses:
-            pairs += [(syn, name) for name in ("w", "dw_acc") if name in syn.variables]
-        for group in self.model.groups[1:]:
-            pairs += [(group, name) for name in ("b", "db_acc") if name in group.variables]
-        return pairs
+    def snapshot(self) -> dict[tuple[str, str], np.ndarray]:
+        """The plastic state the next run starts from (empty before the first run)."""
+        return {key: value.copy() for key, value in self.values.items()}
+
+    def restore(self, state: dict[tuple[str, str], np.ndarray]) -> None:
+        self.values = {key: value.copy() for key, value in state.items()}
 
     def _build(self, stream: SampleStream) -> None:
         import brian2 as b2
@@ -101,10 +99,10 @@ class StandaloneProgram:
         stream = SampleStream.build(x, t, n_out, learn, batch_size, length=self.length)
         run_args = {self.arrays[name]: values for name, values in stream.arrays().items()
                     if name in self.arrays}
-        for obj, name in self._plastic_variables():
+        for obj, name in self.model.plastic_variables():
             if (obj.name, name) in self.values:
                 run_args[getattr(obj, name)] = self.values[(obj.name, name)]
         b2.device.run(directory=str(self.directory), with_output=False, run_args=run_args)
-        for obj, name in self._plastic_variables():
+        for obj, name in self.model.plastic_variables():
             self.values[(obj.name, name)] = np.asarray(getattr(obj, name)[:]).copy()
         return model.outputs(self.length, 0)[:stream.samples]
