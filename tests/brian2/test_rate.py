@@ -104,3 +104,25 @@ def test_equations_and_network_are_exposed():
     assert isinstance(sim.brian2_network, brian2.Network)
     names = {obj.name for obj in sim.brian2_network.objects}
     assert {"inp", "h1", "out", "feedback_out_to_h1"} <= names
+
+
+@pytest.mark.parametrize("channel", ["bp", "sign"])
+def test_alignment_angles_match_the_numpy_backend(channel):
+    """The angles the Brian2 model records (its probe update, its synapses' backward
+    matrices) equal those of the numpy backend (an independent implementation) after the same
+    training; for BP both are 0° (the update is the gradient step, the backward weights are
+    the forward ones). Tolerance 0.05° (float32 numpy weights)."""
+    x, _ = _data(n=40, d=6, seed=2)
+    t = (np.random.default_rng(4).random((40, 3)) > 0.5).astype(float)
+    network = Network.layered([6, 5, 4, 3], channel=get_channel(channel),
+                              rule=get_rule("backprop", eta=0.1),
+                              hidden_rule=get_rule("backprop", eta=0.1))
+    reference = get_backend("numpy").build(network, seed=7).train(x, t, epochs=1, batch_size=8)
+    ours = get_backend("brian2").build(network, seed=7).train(x, t, epochs=1, batch_size=8)
+    expected, got = reference.epochs[-1].extra, ours.epochs[-1].extra
+    for key in ("update_angle", "feedback_angle"):
+        np.testing.assert_allclose(got[key], expected[key], atol=0.05)
+    if channel == "bp":
+        np.testing.assert_allclose(got["update_angle"] + got["feedback_angle"], 0, atol=0.05)
+    else:
+        assert min(got["feedback_angle"]) > 1  # |M| ⊙ sign(W)ᵀ is not Wᵀ

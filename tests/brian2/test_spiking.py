@@ -187,3 +187,21 @@ def test_spiking_learned_feedback_changes_the_backward_weights():
     sim.train(rng.random((10, 3)), np.tile([1.0, 0.0], (10, 1)), epochs=1)
     assert "C += " in sim.equations()
     assert np.abs(np.asarray(feedback.C[:]) - before).max() > 1e-4
+
+
+def test_spiking_alignment_angles_are_recorded():
+    """BP in spiking mode: the backward weights are the forward ones (feedback angle 0°, to
+    float rounding); the update angle (spiking probe update vs the rate network's gradient)
+    is recorded per layer. It is a measurement, not a guarantee: LIF rates are ≥ 0 where tanh
+    is not, so it is often near 90° on tiny networks (docs/brian2.md has digits values)."""
+    from neurolocal.channels import get_channel
+
+    rng = np.random.default_rng(0)
+    network = Network.layered([4, 6, 2], channel=get_channel("bp"))
+    sim = get_backend("brian2").build(network, spiking=True, seed=0, **FAST)
+    x = rng.random((20, 4))
+    history = sim.train(x, np.eye(2)[(x[:, 0] > 0.5).astype(int)], epochs=1)
+    extra = history.epochs[-1].extra
+    np.testing.assert_allclose(extra["feedback_angle"], [0.0], atol=1e-5)
+    assert len(extra["update_angle"]) == 2
+    assert all(0 <= angle <= 180 for angle in extra["update_angle"])
