@@ -5,7 +5,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast bench lint clean
+.PHONY: setup demo test test-fast bench bench-peers lint clean
 
 setup: $(STAMP)
 
@@ -25,8 +25,16 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
+# Optional benchmark peers (PyTorch CPU, BioTorch) in their own venv: torch 2.13's CPU wheel is
+# for Python 3.11. bench_channels uses them when .venv-peers exists.
+PEER_PYTHON ?= python3.11
+bench-peers:
+	$(PEER_PYTHON) -m venv .venv-peers
+	.venv-peers/bin/pip install --quiet torch==2.13.0 numpy
+	.venv-peers/bin/pip install --quiet --no-deps biotorch==0.0.16
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check neurolocal hw tests examples benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-peers build *.egg-info .pytest_cache

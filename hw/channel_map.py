@@ -1,17 +1,19 @@
-"""Map a learning channel onto Loihi-style cores: which error populations and backward
-projections it needs, by architecture (THEORY.md section 6, `neurolocal.channels`).
+"""Map a learning channel onto Loihi-style cores: the populations and projections it adds to
+the forward network, by architecture (THEORY.md section 6, `neurolocal.channels`), in the
+vocabulary of `hw.graph` -- exactly what `hw.lava_learning` builds.
 
 - Bidirectional: refused. A Loihi synapse conducts one way (axon of the presynaptic neuron →
   dendrite of the postsynaptic one); the forward weights cannot carry B back.
-- Conjoined: one backward projection paired with each forward one, delivering into the
-  third-factor input of the same (forward) neurons; only the output error neurons are extra.
-- Distinct: its own error neurons per hidden layer and its own feedback projections, e.g. SRBP's
-  direct output → layer connections.
-- Twin: like Distinct, with a mirrored error population for every layer (chained pathways).
-
-Every channel that delivers feedback also gets the output error neurons ``err_out`` computing
-B^L = T − O^L from the output and the target stream. The mapping is data: `hw.partition` places
-its populations, the Lava builder turns its projections into `Dense` processes.
+- The output layer's neurons are the output error neurons: they compute B^L = T − f(S^L) from
+  their input and the target stream and send it; no separate population. A hidden layer's
+  neurons compute B^k = f'(S^k)·(their third-factor input) and send it on for a chained
+  pathway, so every backward projection starts at the forward neurons of its source layer.
+- Conjoined: each backward projection delivers straight into the third-factor input of the
+  forward neurons of its destination layer.
+- Distinct (e.g. SRBP's direct output → layer k connections): the channel's own error neurons
+  ``err_h<k>`` receive the feedback projection C^k and relay B^k one-to-one into layer k's
+  third-factor input (a delivery projection, built as a dense n_k × n_k identity).
+- Twin: like Distinct (a mirrored relay population per layer), with chained pathways.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ChannelMappingError
+from .graph import Graph, Population, Projection, inference_graph, layer_name
 
 BIDIRECTIONAL_REASON = ("Loihi synapses conduct one way (presynaptic axon → postsynaptic "
                         "dendrite), so the forward weights cannot carry the error back; "
@@ -27,28 +30,11 @@ BIDIRECTIONAL_REASON = ("Loihi synapses conduct one way (presynaptic axon → po
 
 
 @dataclass(frozen=True)
-class ErrorPopulation:
-    name: str
-    layer: int  # the forward layer whose B it holds
-    size: int
-    fan_in: int  # synapses into one of its neurons
-
-
-@dataclass(frozen=True)
-class BackwardProjection:
-    source: str  # population name sending B^source
-    dest: str  # error population, or "third_factor:h<k>" for conjoined delivery
-    shape: tuple[int, int]  # (n_dest, n_source)
-    matrix: str  # the channel pathway's matrix kind
-    learned_by: str | None = None
-
-
-@dataclass(frozen=True)
 class ChannelMapping:
     channel: str
     architecture: str
-    populations: tuple[ErrorPopulation, ...] = field(default=())
-    projections: tuple[BackwardProjection, ...] = field(default=())
+    populations: tuple[Population, ...] = field(default=())
+    projections: tuple[Projection, ...] = field(default=())
 
     @property
     def extra_neurons(self) -> int:
@@ -56,31 +42,23 @@ class ChannelMapping:
 
     @property
     def extra_synapses(self) -> int:
-        return sum(p.shape[0] * p.shape[1] for p in self.projections)
+        return sum(p.synapses for p in self.projections)
 
-    def partition_groups(self) -> tuple[tuple[str, int, int], ...]:
-        """(name, size, fan-in) of the extra populations, for `hw.partition.partition`."""
-        return tuple((p.name, p.size, p.fan_in) for p in self.populations)
-
-    def extra_fan_in(self) -> dict[int, int]:
-        """Backward synapses a Conjoined channel adds to forward layer k's neurons."""
-        extra: dict[int, int] = {}
-        for p in self.projections:
-            if p.dest.startswith("third_factor:h"):
-                layer = int(p.dest.removeprefix("third_factor:h"))
-                extra[layer] = extra.get(layer, 0) + p.shape[1]
-        return extra
+    def graph(self, sizes: list[int]) -> Graph:
+        """The learning graph: the forward network plus this channel."""
+        return inference_graph(sizes).extended(self.populations, self.projections)
 
     def to_dict(self) -> dict[str, Any]:
         return {"channel": self.channel, "architecture": self.architecture,
                 "extra_neurons": self.extra_neurons, "extra_synapses": self.extra_synapses,
                 "populations": [vars(p) for p in self.populations],
-                "projections": [{**vars(p), "shape": list(p.shape)} for p in self.projections]}
+                "projections": [p.to_dict() for p in self.projections]}
 
     def format(self) -> str:
         lines = [f"channel {self.channel} ({self.architecture}): {self.extra_neurons} error "
                  f"neurons, {self.extra_synapses} backward synapses"]
-        lines += [f"  {p.source} -> {p.dest}  {p.shape[0]}x{p.shape[1]} {p.matrix}"
+        lines += [f"  {p.source} -> {p.dest}" + (f" ({p.port})" if p.port != "a_in" else "")
+                  + f"  {p.shape[0]}x{p.shape[1]} {p.matrix}"
                   + (f", learned by {p.learned_by}" if p.learned_by else "")
                   for p in self.projections]
         return "\n".join(lines)
@@ -105,20 +83,18 @@ def map_channel(channel: Any, sizes: list[int]) -> ChannelMapping | None:
     if name == "bidirectional":
         raise ChannelMappingError(f"channel {channel.name!r} is Bidirectional: "
                                   f"{BIDIRECTIONAL_REASON}")
-    top = len(sizes) - 1
-    populations = [ErrorPopulation("err_out", top, sizes[top], 2)]  # output and target
-    projections = []
-    names = {top: "err_out"}
+    populations, projections = [], []
     for pathway in channel.pathways(sizes):
-        dest = pathway.dest
+        dest, shape = pathway.dest, pathway.shape(sizes)
+        source = layer_name(pathway.source)  # layer k's neurons send B^k (the output: B^L)
         if name == "conjoined":
-            target = f"third_factor:h{dest}"
-        else:
-            target = f"err_h{dest}"
-            populations.append(ErrorPopulation(target, dest, sizes[dest],
-                                               sizes[pathway.source] + 1))
-        names[dest] = target
-        projections.append(BackwardProjection(names[pathway.source], target,
-                                              pathway.shape(sizes), pathway.matrix,
-                                              pathway.learned_by))
+            projections.append(Projection(source, layer_name(dest), shape, "feedback",
+                                          "third_factor", pathway.matrix, pathway.learned_by))
+            continue
+        relay = f"err_h{dest}"
+        populations.append(Population(relay, sizes[dest]))
+        projections.append(Projection(source, relay, shape, "feedback", "a_in",
+                                      pathway.matrix, pathway.learned_by))
+        projections.append(Projection(relay, layer_name(dest), (sizes[dest], sizes[dest]),
+                                      "delivery", "third_factor", "I"))
     return ChannelMapping(channel.name, name, tuple(populations), tuple(projections))

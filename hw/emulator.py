@@ -12,10 +12,14 @@ identical.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from neurolocal.network import get_transfer
+
+from .graded import GradedNetwork
 from .quantize import DECAY_UNITY
 from .spiking import SpikingLayer, SpikingNetwork
 
@@ -76,10 +80,27 @@ def simulate(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
 
     Returns the output layer's synaptic input summed over the window, (B, n_out) (int64 in
     fixed point), and, if `record_spikes`, the spike counts of every hidden layer (B, n_k).
+    Graded activation networks (`network.neuron == "graded"`) run `simulate_graded`.
+    """
+    if network.neuron == "graded":
+        return simulate_graded(network, x, fixed)
+    return run(network, network.encode(x, fixed), fixed, record_spikes)
+
+
+#: Called after every step t of hidden layer k (1-based) with its state and spikes (B, n_k).
+StepHook = Callable[[int, int, LifState, np.ndarray], None]
+
+
+def run(network: SpikingNetwork, inputs: np.ndarray, fixed: bool = True,
+        record_spikes: bool = False, on_step: StepHook | None = None
+        ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Run the input stream `inputs` (steps, B, n_in), encoded as `network.encode` does (rate
+    spikes, or graded values up to 2^input_bits), from zero state; returns as `simulate`.
+    `on_step` observes every state (the per-step comparison with Lava uses it).
+
     The first projection's input does not depend on the state, so it is one matrix product
     over all steps; integer sums go through float64 BLAS, exact while |Σ| < 2^53 (checked).
     """
-    inputs = network.encode(x, fixed)
     steps, batch = inputs.shape[:2]
     dtype = np.int64 if fixed else np.float64
     weights = [(layer.fixed_weights.stored.T.astype(np.float64) if fixed else layer.weights.T)
@@ -104,6 +125,8 @@ def simulate(network: SpikingNetwork, x: np.ndarray, fixed: bool = True,
             spikes = step(states[k], synaptic, layer)
             if record_spikes:
                 counts[k] += spikes
+            if on_step is not None:
+                on_step(t, k + 1, states[k], spikes)
             synaptic = spikes.astype(np.float64) @ weights[k + 1]
             if fixed:
                 synaptic = shift_input(synaptic.astype(np.int64),
@@ -116,3 +139,33 @@ def predict(network: SpikingNetwork, x: np.ndarray, fixed: bool = True) -> np.nd
     """Decoded output estimates S_L, shape (B, n_out)."""
     summed, _ = simulate(network, x, fixed)
     return network.decode(summed, fixed)
+
+
+def graded_layer_fixed(activity: np.ndarray, layer) -> np.ndarray:
+    """One graded layer in integers: the Dense output shift(Σ_j stored_ij A_j, exp), plus
+    Σ_i = that + B_i and A_i = F[k(Σ_i)] for hidden layers (the output layer returns the
+    Dense output)."""
+    dense = shift_input(activity.astype(np.int64) @ layer.fixed_weights.stored.T.astype(np.int64),
+                        layer.weight_exp)
+    if layer.table is None:
+        return dense
+    return layer.table.f(dense + layer.fixed_bias.effective)
+
+
+def simulate_graded(network: GradedNetwork, x: np.ndarray, fixed: bool = True
+                    ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A `GradedNetwork`: neurons are stateless, so every step of a window computes the same
+    values; the output's summed input is `steps` times one step's. Returns it and the number
+    of graded spikes (nonzero activities) per hidden unit over the window."""
+    activity = network.encode(x, fixed)[0]
+    counts = []
+    for layer, name in zip(network.layers, network.transfers):
+        if fixed:
+            activity = graded_layer_fixed(activity, layer)
+        else:
+            activity = activity @ layer.weights.T
+            if not layer.is_output:
+                activity = get_transfer(name)(activity + layer.bias)
+        if not layer.is_output:
+            counts.append((activity != 0).astype(np.int64) * network.steps)
+    return activity * network.steps, counts

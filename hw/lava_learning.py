@@ -1,12 +1,13 @@
-"""Run on-chip learning (`hw.learning.LearningPlan`) on Lava's CPU simulator. Imported only
-inside an isolated child process (`run_isolated("hw.lava_learning:run_learning", ...)`).
+"""Run on-chip learning (`hw.learning.LearningPlan`) on Lava's CPU simulator, fixed point.
+Imported only inside an isolated child process (`run_isolated("hw.lava_learning:...", ...)`).
 
-Graph per projection h: LearningDense (graded input, Loihi3FLearningRule with the compiled
+Graph: per projection h a LearningDense (graded input, Loihi3FLearningRule with the compiled
 ``dw``, x1 overwritten by each graded spike) → GradedReluNeurons (hidden) or ErrorNeurons
-(output), whose y2 output feeds the LearningDense's third factor. The output error travels
-through the channel's feedback Dense C^h (and, for a Distinct channel, the channel's own relay
-neurons and a one-to-one Dense) into the hidden neurons' third-factor input. Each sample is
-held for one learning epoch of `plan.epoch_steps` steps.
+(output), whose y1/y2/y3 feed the LearningDense. Per channel pathway source → dest: a Dense C
+from the source layer's error output (ErrorNeurons.s_out, or GradedReluNeurons.e_out for a
+chained pathway) to the destination's third-factor input, through the channel's own relay
+neurons and a one-to-one Dense when the channel is Distinct or Twin. Each sample is held for
+`plan.epoch_steps` steps; the output S^L is read at the last step of each sample.
 """
 
 from __future__ import annotations
@@ -15,19 +16,15 @@ import logging
 
 import numpy as np
 
-from .learning import ERR_SCALE, OUT_SCALE, TRACE_TAU, LearningPlan, input_payload
+from .fixed_point import TRACE_TAU, input_payload
+from .learning import LearningPlan
 
 
-def run_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray, fixed: bool,
-                 weights: list[np.ndarray], seed: int = 0
-                 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Learn x (N, n_in) → targets (N, n_out) sample by sample; return the learned weights
-    and the output S^L read at the end of each sample's epoch (before its update)."""
+def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
+           weights: list[np.ndarray], seed: int):
     from lava.magma.core.learning.constants import GradedSpikeCfg
     from lava.magma.core.learning.learning_rule import Loihi3FLearningRule
     from lava.magma.core.process.process import LogConfig
-    from lava.magma.core.run_conditions import RunSteps
-    from lava.magma.core.run_configs import Loihi2SimCfg
     from lava.proc.dense.process import Dense, LearningDense
     from lava.proc.io.sink import RingBuffer as Sink
     from lava.proc.io.source import RingBuffer as Source
@@ -36,44 +33,37 @@ def run_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray, fixed: 
     from .lava_procs.processes import ErrorNeurons, GradedRelay, GradedReluNeurons
 
     steps = plan.epoch_steps
-    total = len(x) * steps
-    dtype = np.int32 if fixed else np.float64
-    inputs = np.repeat(input_payload(x, fixed).T, steps, axis=1).astype(dtype)
-    goal = np.round(targets * ERR_SCALE) if fixed else targets
-    source = Source(data=inputs)
-    target_source = Source(data=np.repeat(goal.T, steps, axis=1).astype(dtype))
+    learn = targets is not None
+    source = Source(data=np.repeat(input_payload(x).T, steps, axis=1).astype(np.int32))
+    goal = np.zeros((len(x), plan.projections[-1].fixed_weights.shape[0])) if targets is None \
+        else np.round(targets * plan.error_unit)
+    target_source = Source(data=np.repeat(goal.T, steps, axis=1).astype(np.int32))
 
     def dense(w: np.ndarray, exp: int, **kwargs):
-        if fixed:
-            return (LearningDense if "learning_rule" in kwargs else Dense)(
-                weights=w.astype(np.int32), weight_exp=exp, num_weight_bits=8,
-                sign_mode=SignMode.MIXED, num_message_bits=24, **kwargs)
         return (LearningDense if "learning_rule" in kwargs else Dense)(
-            weights=w.astype(np.float64), num_message_bits=24, **kwargs)
+            weights=w.astype(np.int32), weight_exp=exp, num_weight_bits=9,
+            sign_mode=SignMode.MIXED, num_message_bits=24, **kwargs)
 
-    port = source.s_out
-    populations, learning = [], []
+    port, populations, synapses_all = source.s_out, [], []
     for proj, w in zip(plan.projections, weights):
-        rule = Loihi3FLearningRule(dw=(proj.fixed_rule if fixed else proj.float_rule).dw,
-                                   x1_tau=TRACE_TAU, t_epoch=steps,
-                                   rng_seed=seed)
+        # inference: an epoch longer than the run, so the engine never updates (a plain Dense
+        # would truncate the learned odd weights to 8 bits)
+        rule = Loihi3FLearningRule(dw=proj.rule.dw, x1_tau=TRACE_TAU, rng_seed=seed,
+                                   t_epoch=steps if learn else len(x) * steps + 1)
         # the process we run logs at INFO: Lava's runtime reports a failing actor's traceback
         # only at that level (see hw._child)
-        logging_options = {} if learning else {"log_config": LogConfig(level=logging.INFO)}
-        synapses = dense(w, proj.weight_exp, learning_rule=rule,
-                         graded_spike_cfg=GradedSpikeCfg.OVERWRITE, **logging_options)
+        options = {} if synapses_all else {"log_config": LogConfig(level=logging.INFO)}
+        synapses = dense(w, 0, learning_rule=rule, graded_spike_cfg=GradedSpikeCfg.OVERWRITE,
+                         **options)
         port.connect(synapses.s_in)
-        bias = proj.fixed_bias.astype(np.int32) if fixed else proj.bias
-        shape = (w.shape[0],)
+        bias, shape = proj.fixed_bias.astype(np.int32), (w.shape[0],)
         if proj.is_output:
             neurons = ErrorNeurons(shape=shape, bias=bias, learning_rule=rule,
-                                   transfer=plan.output_transfer,
-                                   out_scale=OUT_SCALE if fixed else 1.0,
-                                   err_scale=ERR_SCALE if fixed else 1.0)
+                                   table=plan.output_table)
             target_source.s_out.connect(neurons.t_in)
         else:
             neurons = GradedReluNeurons(shape=shape, bias=bias, learning_rule=rule,
-                                        act_shift=6)
+                                        act_shift=proj.act_shift)
         synapses.a_out.connect(neurons.a_in)
         for out, into in ((neurons.s_out_bap, synapses.s_in_bap),
                           (neurons.s_out_y1, synapses.s_in_y1),
@@ -81,31 +71,54 @@ def run_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray, fixed: 
                           (neurons.s_out_y3, synapses.s_in_y3)):
             out.connect(into)
         populations.append(neurons)
-        learning.append(synapses)
+        synapses_all.append(synapses)
         port = neurons.s_out
-    output = populations[-1]
-    for fb in plan.feedback:
-        feedback = dense(fb.fixed_weights if fixed else fb.weights, fb.weight_exp)
-        output.s_out.connect(feedback.s_in)
-        if plan.relay:  # the channel's own error neurons, then one-to-one delivery
-            relay = GradedRelay(shape=(fb.weights.shape[0],))
-            feedback.a_out.connect(relay.a_in)
-            eye = np.eye(fb.weights.shape[0])
-            delivery = dense(2 * eye if fixed else eye, -1)
-            relay.s_out.connect(delivery.s_in)
-            delivery.a_out.connect(populations[fb.dest - 1].a_third_factor_in)
-        else:
-            feedback.a_out.connect(populations[fb.dest - 1].a_third_factor_in)
-    sink = Sink(shape=(targets.shape[1],), buffer=total)
-    output.o_out.connect(sink.a_in)
-    config = Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt")
-    learning[0].run(condition=RunSteps(num_steps=total), run_cfg=config)
+    if learn:
+        depth = len(populations)
+        for fb in plan.feedback:
+            sender = populations[-1].s_out if fb.source == depth else \
+                populations[fb.source - 1].e_out
+            feedback = dense(fb.fixed_weights, fb.weight_exp)
+            sender.connect(feedback.s_in)
+            receiver = populations[fb.dest - 1].a_third_factor_in
+            if plan.relay:  # the channel's own error neurons, then one-to-one delivery
+                relay = GradedRelay(shape=(fb.fixed_weights.shape[0],))
+                feedback.a_out.connect(relay.a_in)
+                delivery = dense(2 * np.eye(fb.fixed_weights.shape[0]), -1)
+                relay.s_out.connect(delivery.s_in)
+                delivery.a_out.connect(receiver)
+            else:
+                feedback.a_out.connect(receiver)
+    sink = Sink(shape=(populations[-1].s_out.shape[0],), buffer=len(x) * steps)
+    populations[-1].o_out.connect(sink.a_in)
+    return synapses_all, sink
+
+
+def _run(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
+         weights: list[np.ndarray], seed: int) -> tuple[list[np.ndarray], np.ndarray]:
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+
+    synapses, sink = _build(plan, x, targets, weights, seed)
+    steps = plan.epoch_steps
+    synapses[0].run(condition=RunSteps(num_steps=len(x) * steps),
+                    run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
     try:
-        learned = [np.asarray(s.weights.get()) for s in learning]
+        learned = [np.asarray(s.weights.get()).astype(np.int64) for s in synapses]
         recorded = np.asarray(sink.data.get())
     finally:
-        learning[0].stop()
-    online = recorded[:, steps - 1::steps].T
-    if fixed:
-        learned = [w.astype(np.int64) for w in learned]
-    return learned, online
+        synapses[0].stop()
+    return learned, recorded[:, steps - 1::steps].T
+
+
+def run_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray,
+                 weights: list[np.ndarray], seed: int = 0
+                 ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Learn x (N, n_in) → targets (N, n_out) sample by sample; the learned weights and the
+    output S^L at the end of each sample's epoch (before its update)."""
+    return _run(plan, x, targets, weights, seed)
+
+
+def run_inference(plan: LearningPlan, x: np.ndarray, weights: list[np.ndarray]) -> np.ndarray:
+    """Output S^L for each row of x with the (learned) weights, on Lava."""
+    return _run(plan, x, None, weights, 0)[1]

@@ -1,250 +1,350 @@
-"""On-chip three-factor learning with a feedback channel (SRBP / RBP) on graded-spike cores.
+"""On-chip three-factor learning with a feedback channel on graded-spike cores (Loihi 2).
 
-Scheme (Loihi 2 graded spikes, programmable neurons, see `hw.lava_procs.processes`): each
-sample is held for an epoch of E = L + 4 steps, long enough for the forward pass, the output
-error e = T − f(S^L) and its feedback B^h = f'(S^h) ⊙ C^h e to settle; at the end of the epoch
-the learning engine applies ``dw = m*2^e*u0*x1*y2`` to every projection: x1 is the presynaptic
-trace (overwritten by each graded spike: payload/2), y2 the third factor the postsynaptic
-neuron writes (B_i). This is the rule η·B_i·O_j (`backprop` in the rule library) compiled with
-`hw.rule_compiler`; its coefficient is chosen per projection so that the fixed-point update
-equals η·B_i·O_j in float units, and must be representable (or accepted with `approximate`).
+Each sample is held for one learning epoch (`hw.fixed_point.epoch_steps`): the forward pass,
+the output error B^L = T − f(S^L) and every backward pathway of the channel settle, then the
+learning engine applies each projection's compiled rule (`hw.rule_compiler`, sum of products
+of x1 = presynaptic activity, y1 = postsynaptic activity, y2 = B_i, y3 = T_i, w). The backward
+pathways are the channel's data (`Channel.pathways`): B^dest = f'(S^dest) ⊙ C B^source, relayed
+layer by layer for chained channels (RBP, sign-concordant) or straight from the output error
+(SRBP); C is the channel's own backward matrix (`backward_matrix`: random, sign-concordant,
+quantized, sparse). Units, shifts and the engine's arithmetic: `hw.fixed_point`.
 
-Fixed-point units (payload p = 2·clip(S >> 6, 0, 127), so 254 payload units = activity λ_h):
-U_h = 127·2^6/λ_h integer units of S^h per 1.0, weights W·U_h·λ_{h−1}/254 ≈ stored·2^exp
-(with one bit of headroom for learning), errors y2 = round(e·64) clipped to 8 bits, feedback
-C stored·2^exp ≈ C. The update m·2^(e−3)·x1·y2 is Lava's fixed-point learning engine
-arithmetic (product of two 7/8-bit factors and a 4-bit mantissa, shifted to its 15-bit
-accumulator, stochastically rounded into the 9-bit weight); the emulator rounds to nearest.
+Float reference: the channel's reference math (`neurolocal.backends.numpy`, one sample per
+step), so "float" means the model the library trains, not a re-derivation.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
+from neurolocal.backends.numpy.deep import DeepSimulator
 from neurolocal.data import Dataset
-from neurolocal.network import Network, get_transfer
+from neurolocal.network import Network
 from neurolocal.rules import LocalRule
 
+from . import fixed_point as fp
 from .channel_map import ChannelMapping
 from .deploy import plan
 from .errors import MappingError, RuleCompileError
 from .partition import ResourceReport
 from .profiles import ChipProfile, get_profile
 from .quantize import quantize_weights
-from .rule_compiler import LoihiRule, compile_rule
+from .rule_compiler import LoihiRule, compile_rule, nearest_scale
 from .runner import run_isolated
 from .spiking import float_activations
 
-ACT_SHIFT = 6  # hidden payload = 2·clip(S >> 6, 0, 127)
-OUT_SCALE = 2 ** 10  # integer units of S^L per 1.0
-ERR_SCALE = 64  # y2 = round(e·64)
-TRACE_TAU = 65535  # trace decay time constant (Lava fixes y-trace taus at 2^16 − 1)
-FLOAT_EPSILON = 1e-6  # float payload of a silent unit (see hw.lava_procs.processes)
+#: Backward matrices computed from the forward weights: the host rewrites them from the
+#: learned weights before each pass over the data (the chip cannot read W from C's synapses).
+FROM_FORWARD = ("transpose", "sign", "sign_concordant")
 
 
 @dataclass(frozen=True)
 class LearningProjection:
-    """Projection h of the on-chip learner, in both precisions."""
+    """Projection h in the chip's integers (units: `hw.fixed_point`)."""
 
-    weights: np.ndarray  # float W (n_post, n_pre)
-    bias: np.ndarray  # float b
-    fixed_weights: np.ndarray  # int32 stored values
-    weight_exp: int
+    fixed_weights: np.ndarray  # int64 w_int (n_post, n_pre)
     fixed_bias: np.ndarray  # int64, units U_h
-    activity_scale: float  # λ_h (hidden; 1 for the output)
-    float_rule: LoihiRule
-    fixed_rule: LoihiRule
+    weight_unit: float  # Wu_h
+    pre_unit: float  # A_{h-1}
+    s_unit: float  # U_h
+    act_shift: int  # hidden: x1_h = S >> act_shift
+    err_unit: float  # E_h
+    rule: LoihiRule
     is_output: bool
+
+    @property
+    def terms(self) -> tuple[fp.Term, ...]:
+        return tuple(fp.Term(t.mantissa, t.exponent, t.factors) for t in self.rule.terms
+                     if not t.dropped)
 
 
 @dataclass(frozen=True)
 class FeedbackProjection:
-    source: int  # layer whose B travels (L: the output error)
-    dest: int  # hidden layer receiving it
-    weights: np.ndarray  # float C (n_dest, n_source)
-    fixed_weights: np.ndarray
+    """One backward pathway: y2 of layer `source` → C_int·2^exp → third factor of `dest`."""
+
+    source: int
+    dest: int
+    matrix: str
+    fixed_weights: np.ndarray  # int64 (n_dest, n_source)
     weight_exp: int
+    scale: float  # C_int·2^exp ≈ C·scale, scale = E_dest / E_source
 
 
 @dataclass(frozen=True)
 class LearningPlan:
+    network: Network
     projections: tuple[LearningProjection, ...]
     feedback: tuple[FeedbackProjection, ...]
-    output_transfer: str
-    relay: bool  # Distinct/Twin: the feedback passes through the channel's own error neurons
-    eta: float
+    output_table: fp.OutputTable
+    relay: bool  # Distinct/Twin: B passes through the channel's own error neurons
+    epoch_steps: int
+    channel_state: dict[str, np.ndarray]
 
     @property
-    def epoch_steps(self) -> int:
-        return len(self.projections) + 4
+    def error_unit(self) -> float:
+        return self.projections[-1].err_unit
 
-    def rules(self, fixed: bool) -> list[LoihiRule]:
-        return [p.fixed_rule if fixed else p.float_rule for p in self.projections]
+    def rules(self) -> list[LoihiRule]:
+        return [p.rule for p in self.projections]
 
-    def check_exact(self, fixed: bool) -> None:
-        """Raise `RuleCompileError` naming the first projection whose compiled coefficient is
-        not exactly the one the rule asks for, and the nearest representable rule."""
-        for rule in self.rules(fixed):
-            if not rule.exact:
-                term = rule.terms[0]
-                raise RuleCompileError(
-                    f"{rule.rule.label}: the rule needs the coefficient {term.coefficient:.6g}, "
-                    f"which is not m*2^e; nearest representable rule: dw = {rule.dw} (pass "
-                    "approximate=True / --approximate to use it)")
+    def graph(self) -> dict[str, list[dict[str, Any]]]:
+        """The Lava graph `hw.lava_learning` builds, as data: populations (name, size, kind)
+        and projections (name, source → dest, shape, what sets the weights)."""
+        sizes = self.network.sizes
+        depth = len(self.projections)
+        names = {h: f"h{h}" for h in range(1, depth)} | {depth: "out"}
+        populations = [{"name": "in", "size": sizes[0], "kind": "input (graded spikes)"}]
+        populations += [{"name": names[h], "size": sizes[h],
+                         "kind": "error neurons (output, T − f(S) by table)" if h == depth
+                         else "GradedReluNeurons (B on e_out)"} for h in range(1, depth + 1)]
+        projections = [{"name": f"W{h}", "source": names[h - 1] if h > 1 else "in",
+                        "dest": names[h], "shape": list(p.fixed_weights.shape),
+                        "weights": f"LearningDense, dw = {p.rule.dw}"}
+                       for h, p in enumerate(self.projections, start=1)]
+        for f in self.feedback:
+            dest = f"third_factor:{names[f.dest]}"
+            shape = list(f.fixed_weights.shape)
+            if self.relay:
+                relay = f"err_{names[f.dest]}"
+                populations.append({"name": relay, "size": shape[0],
+                                    "kind": "GradedRelay (the channel's error neurons)"})
+                projections.append({"name": f"C{f.dest}", "source": f"{names[f.source]}.error",
+                                    "dest": relay, "shape": shape,
+                                    "weights": f"Dense {f.matrix}, exp {f.weight_exp}"})
+                projections.append({"name": f"D{f.dest}", "source": relay, "dest": dest,
+                                    "shape": [shape[0], shape[0]], "weights": "Dense one-to-one"})
+            else:
+                projections.append({"name": f"C{f.dest}", "source": f"{names[f.source]}.error",
+                                    "dest": dest, "shape": shape,
+                                    "weights": f"Dense {f.matrix}, exp {f.weight_exp}"})
+        return {"populations": populations, "projections": projections}
+
+    def format_graph(self) -> str:
+        g = self.graph()
+        lines = [f"learning graph ({self.epoch_steps} steps per sample):"]
+        lines += [f"  population {p['name']}: {p['size']} {p['kind']}" for p in g["populations"]]
+        lines += [f"  {p['name']}: {p['source']} -> {p['dest']} {p['shape'][0]}x{p['shape'][1]} "
+                  f"{p['weights']}" for p in g["projections"]]
+        return "\n".join(lines)
+
+    def check_exact(self) -> None:
+        """Raise `RuleCompileError` naming the first inexact term, the coefficient it needs
+        and the nearest representable one."""
+        for h, rule in enumerate(self.rules(), start=1):
+            for term in rule.inexact_terms():
+                raise RuleCompileError(f"projection {h}: term {term.report()}; pass "
+                                       "approximate=True / --approximate to use it")
+
+    def float_weights(self, weights: list[np.ndarray]) -> list[np.ndarray]:
+        return [w / p.weight_unit for p, w in zip(self.projections, weights)]
+
+    def refresh_feedback(self, weights: list[np.ndarray]) -> LearningPlan:
+        """Backward matrices that follow the forward weights, recomputed from `weights`."""
+        if not any(f.matrix in FROM_FORWARD for f in self.feedback):
+            return self
+        current = [(w, p.fixed_bias / p.s_unit)
+                   for w, p in zip(self.float_weights(weights), self.projections)]
+        return replace(self, feedback=tuple(
+            _feedback(self.network, f_path, current, self.channel_state,
+                      self.projections[f_path.dest - 1].err_unit,
+                      self.projections[f_path.source - 1].err_unit)
+            if f_path.matrix in FROM_FORWARD else old
+            for f_path, old in zip(self.network.channel.pathways(self.network.sizes),
+                                   self.feedback)))
 
 
-def _three_factor_eta(rule: LocalRule | None, where: str) -> float:
-    """η of a rule of the form η·B_i·O_j (the only form the graded scheme maps)."""
-    if rule is None:
-        raise MappingError(f"{where} has no learning rule")
-    terms = rule.numeric_terms()
-    if len(terms) != 1 or terms[0][1] != {"feedback": 1, "pre": 1}:
-        raise RuleCompileError(f"{where}: on-chip learning maps three-factor rules "
-                               f"η·B_i·O_j (e.g. 'backprop'), not {rule.label!r}")
-    return terms[0][0]
+def _feedback(network: Network, pathway: Any, weights: list[tuple[np.ndarray, np.ndarray]],
+              state: dict[str, np.ndarray], dest_unit: float, source_unit: float
+              ) -> FeedbackProjection:
+    c = network.channel.backward_matrix(pathway, weights, state, np.random.default_rng(0))
+    q = quantize_weights(np.asarray(c, np.float64), dest_unit / source_unit, get_profile("loihi2"))
+    return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix,
+                              q.stored.astype(np.int64), q.exp, dest_unit / source_unit)
+
+
+def _check_pathways(network: Network) -> tuple:
+    channel = network.channel
+    if channel is None or channel.delivers != "feedback":
+        raise MappingError("on-chip learning needs a channel that delivers feedback "
+                           "(e.g. srbp, rbp, sign)")
+    pathways = channel.pathways(network.sizes)
+    for p in pathways:
+        if p.learned_by:
+            raise MappingError(
+                f"pathway {p.source} -> {p.dest} learns (ARBP/ASRBP): its rule Δc = η B_src O_dst "
+                "needs the signed error B_src as the presynaptic trace, and the learning "
+                "engine's x1 is unsigned (7 bits); not mapped")
+        if p.redraw or p.dropout:
+            raise MappingError(f"pathway {p.source} -> {p.dest} is redrawn or dropped out every "
+                               "minibatch: the chip's backward synapses are fixed between host "
+                               "writes; not mapped")
+        if p.derivative != "own" or p.nonlinearity:
+            raise MappingError(f"pathway {p.source} -> {p.dest}: on-chip error neurons multiply "
+                               "by their own f'(S) and relay linearly (derivative='own', no "
+                               "nonlinearity)")
+    return pathways
+
+
+def _hops(pathways: tuple, depth: int) -> int:
+    hops = {depth: 0}
+    for p in pathways:  # the channel lists pathways top-down
+        hops[p.dest] = hops[p.source] + 1
+    return max(hops.values())
 
 
 def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
               channel_state: dict[str, np.ndarray], calibration: np.ndarray,
-              profile: ChipProfile) -> LearningPlan:
-    """Quantize `weights` and the channel's feedback matrices, and compile each projection's
-    rule for both precisions (to the nearest representable coefficients; `check_exact` says
-    whether that is exact). Raises for channels or rules the scheme cannot map."""
-    channel = network.channel
-    if channel is None or channel.delivers != "feedback":
-        raise MappingError("on-chip learning needs a channel that delivers feedback "
-                           "(e.g. srbp or rbp)")
+              profile: ChipProfile, approximate: bool = True) -> LearningPlan:
+    """Choose the units of every projection (`hw.fixed_point`), quantize `weights` and the
+    channel's backward matrices, and compile each projection's rule so that its main term
+    (the first with `feedback`, else the first) is exact. Raises for what cannot be mapped."""
+    pathways = _check_pathways(network)
     transfers = [p.transfer for p in network.populations[1:]]
     bad = [t for t in transfers[:-1] if t != "relu"]
     if bad:
-        raise MappingError(f"on-chip learning uses relu hidden units (graded activity); the "
-                           f"network has {bad[0]} hidden units")
-    pathways = channel.pathways(network.sizes)
+        raise MappingError(f"on-chip learning maps relu hidden units (graded activity, f' = "
+                           f"S > 0); the network has {bad[0]} hidden units")
     depth = network.depth
-    if any(p.source != depth for p in pathways):
-        raise MappingError("on-chip learning maps pathways from the output error (SRBP-style, "
-                           "or RBP with one hidden layer)")
-    if any(p.matrix != "random" or p.redraw or p.learned_by or p.derivative != "own"
-           or p.nonlinearity or p.quantize or p.sparsity or p.dropout for p in pathways):
-        raise MappingError("on-chip learning maps fixed random feedback matrices with the "
-                           "units' own derivative (plain rbp/srbp options)")
+    steps = fp.epoch_steps(depth, _hops(pathways, depth))
     acts = float_activations(weights, transfers, calibration)
-    scales = [1.0] + [float(np.percentile(a[a > 0], 99.9)) if np.any(a > 0) else 1.0
-                      for a in acts[1:-1]]
-    projections = []
+    projections: list[LearningProjection] = []
+    pre_unit = float(fp.TRACE_MAX)
     for h, (w, b) in enumerate(weights, start=1):
+        w = np.asarray(w, np.float64)
         is_output = h == depth
-        eta = _three_factor_eta(network.projections[h - 1].rule, f"projection {h}")
-        units = OUT_SCALE if is_output else 127 * 2 ** ACT_SHIFT / scales[h]
-        scale = units * scales[h - 1] / 254
-        exp = quantize_weights(w, scale, profile).exp + 1  # one bit of headroom for learning
-        stored = (2 * np.clip(np.round(np.asarray(w, np.float64) * scale / 2.0 ** (exp + 1)),
-                              -128, 127)).astype(np.int32)
-        coefficient = eta * scales[h - 1] * scale * 8 / (127 * ERR_SCALE * 2.0 ** exp)
-        fixed_rule, float_rule = (
-            compile_rule(LocalRule(f"{c!r}*feedback*pre", name=f"projection {h} ({kind})"),
-                         profile, approximate=True, t_epoch=depth + 4)
-            for c, kind in ((coefficient, "fixed point"), (2 * eta, "floating point")))
+        rule = network.projections[h - 1].rule
+        if rule is None:
+            raise MappingError(f"projection {h} has no learning rule")
+        err_unit = float(fp.ERROR_UNIT)
+        target = (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / max(np.abs(w).max(), 1e-9)
+
+        def compiled(unit: float, exact: bool = False, h: int = h, is_output: bool = is_output,
+                     rule: LocalRule = rule, pre_unit: float = pre_unit,
+                     err_unit: float = err_unit) -> LoihiRule:
+            post = {"post": err_unit, "target": err_unit} if is_output else \
+                {"post": 2 * unit * pre_unit / 2 ** _act_shift(2 * unit * pre_unit, acts[h])}
+            return compile_rule(rule, profile, approximate=approximate or not exact,
+                                t_epoch=steps, units={"pre": pre_unit, "feedback": err_unit,
+                                                      **post},
+                                weight_unit=unit, where=f" (projection {h})")
+
+        trial = compiled(target)
+        main = next((t for t in trial.terms if "y2" in t.factors), trial.terms[0])
+        m, e = nearest_scale(main.coefficient, profile)
+        w_power = 1 - main.factors.count("w")  # Wu^(1 − n_w) scales the term
+        unit = target * ((m * 2.0 ** e) / main.coefficient) ** (1 / w_power) if w_power \
+            else target
+        rule_compiled = compiled(unit, exact=True)
+        s_unit = 2 * unit * pre_unit
+        shift_h = 0 if is_output else _act_shift(s_unit, acts[h])
+        stored = 2 * np.round(w * unit / 2)
         projections.append(LearningProjection(
-            np.asarray(w, np.float64), np.asarray(b, np.float64), stored, exp,
-            np.round(np.asarray(b, np.float64) * units).astype(np.int64),
-            scales[h] if not is_output else 1.0, float_rule, fixed_rule, is_output))
-    feedback = []
-    for p in pathways:
-        c = np.asarray(channel_state[p.key], np.float64)
-        q = quantize_weights(c, 1.0, profile)
-        feedback.append(FeedbackProjection(p.source, p.dest, c, q.stored, q.exp))
-    relay = getattr(channel.architecture, "name", "distinct") in ("distinct", "twin")
-    return LearningPlan(tuple(projections), tuple(feedback), transfers[-1], relay,
-                        float(_three_factor_eta(network.projections[-1].rule, "output")))
+            np.clip(stored, fp.WEIGHT_MIN, fp.WEIGHT_MAX).astype(np.int64),
+            np.round(np.asarray(b, np.float64) * s_unit).astype(np.int64), unit, pre_unit,
+            s_unit, shift_h, err_unit, rule_compiled, is_output))
+        pre_unit = s_unit / 2 ** shift_h
+    float_w = [(np.asarray(w, np.float64), np.asarray(b, np.float64)) for w, b in weights]
+    feedback = tuple(_feedback(network, p, float_w, channel_state,
+                               projections[p.dest - 1].err_unit,
+                               projections[p.source - 1].err_unit) for p in pathways)
+    table = fp.OutputTable.build(transfers[-1], projections[-1].s_unit, projections[-1].err_unit)
+    relay = network.channel.architecture.name in ("distinct", "twin")
+    return LearningPlan(network, tuple(projections), feedback, table, relay, steps,
+                        dict(channel_state))
+
+
+def _act_shift(s_unit: float, activity: np.ndarray) -> int:
+    """act_shift so that x1 = S >> act_shift reaches 127 at λ = ACTIVITY_HEADROOM × the 99.9th
+    percentile of the calibrated activity."""
+    positive = activity[activity > 0]
+    scale = fp.ACTIVITY_HEADROOM * (float(np.percentile(positive, 99.9)) if positive.size
+                                    else 1.0)
+    return max(0, int(round(math.log2(scale * s_unit / fp.TRACE_MAX))))
 
 
 # ----- the emulator of the learning chip -----------------------------------------------------
-def _shift(values: np.ndarray, exp: int) -> np.ndarray:
-    return np.left_shift(values, exp) if exp > 0 else np.right_shift(values, -exp)
-
-
-def input_payload(x: np.ndarray, fixed: bool) -> np.ndarray:
-    """Graded input: p = 2·round(127·x) with 1 for 0 (fixed), max(x, ε) (float)."""
-    if fixed:
-        p = 2 * np.round(np.asarray(x, np.float64) * 127).astype(np.int64)
-        return np.where(p == 0, 1, p)
-    return np.maximum(np.asarray(x, np.float64), FLOAT_EPSILON)
-
-
-def forward(plan: LearningPlan, weights: list[np.ndarray], x: np.ndarray, fixed: bool
+def forward(plan: LearningPlan, weights: list[np.ndarray], x: np.ndarray
             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Payloads p_0..p_{L−1} and pre-activations S^1..S^L for a batch x (B, n_in)."""
-    payloads, pre = [input_payload(x, fixed)], []
+    """Integer payloads p_0..p_{L−1} and pre-activations S^1..S^L for a batch x (B, n_in)."""
+    payloads, pre = [fp.input_payload(x)], []
     for proj, w in zip(plan.projections, weights):
-        if fixed:
-            s = _shift(payloads[-1] @ w.T.astype(np.int64), proj.weight_exp) + proj.fixed_bias
-        else:
-            s = payloads[-1] @ w.T + proj.bias
+        s = payloads[-1] @ w.T + proj.fixed_bias
         pre.append(s)
         if not proj.is_output:
-            if fixed:
-                p = 2 * np.clip(np.right_shift(s, ACT_SHIFT), 0, 127)
-                payloads.append(np.where(p == 0, 1, p))
-            else:
-                payloads.append(np.maximum(np.maximum(s, 0.0), FLOAT_EPSILON))
+            payloads.append(fp.hidden_payload(s, proj.act_shift))
     return payloads, pre
 
 
-def output_scores(plan: LearningPlan, weights: list[np.ndarray], x: np.ndarray,
-                  fixed: bool) -> np.ndarray:
-    return forward(plan, weights, x, fixed)[1][-1]
+def output_scores(plan: LearningPlan, weights: list[np.ndarray], x: np.ndarray) -> np.ndarray:
+    return forward(plan, weights, x)[1][-1]
 
 
-def initial_weights(plan: LearningPlan, fixed: bool) -> list[np.ndarray]:
-    return [(p.fixed_weights.astype(np.int64) if fixed else p.weights.copy())
-            for p in plan.projections]
+def initial_weights(plan: LearningPlan) -> list[np.ndarray]:
+    return [p.fixed_weights.copy() for p in plan.projections]
 
 
-def emulate_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray, fixed: bool,
-                     weights: list[np.ndarray] | None = None) -> tuple[list[np.ndarray],
-                                                                        np.ndarray]:
-    """Learn sample by sample as the chip does (one update per epoch). Returns the weights
-    and the online predictions (output S^L before each update), (N, n_out)."""
-    weights = [w.copy() for w in (weights or initial_weights(plan, fixed))]
-    transfer = get_transfer(plan.output_transfer)
-    decay = np.exp(-plan.epoch_steps / TRACE_TAU)
+def errors(plan: LearningPlan, pre: list[np.ndarray], target_int: np.ndarray
+           ) -> dict[int, np.ndarray]:
+    """y2 of every layer: the output error, then each pathway's f'(S^dest)·(C_int B^source)
+    shifted by its exponent, top-down (chained pathways relay the layer above's y2)."""
+    signals = {len(plan.projections): fp.output_error(plan.output_table, pre[-1], target_int)}
+    for fb in plan.feedback:
+        relayed = fp.shift(signals[fb.source] @ fb.fixed_weights.T, fb.weight_exp)
+        signals[fb.dest] = fp.hidden_error(pre[fb.dest - 1], relayed,
+                                           plan.projections[fb.dest - 1].act_shift)
+    return signals
+
+
+def emulate_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray,
+                     weights: list[np.ndarray] | None = None, seed: int = 0,
+                     stochastic: bool = True) -> tuple[list[np.ndarray], np.ndarray]:
+    """Learn sample by sample as one Lava run does (one update per epoch, Lava's random
+    streams for `seed`; `stochastic` False rounds to nearest). Returns the weights and the
+    output S^L before each update, (N, n_out)."""
+    weights = [w.copy() for w in (weights or initial_weights(plan))]
+    plan = plan.refresh_feedback(weights)
+    streams = fp.RandomStreams.lava(seed, len(x), plan.epoch_steps)
+    target_int = np.round(targets * plan.error_unit).astype(np.int64)
     online = np.zeros((len(x), targets.shape[1]))
-    for n in range(len(x)):
-        payloads, pre = forward(plan, weights, x[n:n + 1], fixed)
-        online[n] = pre[-1][0]
-        signals: dict[int, np.ndarray] = {}
-        if fixed:
-            out = transfer(pre[-1] / OUT_SCALE)
-            t_int = np.round(targets[n:n + 1] * ERR_SCALE)
-            signals[len(weights)] = np.clip(t_int - np.round(out * ERR_SCALE), -128, 127)
-        else:
-            signals[len(weights)] = targets[n:n + 1] - transfer(pre[-1])
-        for fb in plan.feedback:
-            if fixed:
-                relayed = _shift(signals[fb.source].astype(np.int64) @ fb.fixed_weights.T,
-                                 fb.weight_exp)
-                signals[fb.dest] = np.clip(relayed * (pre[fb.dest - 1] > 0), -128, 127)
-            else:
-                signals[fb.dest] = (signals[fb.source] @ fb.weights.T) * (pre[fb.dest - 1] > 0)
-        for h, proj in enumerate(plan.projections, start=1):
-            y2 = signals[h][0][:, None]
-            if fixed:
-                term = proj.fixed_rule.terms[0]
-                x1 = np.round(payloads[h - 1][0] / 2)[None, :].astype(np.int64)
-                product = np.right_shift(term.mantissa * x1 * y2.astype(np.int64), 3)
-                update = np.round(product * 2.0 ** (term.exponent + 7) / 2 ** 7)
-                weights[h - 1] = np.clip(weights[h - 1] + update.astype(np.int64), -256, 255)
-            else:
-                x1 = payloads[h - 1][0][None, :] / 2 * decay
-                weights[h - 1] = weights[h - 1] + proj.float_rule.terms[0].value * x1 * y2 \
-                    * decay
+    steps = plan.epoch_steps
+    needs = [{f for t in p.terms for f in t.factors} for p in plan.projections]
+    for n in range(len(x)):  # 1-D vectors per sample: the loop is numpy-call bound
+        payloads, pre = forward(plan, weights, x[n])
+        online[n] = pre[-1]
+        signals = errors(plan, pre, target_int[n])
+        xr, yr = streams.x_decay[n], streams.y_decay[n]
+        for h, (proj, used) in enumerate(zip(plan.projections, needs), start=1):
+            post = {"y2": signals[h],
+                    "y1": fp.trace(plan.output_table(pre[-1])) if proj.is_output else
+                    fp.trace_of(payloads[h]),
+                    "y3": fp.trace(target_int[n]) if proj.is_output else 0 * signals[h]}
+            factors = {"w": weights[h - 1],
+                       "x1": fp.decay_trace(fp.trace_of(payloads[h - 1]), steps, xr)[None, :]}
+            factors.update({name: fp.decay_trace(post[name], steps, yr)[:, None]
+                            for name in used & post.keys()})
+            weights[h - 1] = fp.apply_learning(weights[h - 1], proj.terms, factors,
+                                               streams.conn[n] if stochastic else None)
     return weights, online
+
+
+def float_learning(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
+                   state: dict[str, np.ndarray], x: np.ndarray, targets: np.ndarray,
+                   epochs: int) -> DeepSimulator:
+    """The float reference: the channel's own math (numpy backend), one sample per step in
+    the chip's order."""
+    simulator = DeepSimulator(network, [(w.copy(), b.copy()) for w, b in weights],
+                              dtype=np.float64)
+    simulator.channel_state = {k: np.array(v, np.float64) for k, v in state.items()}
+    for _ in range(epochs):
+        for n in range(len(x)):
+            simulator.step(x[n:n + 1], targets[n:n + 1])
+    return simulator
 
 
 # ----- orchestration ---------------------------------------------------------------------------
@@ -260,12 +360,13 @@ class LearningResult:
     epochs: int
     num_train: int
     num_test: int
-    float_model_accuracy: float  # the CPU-trained model
+    float_model_accuracy: float  # the channel's float math on the same samples, order, epochs
     initial_accuracy: float  # on-chip model before learning (re-initialized weights)
     learned_accuracy: float  # after on-chip learning
     online_accuracy: list[float]  # per epoch, predictions made before each update
     seconds: float
     notes: list[str] = field(default_factory=list)
+    graph: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "sim": self.sim,
@@ -278,17 +379,20 @@ class LearningResult:
                 "initial_accuracy": self.initial_accuracy,
                 "learned_accuracy": self.learned_accuracy,
                 "online_accuracy": self.online_accuracy, "seconds": self.seconds,
-                "notes": self.notes}
+                "notes": self.notes, "graph": self.graph}
 
     def format(self) -> str:
         lines = [self.resources.format()]
         if self.channel is not None:
             lines.append(self.channel.format())
+        if self.graph:
+            lines.append(self.graph)
         lines.append("learning rules (dw per projection"
                      + ("" if self.rules_exact else ", approximated") + "):")
         lines += [f"  projection {h}: dw = {s}" for h, s in enumerate(self.rule_strings, 1)]
         precision = "fixed point" if self.fixed else "floating point"
-        lines.append(f"CPU-trained float model accuracy: {100 * self.float_model_accuracy:.2f}%")
+        lines.append(f"float model (the channel's math, same samples): "
+                     f"{100 * self.float_model_accuracy:.2f}%")
         lines.append(f"on-chip before learning:          {100 * self.initial_accuracy:.2f}%")
         lines.append(f"on-chip after {self.epochs} epoch(s) of learning: "
                      f"{100 * self.learned_accuracy:.2f}% ({self.sim}, {precision}, "
@@ -302,16 +406,23 @@ class LearningResult:
 
 
 def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2",
-                  sim: str = "emulator", fixed: bool = True, epochs: int = 3,
-                  num_train: int | None = None, num_test: int | None = None,
-                  approximate: bool = False, seed: int = 0, from_scratch: bool = True,
+                  sim: str = "emulator", epochs: int = 3, num_train: int | None = None,
+                  num_test: int | None = None, approximate: bool = False, seed: int = 0,
+                  from_scratch: bool = True, rule: LocalRule | str | None = None,
                   timeout: float = 1800.0, progress: bool = False) -> LearningResult:
-    """Learn `data` on the simulated chip with the model's network and channel (a
-    `neurolocal.io.Model`), starting from fresh random weights (`from_scratch`) or from the
-    model's weights; compare with the CPU-trained model's accuracy."""
+    """Learn `data` on the simulated chip (fixed point) with the model's network and channel
+    (a `neurolocal.io.Model`), from fresh random weights (`from_scratch`) or the model's; `rule`
+    replaces every projection's rule. Learning and the final test both run on `sim`. The float
+    reference is the same channel's math on the same samples, order, epochs and start."""
+    from neurolocal.rules import get_rule
+
     start = time.perf_counter()
     profile = get_profile(target)
     network = model.network
+    if rule is not None:
+        rule = get_rule(rule)
+        network = Network(network.populations, [replace(p, rule=rule)
+                                                for p in network.projections], network.channel)
     resources, mapping = plan(network, profile)
     if sim not in ("emulator", "lava"):
         raise MappingError(f"on-chip learning runs on 'emulator' or 'lava', not {sim!r}")
@@ -319,39 +430,43 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
     t_train = data.t_train[:len(x_train)]
     x_test = data.x_test if num_test is None else data.x_test[:num_test]
     y_test = data.y_test[:len(x_test)]
-    state = dict(model.channel_state)
-    if not state:
-        state = network.channel.init_state(network, network.init_weights(seed),
-                                           np.random.default_rng(seed))
-    calibration = data.x_train[:500]
-    trained = make_plan(network, model.weights, state, calibration, profile)
-    learner = make_plan(network, network.init_weights(seed, dtype=np.float64), state,
-                        calibration, profile) if from_scratch else trained
+    start_weights = network.init_weights(seed, dtype=np.float64) if from_scratch else \
+        [(np.asarray(w, np.float64), np.asarray(b, np.float64)) for w, b in model.weights]
+    state = dict(model.channel_state) or network.channel.init_state(
+        network, start_weights, np.random.default_rng(seed))
+    learner = make_plan(network, start_weights, state, data.x_train[:500], profile,
+                        approximate=True)
     if not approximate:
-        learner.check_exact(fixed)
-    float_acc = float(np.mean(output_scores(trained, initial_weights(trained, False), x_test,
-                                            False).argmax(1) == y_test))
-    weights = initial_weights(learner, fixed)
-    initial = float(np.mean(output_scores(learner, weights, x_test, fixed).argmax(1) == y_test))
+        learner.check_exact()
+    reference = float_learning(network, start_weights, state, x_train, t_train, epochs)
+    float_acc = float(np.mean(reference.predict(x_test).argmax(1) == y_test))
+    weights = initial_weights(learner)
+    initial = float(np.mean(output_scores(learner, weights, x_test).argmax(1) == y_test))
     online = []
-    for _ in tqdm(range(epochs), desc=f"learning on {sim}", unit="epoch", disable=not progress):
+    for epoch in tqdm(range(epochs), desc=f"learning on {sim}", unit="epoch",
+                      disable=not progress):
         if sim == "emulator":
-            weights, scores = emulate_learning(learner, x_train, t_train, fixed, weights)
+            weights, scores = emulate_learning(learner, x_train, t_train, weights, seed + epoch)
         else:
             weights, scores = run_isolated(
                 "hw.lava_learning:run_learning",
-                {"plan": learner, "x": x_train, "targets": t_train, "fixed": fixed,
-                 "weights": weights, "seed": seed}, timeout=timeout)
+                {"plan": learner.refresh_feedback(weights), "x": x_train, "targets": t_train,
+                 "weights": weights, "seed": seed + epoch}, timeout=timeout)
         online.append(float(np.mean(scores.argmax(1) == t_train.argmax(1))))
-    learned = float(np.mean(output_scores(learner, weights, x_test, fixed).argmax(1) == y_test))
-    rules = learner.rules(fixed)
-    notes = []
-    if not all(r.exact for r in rules):
-        notes.append("rule coefficients were rounded to the nearest representable m*2^e")
-    if fixed and sim == "lava":
-        notes.append("Lava's fixed-point learning engine rounds stochastically; the emulator "
-                     "rounds to nearest")
-    return LearningResult(profile.name, sim, fixed, mapping, resources,
+    if sim == "emulator":
+        scores = output_scores(learner, weights, x_test)
+    else:
+        scores = run_isolated("hw.lava_learning:run_inference",
+                              {"plan": learner, "x": x_test, "weights": weights},
+                              timeout=timeout)
+    learned = float(np.mean(scores.argmax(1) == y_test))
+    rules = learner.rules()
+    notes = [f"projection {h}: {t.report()}" for h, r in enumerate(rules, 1)
+             for t in r.terms if not t.exact]
+    if any(f.matrix in FROM_FORWARD for f in learner.feedback):
+        notes.append("backward matrices that follow the forward weights are rewritten by the "
+                     "host once per pass over the data (the float reference: every sample)")
+    return LearningResult(profile.name, sim, True, mapping, resources,
                           [r.dw for r in rules], all(r.exact for r in rules), epochs,
                           len(x_train), len(x_test), float_acc, initial, learned, online,
-                          time.perf_counter() - start, notes)
+                          time.perf_counter() - start, notes, learner.format_graph())

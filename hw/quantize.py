@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurolocal.network.fixed_point import bias_mantissas, weight_mantissas
+
 from .errors import MappingError
 from .profiles import ChipProfile
 
@@ -35,21 +37,14 @@ def quantize_weights(w: np.ndarray, scale: float, profile: ChipProfile) -> Quant
     """Quantize w (n_post, n_pre) so that w·scale ≈ 2m·2^e, choosing the smallest exponent e in
     the profile's range for which the largest |w|·scale fits the 8-bit mantissa."""
     w = np.asarray(w, dtype=np.float64)
-    mantissa_max = 2 ** (profile.weight_bits - 2) - 1  # 127: 8-bit signed mantissa
-    target = np.abs(w).max() * scale if w.size else 0.0
-    low, high = profile.weight_exp_range
-    exp = low
-    while exp < high and target / 2.0 ** (exp + 1) > mantissa_max + 0.5:
-        exp += 1
-    raw = np.round(w * scale / 2.0 ** (exp + 1))
-    mantissa = np.clip(raw, -mantissa_max - 1, mantissa_max)
-    stored = (2 * mantissa).astype(np.int32)
+    stored, exp, clipped = weight_mantissas(w * scale, profile.weight_bits,
+                                            profile.weight_exp_range)
     approx = stored * 2.0 ** exp / scale
     norm = float(np.linalg.norm(w)) or 1.0
     return QuantizedWeights(stored, int(exp), float(scale),
                             float(np.linalg.norm(approx - w) / norm),
                             float(np.abs(approx - w).max()) if w.size else 0.0,
-                            int(np.count_nonzero(raw != mantissa)))
+                            clipped)
 
 
 @dataclass(frozen=True)
@@ -70,17 +65,11 @@ def quantize_bias(b: np.ndarray, scale: float, profile: ChipProfile) -> Quantize
     """Quantize each b_i·scale to a `bias_mantissa_bits` signed mantissa with the smallest
     exponent in `bias_exp_range` that holds it."""
     target = np.asarray(b, dtype=np.float64) * scale
-    mant_max = 2 ** (profile.bias_mantissa_bits - 1) - 1
-    low, high = profile.bias_exp_range
-    limit = np.where(target < 0, mant_max + 1, mant_max) + 0.5  # two's complement range
-    need = np.ceil(np.log2(np.maximum(np.abs(target), 1e-300) / limit))
-    exp = np.clip(need, low, high).astype(np.int32)
-    raw = np.round(target / 2.0 ** exp)
-    mant = np.clip(raw, -mant_max - 1, mant_max).astype(np.int32)
+    mant, exp, clipped = bias_mantissas(target, profile.bias_mantissa_bits,
+                                        profile.bias_exp_range)
     approx = mant * 2.0 ** exp
     norm = float(np.linalg.norm(target)) or 1.0
-    return QuantizedBias(mant, exp, float(np.linalg.norm(approx - target) / norm),
-                         int(np.count_nonzero(raw != mant)))
+    return QuantizedBias(mant, exp, float(np.linalg.norm(approx - target) / norm), clipped)
 
 
 def quantize_decay(decay: float, offset: int = 0) -> int:

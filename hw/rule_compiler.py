@@ -7,17 +7,25 @@ reads (O_j → x1, the presynaptic trace; O_i → y1, the postsynaptic trace; B_
 third factor a channel writes; T_i → y3; w_ij → w), a power n repeats the factor n times. The
 coefficient α must be a mantissa m in −8..7 times 2^e with e in −7..8 (the profile's ranges).
 When α is not exactly representable, compilation fails naming the term and the nearest
-representable rule, unless `approximate=True` opts in to that nearest rule.
+representable rule, unless `approximate=True` opts in to that nearest rule (a term smaller than
+half the smallest m·2^e is then dropped: its nearest coefficient is 0).
+
+With `units` (integers per 1.0 of each variable on the chip, `hw.fixed_point`) and
+`weight_unit`, α is first converted to the chip's integer domain: a term α·Π v^n of Δw becomes
+α·Wu^(1−n_w)/Π_{v≠w} units_v^n times 2^shift, the bits the engine drops after the product
+(`hw.fixed_point.product_shift`), so that the integer update equals α·Π v^n in float units.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from neurolocal.rules import LocalRule
 
 from .errors import RuleCompileError
+from .fixed_point import product_shift
 from .profiles import LOIHI2, ChipProfile
 
 #: Local variable → learning-engine factor.
@@ -36,12 +44,30 @@ class CompiledTerm:
 
     @property
     def value(self) -> float:
-        """The representable coefficient m·2^e."""
+        """The representable coefficient m·2^e (0: the term is dropped)."""
         return self.mantissa * 2.0 ** self.exponent
 
     @property
     def exact(self) -> bool:
-        return self.value == self.coefficient
+        return math.isclose(self.value, self.coefficient, rel_tol=1e-9)
+
+    @property
+    def dropped(self) -> bool:
+        return self.mantissa == 0
+
+    @property
+    def relative_error(self) -> float:
+        """|m·2^e − α| / |α|."""
+        return abs(self.value - self.coefficient) / abs(self.coefficient)
+
+    def report(self) -> str:
+        """One line: the term, the coefficient it needs, the nearest representable one."""
+        needed = "*".join([f"{self.coefficient:.6g}", *self.factors])
+        if self.exact:
+            return f"{needed}: exact ({self.text()})"
+        got = "dropped (nearest representable coefficient is 0)" if self.dropped else \
+            f"nearest {self.text()} = {self.value:.6g}"
+        return f"{needed}: {got}, error {100 * self.relative_error:.3g}%"
 
     def text(self) -> str:
         scale = f"2^{self.exponent}" if abs(self.mantissa) == 1 else \
@@ -60,10 +86,10 @@ class LoihiRule:
     @property
     def dw(self) -> str:
         text = ""
-        for k, term in enumerate(self.terms):
+        for k, term in enumerate(t for t in self.terms if not t.dropped):
             sign = "-" if term.mantissa < 0 else "+"
             text += (("-" if sign == "-" else "") if k == 0 else f" {sign} ") + term.text()
-        return text
+        return text or "0"
 
     @property
     def exact(self) -> bool:
@@ -81,12 +107,15 @@ class LoihiRule:
                 "exact": self.exact,
                 "terms": [{"coefficient": t.coefficient, "mantissa": t.mantissa,
                            "exponent": t.exponent, "value": t.value, "factors": list(t.factors),
-                           "exact": t.exact} for t in self.terms]}
+                           "exact": t.exact, "relative_error": t.relative_error,
+                           "report": t.report()} for t in self.terms]}
 
 
-def nearest_scale(alpha: float, profile: ChipProfile = LOIHI2) -> tuple[int, int]:
+def nearest_scale(alpha: float, profile: ChipProfile = LOIHI2,
+                  allow_zero: bool = False) -> tuple[int, int]:
     """The (m, e) with m in the mantissa range (m ≠ 0) and e in the exponent range that
-    minimizes |m·2^e − α| (ties: the smaller |m|, then the smaller e)."""
+    minimizes |m·2^e − α| (ties: the smaller |m|, then the smaller e); with `allow_zero`,
+    (0, 0) when 0 is nearer."""
     m_low, m_high = profile.learning_mantissa_range
     e_low, e_high = profile.learning_exp_range
     best: tuple[float, int, int, int] | None = None
@@ -97,14 +126,18 @@ def nearest_scale(alpha: float, profile: ChipProfile = LOIHI2) -> tuple[int, int
             key = (abs(m * 2.0 ** e - alpha), abs(m), e, m)
             if best is None or key < best:
                 best = key
+    if allow_zero and abs(alpha) < best[0]:
+        return 0, 0
     return best[3], best[2]
 
 
 def compile_rule(rule: LocalRule, profile: ChipProfile = LOIHI2, approximate: bool = False,
-                 dependency: str = "u0", t_epoch: int = 1) -> LoihiRule:
+                 dependency: str = "u0", t_epoch: int = 1, units: dict[str, float] | None = None,
+                 weight_unit: float = 1.0, where: str = "") -> LoihiRule:
     """Compile `rule`; see the module docstring. Raises `RuleCompileError` for a variable the
-    learning engine cannot read, a product with too many factors, or (without `approximate`)
-    a coefficient that is not m·2^e."""
+    learning engine cannot read (or, with `units`, one the chip does not deliver to this
+    projection), a product with too many factors, or (without `approximate`) a coefficient
+    that is not m·2^e."""
     if dependency not in DEPENDENCIES:
         raise RuleCompileError(f"dependency must be one of {DEPENDENCIES}, not {dependency!r}")
     terms = []
@@ -123,14 +156,24 @@ def compile_rule(rule: LocalRule, profile: ChipProfile = LOIHI2, approximate: bo
             raise RuleCompileError(f"rule {rule.label!r}: term {alpha:g}·{'·'.join(factors)} "
                                    f"has {len(factors)} factors; the {profile.name} learning "
                                    f"engine multiplies at most {profile.learning_factors}")
-        m, e = nearest_scale(alpha, profile)
+        if units is not None:
+            missing = [v for v in powers if v != "w" and v not in units]
+            if missing:
+                raise RuleCompileError(f"rule {rule.label!r}{where}: variable {missing[0]!r} is "
+                                       "not local to this projection on the chip")
+            alpha = alpha * weight_unit ** (1 - powers.get("w", 0)) * 2.0 ** product_shift(
+                factors)
+            for v, n in powers.items():
+                if v != "w":
+                    alpha /= units[v] ** n
+        m, e = nearest_scale(alpha, profile, allow_zero=True)
         terms.append(CompiledTerm(alpha, m, e, factors, dependency))
     compiled = LoihiRule(rule, tuple(terms), int(t_epoch))
     if not compiled.exact and not approximate:
         bad = compiled.inexact_terms()[0]
         raise RuleCompileError(
-            f"rule {rule.label!r}: coefficient {bad.coefficient:g} of {'*'.join(bad.factors)} "
-            f"is not m*2^e (m in {profile.learning_mantissa_range}, e in "
-            f"{profile.learning_exp_range}); nearest representable rule: dw = {compiled.dw} "
-            "(pass approximate=True / --approximate to use it)")
+            f"rule {rule.label!r}{where}: term {bad.report()} (m in "
+            f"{profile.learning_mantissa_range}, e in {profile.learning_exp_range}); nearest "
+            f"representable rule: dw = {compiled.dw} (pass approximate=True / --approximate "
+            "to use it)")
     return compiled

@@ -4,7 +4,8 @@ Layer k computes S_k = W_k a_{k−1} + b_k, a_k = f_k(S_k) in the float model. O
 unit i is an integrate-and-fire neuron (u takes the whole input each step, v never leaks, reset
 to 0 after a spike): its spike rate r_i ≈ clip(S_i/λ_k, 0, 1) for the normalization λ_k (a high
 percentile of a_k on calibration data), i.e. a rectified-linear rate (exact in the limit of many
-steps for relu units; other hidden transfer functions are approximated by it). Weights are
+steps for relu units; other hidden transfer functions are refused: on Loihi 2 they run as graded
+activation neurons, `hw.graded`). Weights are
 rescaled W'_k = W_k λ_{k−1}/λ_k, b'_k = b_k/λ_k (data-based normalization). The output layer has
 no neurons: its summed synaptic input over the presentation window is decoded (argmax).
 
@@ -14,8 +15,8 @@ round((t+1)x) − round(tx) at step t) or as graded spikes carrying x quantized 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class SpikingNetwork:
     steps: int  # time steps per sample
     input_bits: int  # graded input: x quantized to round(x·2^input_bits)
     transfers: tuple[str, ...]
-    warnings: tuple[str, ...] = field(default=())
+    neuron: ClassVar[str] = "if"
 
     @property
     def sizes(self) -> list[int]:
@@ -133,9 +134,12 @@ def convert(weights: list[tuple[np.ndarray, np.ndarray]], transfers: list[str],
         raise MappingError(f"target {profile.name} has no graded spikes; use rate encoding")
     if len(transfers) != len(weights):
         raise MappingError(f"{len(weights)} projections need {len(weights)} transfer functions")
-    warnings = [f"hidden layer {k} uses {name}: spiking units emit a rectified rate "
-                "clip(S/λ, 0, 1), an approximation of it"
-                for k, name in enumerate(transfers[:-1], start=1) if name != "relu"]
+    for k, name in enumerate(transfers[:-1], start=1):
+        if get_transfer(name).name != "relu":
+            raise MappingError(f"hidden layer {k} uses {name}, which rate-coded "
+                               "integrate-and-fire neurons cannot represent (their rate is "
+                               "clip(S/λ, 0, 1)); nearest supported: relu (or graded "
+                               "activation neurons on a target with graded spikes)")
     acts = float_activations(weights, transfers, calibration)
     scales = [1.0]
     for a in acts[1:-1]:
@@ -152,5 +156,4 @@ def convert(weights: list[tuple[np.ndarray, np.ndarray]], transfers: list[str],
         shift = input_bits if (k == 0 and encoding == "graded") else 0
         layers.append(SpikingLayer(w_norm, b_norm, scales[k + 1], vth, qw, qb, qw.exp - shift,
                                    k == len(weights) - 1))
-    return SpikingNetwork(tuple(layers), encoding, int(steps), int(input_bits), tuple(transfers),
-                          tuple(warnings))
+    return SpikingNetwork(tuple(layers), encoding, int(steps), int(input_bits), tuple(transfers))

@@ -7,16 +7,18 @@ weights, backward matrices, minibatch order), so every run is bit-reproducible.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .backends import TrainingHistory, get_backend
+from .backends import TrainingHistory, UnsupportedError, get_backend
 from .channels import Channel, channel_network
 from .channels.registry import channel_label, get_channel
 from .data import Dataset
 from .network import get_transfer
+from .network.fixed_point import Quantizer
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Setup:
     output_transfer: str = "logistic"
     backend: str = "numpy"
     spiking: bool = False
+    target: str | None = None  # train for a chip (quantization-aware, `network.fixed_point`)
+    eval_train: bool = False  # full pass over the training set per epoch (else running metrics)
 
     def __post_init__(self) -> None:
         if not self.hidden or any(int(n) < 1 for n in self.hidden):
@@ -43,7 +47,8 @@ class Setup:
 
 @dataclass
 class Run:
-    """One trained network: its channel, seed, history and the trained simulator."""
+    """One trained network: its channel, seed, history and the trained simulator (None when
+    it was trained in another process)."""
 
     channel: Channel
     seed: int
@@ -113,28 +118,60 @@ def train_channel(data: Dataset, channel: Channel | str, setup: Setup, seed: int
     sizes = [data.num_inputs, *setup.hidden, data.num_classes]
     network = channel_network(sizes, channel, setup.hidden_transfer, setup.output_transfer,
                               setup.eta)
-    options = {"spiking": True} if setup.spiking else {}
-    simulator = get_backend(setup.backend).build(network, seed=seed, **options)
+    options: dict[str, Any] = {"spiking": True} if setup.spiking else {}
+    backend = get_backend(setup.backend)
+    if setup.target is not None:
+        if "quantization_aware" in backend.unsupported:
+            raise UnsupportedError(f"the {backend.name} backend cannot train for a target "
+                                   "(quantization-aware training); use --backend numpy")
+        options["quantizer"] = Quantizer(setup.target)
+    simulator = backend.build(network, seed=seed, **options)
     t_train = targets_for(data, data.y_train, setup.output_transfer)
     t_test = targets_for(data, data.y_test, setup.output_transfer)
+    evaluation = {"eval_train": True} if setup.eval_train else {}
     history = simulator.train(data.x_train, t_train, setup.epochs, setup.batch_size,
-                              test=(data.x_test, t_test), progress=progress)
+                              test=(data.x_test, t_test), progress=progress, **evaluation)
     return Run(channel, seed, history, simulator)
 
 
 def compare_channels(data: Dataset, channels: list[Channel | str], setup: Setup,
-                     seeds: int = 3, seed: int = 0, progress: bool = False
-                     ) -> list[ChannelSummary]:
-    """Every channel trained with seeds ``seed, seed+1, …`` (the same seeds for all)."""
+                     seeds: int = 3, seed: int = 0, progress: bool = False,
+                     executor: Any = None) -> list[ChannelSummary]:
+    """Every channel trained with seeds ``seed, seed+1, …`` (the same seeds for all), through
+    the sweep machinery: in process by default, or on `executor` (an open
+    `neurolocal.sweep.execute` executor, e.g. a Dask cluster). Runs carry their history but
+    not their simulator."""
+    from tqdm import tqdm
+
+    from .sweep.execute import InProcess
+    from .sweep.run import execute_run, history_from_epochs
+    from .sweep.spec import run_config, run_key
+
     if seeds < 1:
         raise ValueError(f"seeds must be at least 1, not {seeds}")
     resolved = [get_channel(c) for c in channels]
     sizes = [data.num_inputs, *setup.hidden, data.num_classes]
+    configs = [run_config(data.name, channel, seed + k, list(setup.hidden),
+                          data_seed=seed, hidden_transfer=setup.hidden_transfer,
+                          output_transfer=setup.output_transfer, lr=setup.eta,
+                          epochs=setup.epochs, batch_size=setup.batch_size,
+                          backend={"name": setup.backend, "spiking": setup.spiking})
+               for channel in resolved for k in range(seeds)]
+    tasks = [(run_key(c), (c,)) for c in configs]
+    outcomes = {}
+    pool = executor or InProcess()
+    with tqdm(total=len(tasks), unit="run", disable=not progress) as bar:
+        for key, outcome in pool.map_unordered(functools.partial(execute_run, catch=False),
+                                               tasks, shared=data, catch=False):
+            outcomes[key] = outcome
+            bar.update()
     summaries = []
-    for channel in resolved:
+    for index, channel in enumerate(resolved):
         summary = ChannelSummary(channel, sizes)
         for k in range(seeds):
-            summary.runs.append(train_channel(data, channel, setup, seed + k, progress))
+            outcome = outcomes[tasks[index * seeds + k][0]]
+            history = history_from_epochs(outcome["epochs"], outcome["final"])
+            summary.runs.append(Run(channel, seed + k, history, None))
         summaries.append(summary)
     return summaries
 

@@ -129,6 +129,14 @@ def load_model(path: str | Path) -> Model:
     return Model(network, weights, state, dict(description.get("metadata") or {}))
 
 
+def load_nir(path: str | Path, **options: Any) -> Model:
+    """A model from a NIR file (see `neurolocal.interchange.read_nir` for `options`: channel,
+    rule, hidden_rule); raises `neurolocal.interchange.NIRImportError` (a ValueError)."""
+    from .interchange import read_nir
+
+    return read_nir(path, **options)
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()

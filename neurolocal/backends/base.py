@@ -89,7 +89,8 @@ class Simulator(Protocol):
     def train(self, x: np.ndarray, t: np.ndarray, epochs: int, batch_size: int = 1,
               test: tuple[np.ndarray, np.ndarray] | None = None,
               progress: bool = False) -> TrainingHistory:
-        """Train on inputs x (B, n_in) and targets t (B, n_out)."""
+        """Train on inputs x (B, n_in) and targets t (B, n_out). A backend that reports running
+        train metrics accepts ``eval_train=True`` to evaluate the whole training set instead."""
 
 
 class Backend(Protocol):

@@ -68,9 +68,7 @@ class FeedbackChannel(Channel):
 
     # ----- description ---------------------------------------------------------------------
     def pathways(self, sizes: list[int]) -> tuple[Pathway, ...]:
-        top = len(sizes) - 1
-        return tuple(Pathway(dest + 1 if self.topology == "chained" else top, dest,
-                             **self._pathway) for dest in range(top - 1, 0, -1))
+        return _pathways(len(sizes) - 1, self.topology, tuple(sorted(self._pathway.items())))
 
     def symmetries(self, sizes: list[int]) -> frozenset[str]:
         needed: set[str] = set(self.architecture.requires())
@@ -178,6 +176,15 @@ class FeedbackChannel(Channel):
             c_t += compiled(c_t, pre=variables[p.dest - 1].post,
                         post=variables[p.source - 1].post,
                         feedback=variables[p.source - 1].feedback)
+
+
+@lru_cache(maxsize=256)
+def _pathways(top: int, topology: str, options: tuple[tuple[str, Any], ...]
+              ) -> tuple[Pathway, ...]:
+    """The (validated, immutable) pathways of a channel into hidden layers top−1 … 1: built once
+    per depth and options, not on every training step."""
+    return tuple(Pathway(dest + 1 if topology == "chained" else top, dest, **dict(options))
+                 for dest in range(top - 1, 0, -1))
 
 
 @lru_cache(maxsize=64)

@@ -17,7 +17,7 @@ from ..rules import RuleError
 
 #: Subcommand modules, in the order `neurolocal --help` lists them.
 COMMANDS = ["rules", "demo", "analyze", "boolean", "train", "compare", "capacity", "sequence",
-            "brian2"]
+            "brian2", "export", "import_", "sweep", "report"]
 
 #: Errors that are the user's input, not a bug: shown as one line.
 USER_ERRORS: tuple[type[BaseException], ...] = (RuleError, NetworkError, ValueError,

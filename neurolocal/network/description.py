@@ -32,7 +32,7 @@ class ChannelLike(Protocol):
 
 @dataclass(frozen=True)
 class Population:
-    """`size` units with transfer function `transfer` (linear, logistic, tanh, relu, step01,
+    """`size` units with transfer function `transfer` (linear, logistic, tanh, relu, clip, step01,
     sign)."""
 
     name: str

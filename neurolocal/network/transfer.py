@@ -41,6 +41,10 @@ TRANSFERS: dict[str, Transfer] = {
                  df_output=lambda o: 1 - o * o),
         Transfer("relu", lambda s: np.maximum(s, 0), lambda s: (s > 0).astype(s.dtype), 0.0,
                  np.inf),
+        # clipped linear unit (hard tanh): exact on a fixed-point grid, the hardware-friendly
+        # choice for integer chips (hw.activation); f' = 1 inside (−1, 1)
+        Transfer("clip", lambda s: np.clip(s, -1, 1),
+                 lambda s: (np.abs(s) < 1).astype(s.dtype), -1.0, 1.0),
         Transfer("step01", lambda s: (s > 0).astype(s.dtype), np.zeros_like, 0.0, 1.0, False),
         Transfer("sign", lambda s: np.where(s > 0, 1, -1).astype(s.dtype), np.zeros_like, -1.0,
                  1.0, False),
@@ -48,7 +52,7 @@ TRANSFERS: dict[str, Transfer] = {
 }
 
 ALIASES = {"threshold01": "step01", "threshold": "sign", "threshold_pm1": "sign",
-           "sigmoid": "logistic", "identity": "linear"}
+           "sigmoid": "logistic", "identity": "linear", "hardtanh": "clip"}
 
 
 def get_transfer(name: str | Transfer) -> Transfer:

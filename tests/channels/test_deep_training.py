@@ -105,7 +105,7 @@ def test_deep_layers_need_their_own_derivative():
 
 
 @pytest.mark.parametrize("dtype, order", [(np.float32, "C"), (np.float64, "C"),
-                                          (np.float32, "F")])
+                                          (np.float32, "F"), (np.float32, "strided")])
 def test_fused_update_against_a_loop(dtype, order):
     """A one-product rule k·B_i·O_j takes the fused in-place path W += (k/B) Bᵀ O; it must equal
     a sum of outer products (and b += (k/B) Σ B), for C- and Fortran-ordered W; float32
@@ -115,7 +115,10 @@ def test_fused_update_against_a_loop(dtype, order):
     rule = LocalRule("k*feedback*pre", k=0.9).compile()
     assert rule.single_product == (0.9, "feedback")
     rng = np.random.default_rng(0)
-    w = np.asarray(rng.normal(size=(7, 5)), dtype=dtype, order=order)
+    if order == "strided":  # a view into a larger matrix: neither C- nor F-contiguous
+        w = rng.normal(size=(7, 10)).astype(dtype)[:, ::2]
+    else:
+        w = np.asarray(rng.normal(size=(7, 5)), dtype=dtype, order=order)
     b = rng.normal(size=7).astype(dtype)
     x, pre = rng.normal(size=(3, 7)).astype(dtype), rng.normal(size=(3, 5)).astype(dtype)
     expected_w = w.astype(np.float64) + 0.3 * sum(np.outer(x[n], pre[n]) for n in range(3))
@@ -164,3 +167,39 @@ def test_one_output_unit_accuracy_is_thresholded():
     sim.train(np.tile(x, (8, 1)), np.tile(t, (8, 1)), epochs=400, batch_size=4,
               diagnostics=False)
     assert sim.evaluate(x, t)[1] == 1.0
+
+
+def test_running_train_metrics_equal_a_full_evaluation_when_weights_stay():
+    """Train metrics are the running mean over the epoch's minibatches, weighted by batch size
+    (batches 16, 16, 16, 2 here): with η = 0 the weights never change, so they must equal a full
+    evaluation of the training set; `eval_train` gives that full evaluation itself."""
+    x, t = DIGITS.x_train[:50], DIGITS.t_train[:50]
+    frozen = simulator("srbp", eta=0.0)
+    loss, accuracy = frozen.evaluate(x, t)
+    record = frozen.train(x, t, epochs=1, batch_size=16, diagnostics=False).last()
+    assert record.train_loss == pytest.approx(loss, rel=1e-5)
+    assert record.train_accuracy == pytest.approx(accuracy)
+    learning = simulator("srbp", eta=0.5)
+    record = learning.train(x, t, epochs=1, batch_size=16, diagnostics=False,
+                            eval_train=True).last()
+    assert (record.train_loss, record.train_accuracy) == pytest.approx(learning.evaluate(x, t))
+
+
+def test_training_runs_no_hidden_pass_over_the_training_set(monkeypatch):
+    """Without a test set, diagnostics or `eval_train`, every forward pass the trainer runs is
+    one minibatch (nothing of the training set's size)."""
+    from neurolocal.channels import base
+
+    rows = []
+    original = base.forward_pass
+
+    def counting(network, weights, x):
+        rows.append(len(x))
+        return original(network, weights, x)
+
+    monkeypatch.setattr(base, "forward_pass", counting)
+    monkeypatch.setattr("neurolocal.channels.feedback.forward_pass", counting)
+    monkeypatch.setattr("neurolocal.backends.numpy.deep.forward_pass", counting)
+    simulator("srbp").train(DIGITS.x_train[:100], DIGITS.t_train[:100], epochs=2,
+                            batch_size=25, diagnostics=False)
+    assert rows == [25] * 8

@@ -1,10 +1,13 @@
-"""The numpy emulator: bit-exact with Lava's fixed_pt LIF/Dense on random networks, equal to
-Lava's floating_pt models up to rounding, and (independently of Lava) a correct rate
-conversion: with many steps the decoded output approaches the float network's S_L."""
+"""The numpy emulator: bit-exact with Lava's fixed_pt LIF/Dense on random networks (outputs over
+≥ 64-step windows, and every state variable u, v and spike at every step), sensitive to a
+one-unit change of any decay, equal to Lava's floating_pt models up to rounding, and
+(independently of Lava) a correct rate conversion: with many steps the decoded output
+approaches the float network's S_L."""
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -41,8 +44,8 @@ def random_network(seed: int, sizes: list[int], encoding: str, steps: int,
     return net, x
 
 
-CASES = [(1, [7, 6, 5], "rate", 9, False), (2, [5, 8, 6, 4], "graded", 7, False),
-         (3, [6, 9, 3], "rate", 11, True), (4, [4, 7, 7, 5], "graded", 6, True)]
+CASES = [(1, [7, 6, 5], "rate", 64, False), (2, [5, 8, 6, 4], "graded", 65, False),
+         (3, [6, 9, 3], "rate", 70, True), (4, [4, 7, 7, 5], "graded", 66, True)]
 
 
 @pytest.mark.lava
@@ -64,6 +67,80 @@ def test_floating_point_matches_lava(seed, sizes, encoding, steps, dynamics):
                         timeout=120)
     ours, _ = emulator.simulate(net, x, fixed=False)
     np.testing.assert_allclose(ours, lava, rtol=1e-9, atol=1e-9)  # float64 summation order
+
+
+# ----- per step and per state variable ------------------------------------------------------
+TRACE_CASES = [(11, [6, 9, 7, 4], 80), (12, [5, 12, 3], 72)]
+
+
+@pytest.fixture(scope="module")
+def lava_traces():
+    """Random networks (random du, dv, vth, biases) driven by random graded inputs that change
+    every step; Lava's per-step u, v and spikes, all recorded in one child process."""
+    cases = []
+    for seed, sizes, steps in TRACE_CASES:
+        net, _ = random_network(seed, sizes, "graded", steps, True)
+        rng = np.random.default_rng(seed)
+        inputs = rng.integers(0, 2 ** net.input_bits + 1, size=(steps, 1, sizes[0]))
+        cases.append((net, inputs.astype(np.int32)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTHONPATH", str(Path(__file__).parent))
+        return cases, run_isolated("lava_probe:trace", {"cases": cases}, timeout=300)
+
+
+def emulator_trace(net, inputs) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Hidden layer k → (u, v, spikes), each (steps, n_k), from the emulator's step hook."""
+    rows: dict[int, list] = {}
+    emulator.run(net, inputs, True, on_step=lambda t, k, state, spikes: rows.setdefault(
+        k, []).append((state.u[0].copy(), state.v[0].copy(), spikes[0].copy())))
+    return {k: tuple(np.array(x) for x in zip(*r)) for k, r in rows.items()}
+
+
+def lava_trace(trace: dict, k: int, steps: int) -> tuple[np.ndarray, ...]:
+    """Lava's record of hidden layer k aligned with the emulator's steps: each Dense delays by
+    one step, so emulator step t of layer k is Lava's time step t + k + 1 (index t + k)."""
+    return tuple(trace[name][k - 1][k:k + steps] for name in ("u", "v", "spikes"))
+
+
+@pytest.mark.lava
+def test_every_state_variable_equals_lava_at_every_step(lava_traces):
+    for (net, inputs), trace in zip(*lava_traces):
+        assert len(inputs) >= 64
+        ours = emulator_trace(net, inputs)
+        for k, (u, v, spikes) in ours.items():
+            lava_u, lava_v, lava_spikes = lava_trace(trace, k, len(inputs))
+            assert 0 < spikes.sum() < spikes.size, "the layer must spike, but not always"
+            assert np.abs(u).max() > 4096 and np.abs(v).max() > 4096  # decays act on them
+            np.testing.assert_array_equal(u, lava_u, err_msg=f"u of layer {k}")
+            np.testing.assert_array_equal(v, lava_v, err_msg=f"v of layer {k}")
+            np.testing.assert_array_equal(spikes, lava_spikes, err_msg=f"spikes of layer {k}")
+        # the output neurons relay, every step, the last hidden layer's spikes through W_L
+        # shifted by its exponent (one Dense delay later: index t + L)
+        out = net.layers[-1]
+        last = ours[len(net.layers) - 1][2].astype(np.int64)
+        expected = emulator.shift_input(last @ out.fixed_weights.stored.T.astype(np.int64),
+                                        out.weight_exp)
+        depth = len(net.layers)
+        assert np.count_nonzero(expected) > len(inputs)
+        np.testing.assert_array_equal(trace["output"][depth:depth + len(inputs)], expected)
+
+
+@pytest.mark.lava
+def test_a_one_unit_change_of_any_decay_breaks_the_match(lava_traces):
+    """The comparison above is sharp: an emulator whose du or dv of any layer is off by one
+    unit (of 4096) no longer matches Lava's states."""
+    for (net, inputs), trace in zip(*lava_traces):
+        for index, layer in enumerate(net.layers[:-1]):
+            for name in ("du", "dv"):
+                value = getattr(layer, name)
+                changed = dataclasses.replace(layer, **{name: value + 1 if value < 4095
+                                                        else value - 1})
+                layers = net.layers[:index] + (changed,) + net.layers[index + 1:]
+                ours = emulator_trace(dataclasses.replace(net, layers=layers), inputs)
+                k = index + 1
+                assert any(not np.array_equal(a, b) for a, b in
+                           zip(ours[k], lava_trace(trace, k, len(inputs)))), \
+                    f"{name} of layer {k} changed by one unit went unnoticed"
 
 
 def test_fixed_point_lif_against_a_plain_loop():

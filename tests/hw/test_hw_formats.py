@@ -1,54 +1,15 @@
-"""Chip profiles, fixed-point quantization, partitioning and the resource report, checked
-against hand computations and the formats' definitions."""
+"""Fixed-point quantization and synaptic operations, checked against hand computations and the
+formats' definitions (profiles and partitioning: test_hw_partition.py)."""
 
 from __future__ import annotations
-
-import json
-from dataclasses import fields
 
 import numpy as np
 import pytest
 
-from hw.errors import HardwareError, MappingError
-from hw.partition import partition, synaptic_ops
-from hw.profiles import LOIHI1, LOIHI2, PROFILES, ChipProfile, get_profile
+from hw.errors import MappingError
+from hw.partition import synaptic_ops
+from hw.profiles import LOIHI2
 from hw.quantize import quantize_bias, quantize_decay, quantize_weights, threshold_for
-
-
-# ----- profiles -----------------------------------------------------------------------------
-@pytest.mark.parametrize("profile", list(PROFILES.values()))
-def test_every_resource_number_has_a_source(profile):
-    sourced = {"cores_per_chip", "neurons_per_core", "synaptic_memory_bits_per_core",
-               "weight_bits", "decay_bits", "state_bits", "trace_bits", "threshold_bits",
-               "bias_mantissa_bits", "graded_spike_bits", "learning_factors"}
-    assert sourced <= set(profile.sources)
-    assert all(profile.sources[k].strip() for k in sourced)
-
-
-def test_published_numbers():
-    # Davies et al. 2018: 128 cores x 1,024 compartments = 131,072 neurons; 128 KB per core.
-    assert LOIHI1.cores * LOIHI1.neurons_per_core == 131_072
-    assert LOIHI1.synaptic_memory_bytes_per_core == 128 * 1024
-    # Loihi 2 brief: up to 1 M neurons per chip (128 x 8,192 = 1,048,576).
-    assert LOIHI2.cores * LOIHI2.neurons_per_core == 2 ** 20
-
-
-def test_user_profile_from_json(tmp_path):
-    path = tmp_path / "mini.json"
-    path.write_text(json.dumps({"base": "loihi2", "name": "mini", "cores_per_chip": 2,
-                                "neurons_per_core": 16}))
-    mini = get_profile(str(path))
-    assert (mini.name, mini.cores, mini.neurons_per_core) == ("mini", 2, 16)
-    assert mini.weight_bits == LOIHI2.weight_bits
-    path.write_text(json.dumps({"name": "x", "cores_per_chip": 2, "bogus": 1}))
-    with pytest.raises(HardwareError, match="unknown field.*bogus"):
-        get_profile(str(path))
-    path.write_text(json.dumps({"name": "x", "cores_per_chip": 2}))
-    with pytest.raises(HardwareError, match="missing field"):
-        get_profile(str(path))
-    with pytest.raises(HardwareError, match="unknown target"):
-        get_profile("loihi9")
-    assert {f.name for f in fields(ChipProfile)} >= {"sources", "chips"}
 
 
 # ----- quantization -------------------------------------------------------------------------
@@ -99,33 +60,7 @@ def test_threshold_keeps_the_worst_case_drive_in_24_bits():
         threshold_for(np.full((1, 10), 1e5), np.zeros(1), LOIHI2)
 
 
-# ----- partitioning -------------------------------------------------------------------------
-def test_partition_by_hand():
-    # Loihi 1: 1,024 neurons per core, 128 KB = 1,048,576 bits; 9 bits per synapse.
-    report = partition([784, 2000, 10], LOIHI1)
-    # layer 1: fan-in 784 -> 7,056 bits per neuron -> 148 neurons per core -> 14 cores
-    assert 1_048_576 // (784 * 9) == 148
-    per_layer = [sum(1 for c in report.cores if c.group == "layer 1"),
-                 sum(1 for c in report.cores if c.group == "layer 2")]
-    assert per_layer == [int(np.ceil(2000 / 148)), 1]
-    assert report.neurons == 2010 and report.synapses == 784 * 2000 + 2000 * 10
-    assert report.to_dict()["cores_used"] == 15
-
-
-def test_mapping_errors_name_the_limit_and_excess():
-    small = ChipProfile.from_dict({**LOIHI2.to_dict(), "name": "small", "cores_per_chip": 2,
-                                   "neurons_per_core": 10})
-    with pytest.raises(MappingError, match="needs 4 cores, exceeding the 2 cores of small by 2"):
-        partition([5, 25, 10], small)  # 3 cores + 1 core
-    tiny = ChipProfile.from_dict({**LOIHI2.to_dict(), "name": "tiny",
-                                  "synaptic_memory_bits_per_core": 8 * 100})
-    with pytest.raises(MappingError, match="need 112 B, exceeding .*\\(100 B\\) by 12 B"):
-        partition([100, 3], tiny)  # 100 synapses x 9 bits = 900 bits = 112 B
-    capped = ChipProfile.from_dict({**LOIHI2.to_dict(), "name": "c", "max_fan_in": 50})
-    with pytest.raises(MappingError, match="fan-in 64 exceeds the c limit of 50 by 14"):
-        partition([64, 10], capped)
-
-
+# ----- synaptic operations ------------------------------------------------------------------
 def test_synaptic_ops_count_events_times_fan_out():
     inputs = np.array([[3, 0, 1], [1, 1, 1]])  # 4 and 3 input events
     hidden = [np.array([[2, 2], [0, 1]])]  # 4 and 1 hidden spikes

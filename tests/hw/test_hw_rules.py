@@ -31,8 +31,9 @@ def test_powers_repeat_factors():
 
 
 def test_inexact_coefficient_needs_opt_in_and_names_the_nearest_rule():
-    with pytest.raises(RuleCompileError, match=r"coefficient 0\.01 of x1\*y2 .*nearest "
-                                               r"representable rule: dw = 2\^-7\*u0\*x1\*y2"):
+    with pytest.raises(RuleCompileError, match=r"term 0\.01\*x1\*y2: nearest 2\^-7.*error "
+                                               r"21\.9%.*nearest representable rule: "
+                                               r"dw = 2\^-7\*u0\*x1\*y2"):
         compile_rule(get_rule("backprop"))
     approx = compile_rule(get_rule("backprop"), approximate=True)
     assert not approx.exact and approx.dw == "2^-7*u0*x1*y2"

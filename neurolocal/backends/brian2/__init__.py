@@ -28,6 +28,7 @@ class Brian2Backend:
         "redrawn_feedback",  # matrices redrawn every minibatch, feedback dropout
         "sigprop",  # Signal Propagation's forward-travelling targets
         "deep_targets",  # channels that deliver targets to hidden layers
+        "quantization_aware",  # training for a chip's fixed-point formats
     })
 
     def build(self, network: Network, weights: Weights | None = None, seed: int = 0,

@@ -5,9 +5,13 @@ every projection's rule reads), applies every projection's compiled `LocalRule` 
 (a bias is a weight from a unit clamped to 1), then lets the channel update its own state
 (learned feedback). Everything is vectorized over the minibatch; the default dtype is float32.
 
-Diagnostics per epoch (on a fixed subset of the training data): the angle between the update
-each layer receives and the true gradient step −∂E/∂W^h, and for feedback channels the angle
-between each backward matrix and the product of transposed forward weights it stands for.
+Training loss and accuracy per epoch are running averages over the epoch's minibatches, read
+from the outputs the steps computed anyway (each batch scored before its update, as Keras and
+PyTorch loops report them); a full pass over the training data runs only with `eval_train`.
+Minibatches are gathered into preallocated buffers. Diagnostics per epoch (on a fixed subset of
+the training data): the angle between the update each layer receives and the true gradient
+step −∂E/∂W^h, and for feedback channels the angle between each backward matrix and the
+product of transposed forward weights it stands for.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from tqdm import tqdm
 from ...channels import Channel, LocalChannel, backprop_signals, forward_pass, output_loss
 from ...channels.base import apply_rule
 from ...network import Network, get_transfer
+from ...network.fixed_point import Quantizer
 from ..base import EpochRecord, TrainingHistory, Weights, checked_data, checked_weights
 
 DIAGNOSTIC_SAMPLES = 256
@@ -30,8 +35,12 @@ class DeepSimulator:
     """A trainable instance of `network`: weights, channel state, random stream (from `seed`)."""
 
     def __init__(self, network: Network, weights: Weights | None = None, seed: int = 0,
-                 dtype: Any = np.float32):
+                 dtype: Any = np.float32, quantizer: Quantizer | None = None):
         self.network = network
+        # quantization-aware training (`neurolocal.network.fixed_point`): the forward pass runs
+        # on the target's grids, updates go to the float weights (straight-through estimator)
+        self.quantizer = quantizer
+        self._forward_network = network if quantizer is None else quantizer.network(network)
         self.dtype = np.dtype(dtype)
         self.rng = np.random.default_rng(seed)
         initial = weights if weights is not None else network.init_weights(self.rng, self.dtype)
@@ -45,19 +54,26 @@ class DeepSimulator:
 
     # ----- Simulator protocol --------------------------------------------------------------
     def weights(self) -> Weights:
-        return [(w.copy(), b.copy()) for w, b in self._weights]
+        """The weights the forward pass uses (on the target's grid when training for one)."""
+        return [(w.copy(), b.copy()) for w, b in self._forward_weights()]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         x, _ = checked_data(self.network, x, dtype=self.dtype)
-        return forward_pass(self.network, self._weights, x).O[-1]
+        x = x if self.quantizer is None else self.quantizer.inputs(x)
+        return forward_pass(self._forward_network, self._forward_weights(), x).O[-1]
+
+    def _forward_weights(self) -> Weights:
+        return self._weights if self.quantizer is None else self.quantizer.weights(self._weights)
 
     def train(self, x: np.ndarray, t: np.ndarray, epochs: int, batch_size: int = 32,
               test: tuple[np.ndarray, np.ndarray] | None = None, progress: bool = False,
-              diagnostics: bool = True) -> TrainingHistory:
+              diagnostics: bool = True, eval_train: bool = False) -> TrainingHistory:
         """Minibatch training for `epochs` epochs over a fresh permutation each epoch.
 
-        Records train/test loss and accuracy (argmax of outputs against argmax of targets)
-        per epoch, and alignment angles in degrees in `extra` when `diagnostics`.
+        Records per epoch the running train loss and accuracy (argmax of outputs against argmax
+        of targets) over the epoch's minibatches — or, with `eval_train`, those of the weights
+        at the end of the epoch on the whole training set —, test loss and accuracy when `test`
+        is given, and alignment angles in degrees in `extra` when `diagnostics`.
         """
         x, t = checked_data(self.network, x, t, self.dtype)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -68,19 +84,29 @@ class DeepSimulator:
             test = checked_data(self.network, *test, self.dtype)
         history = TrainingHistory()
         samples, elapsed = 0, 0.0
+        size = min(batch_size, len(x))
+        x_batch = np.empty((size, x.shape[1]), self.dtype)
+        t_epoch = np.empty_like(t)  # targets in the epoch's order
+        outputs = np.empty_like(t)  # each batch's outputs, scored once per epoch
         for epoch in tqdm(range(1, epochs + 1), disable=not progress, leave=False,
                           desc=f"train {self.channel.name}"):
             start = time.perf_counter()
             order = self.rng.permutation(len(x))
+            np.take(t, order, axis=0, out=t_epoch)
             with np.errstate(over="ignore", invalid="ignore"):
                 for first in range(0, len(x), batch_size):
                     rows = order[first:first + batch_size]
-                    self.step(x[rows], t[rows])
+                    batch = slice(first, first + len(rows))
+                    outputs[batch] = self.step(np.take(x, rows, axis=0,
+                                                       out=x_batch[:len(rows)]), t_epoch[batch])
                 elapsed += time.perf_counter() - start
                 samples += len(x)
                 finite = all(np.isfinite(w).all() and np.isfinite(b).all()
                              for w, b in self._weights)
-                record = self._record(epoch, x, t, test, diagnostics) if finite else None
+                record = None
+                if finite and len(x):
+                    record = EpochRecord(epoch, *self.score(outputs, t_epoch))
+                    self._measure(record, x, t, test, diagnostics, eval_train)
             if record is None or not np.isfinite(record.train_loss):
                 history.diverged_at = epoch  # weights or outputs overflowed
                 break
@@ -89,11 +115,15 @@ class DeepSimulator:
         return history
 
     # ----- one step ------------------------------------------------------------------------
-    def step(self, x: np.ndarray, t: np.ndarray) -> None:
-        """One minibatch update of every projection (and of the channel's state)."""
-        direct = self.channel.weight_updates(self.network, self._weights, self.channel_state,
-                                             x, t, self.rng)
+    def step(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """One minibatch update of every projection (and of the channel's state); returns the
+        outputs O^L the batch produced before the update."""
+        network, forward = self._forward_network, self._forward_weights()
+        x = x if self.quantizer is None else self.quantizer.inputs(x)
+        direct = self.channel.weight_updates(network, forward, self.channel_state, x, t,
+                                             self.rng)
         if direct is not None:  # W += η ΔW, b += η Δb
+            output = forward_pass(network, forward, x).O[-1]
             for rule, (w, b), biased, (dw, db) in zip(self.rules, self._weights, self.biased,
                                                       direct):
                 if rule is not None:
@@ -101,20 +131,24 @@ class DeepSimulator:
                     w += eta * dw
                     if biased:
                         b += eta * db
-            return
-        variables = self.channel.local_variables(self.network, self._weights,
-                                                 self.channel_state, x, t, self.rng)
+            return output
+        variables = self.channel.local_variables(network, forward, self.channel_state, x, t,
+                                                 self.rng)
         for rule, (w, b), biased, v in zip(self.rules, self._weights, self.biased, variables):
             if rule is not None:
                 apply_rule(rule, w, b if biased else None, v)
         self.channel.update_state(self.network, self._weights, self.channel_state, variables)
+        return variables[-1].post
 
     # ----- measurement ---------------------------------------------------------------------
     def evaluate(self, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
         """(loss, accuracy) of the current weights on (x, t). Accuracy: argmax of outputs
         against argmax of targets; with one output unit, both thresholded at the middle of
         the output range (0.5 for logistic, 0 for tanh or linear)."""
-        out, t = self.predict(x), np.asarray(t)
+        return self.score(self.predict(x), np.asarray(t))
+
+    def score(self, out: np.ndarray, t: np.ndarray) -> tuple[float, float]:
+        """(loss, accuracy) of outputs `out` against targets `t` (see `evaluate`)."""
         if out.shape[1] == 1:
             transfer = get_transfer(self.network.output.transfer)
             middle = (transfer.low + transfer.high) / 2 if np.isfinite(transfer.low) else 0.0
@@ -153,17 +187,16 @@ class DeepSimulator:
                                                       rng), product)
         return {"update_angle": update_angle, "feedback_angle": feedback_angle}
 
-    def _record(self, epoch: int, x: np.ndarray, t: np.ndarray,
-                test: tuple[np.ndarray, np.ndarray] | None, diagnostics: bool) -> EpochRecord:
-        loss, accuracy = self.evaluate(x, t)
-        record = EpochRecord(epoch, loss, accuracy)
+    def _measure(self, record: EpochRecord, x: np.ndarray, t: np.ndarray,
+                 test: tuple[np.ndarray, np.ndarray] | None, diagnostics: bool,
+                 eval_train: bool) -> None:
+        """Fill `record` with what the user asked for beyond the running train metrics."""
+        if eval_train:
+            record.train_loss, record.train_accuracy = self.evaluate(x, t)
         if test is not None:
             record.test_loss, record.test_accuracy = self.evaluate(*test)
         if diagnostics:
             record.extra.update(self.alignment(x[:DIAGNOSTIC_SAMPLES], t[:DIAGNOSTIC_SAMPLES]))
-        return record
-
-
 
 
 def angle(a: np.ndarray, b: np.ndarray) -> float | None:
