@@ -30,7 +30,7 @@ FEATURES = {
     "sigprop": lambda: Network.layered([4, 3, 2], channel=get_channel("sigprop")),
 }
 #: Feature names a backend may declare beyond FEATURES.
-OTHER_FEATURES = {"deep_targets"}
+OTHER_FEATURES = {"deep_targets", "quantization_aware"}
 
 
 def data(n=40, d=4, k=3, seed=0):

@@ -93,12 +93,15 @@ class Brian2Simulator:
 
     def train(self, x: np.ndarray, t: np.ndarray, epochs: int, batch_size: int = 1,
               test: tuple[np.ndarray, np.ndarray] | None = None,
-              progress: bool = False, diagnostics: bool | None = None) -> TrainingHistory:
+              progress: bool = False, diagnostics: bool | None = None,
+              eval_train: bool = True) -> TrainingHistory:
         """Present a fresh permutation of (x, t) each epoch inside one Brian2 run, learning in
         mini-batches (rate) or online, spike by spike (spiking models ignore `batch_size`);
         records loss and accuracy per epoch, and alignment angles in `extra` when
         `diagnostics` (default: when the channel delivers feedback; one extra run per epoch).
-        `progress`: bars over epochs and over simulated time (off when not a terminal)."""
+        `progress`: bars over epochs and over simulated time (off when not a terminal).
+        The whole training set is evaluated after every epoch (`eval_train` is accepted for
+        the shared interface; there are no running metrics to report instead)."""
         x, t = checked_data(self.network, x, t, np.float64)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, not {epochs!r}")
