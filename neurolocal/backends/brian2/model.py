@@ -193,10 +193,14 @@ class Brian2Model:
         """(object, variable) pairs that learning changes and that carry over between runs:
         weights, biases, learned backward weights and their batch accumulators."""
         pairs = []
-        for obj in (*self.synapses, *self.groups[1:], *self.feedback):
-            pairs += [(obj, name) for name in ("w", "dw_acc", "b", "db_acc", "C", "dc_acc")
-                      if name in getattr(obj, "variables", {})
-                      and not obj.variables[name].constant]
+        for objects, names in ((self.synapses, ("w", "dw_acc")),
+                               (self.groups[1:], ("b", "db_acc")),
+                               (self.feedback, ("C", "dc_acc"))):
+            for obj in objects:
+                own = obj.variables if hasattr(obj, "variables") else {}
+                pairs += [(obj, name) for name in names
+                          if name in own and own[name].owner.name == obj.name
+                          and not own[name].constant]
         return pairs
 
     def snapshot(self) -> dict[tuple[str, str], np.ndarray]:
