@@ -6,7 +6,7 @@ cache); every other Brian2 test uses the numpy target."""
 import numpy as np
 import pytest
 
-from neurolocal.backends import get_backend
+from neurolocal.backends import UnsupportedError, get_backend
 from neurolocal.channels import get_channel
 from neurolocal.network import Network
 
@@ -51,5 +51,11 @@ def test_standalone_builds_once_and_matches_the_numpy_backend():
             np.testing.assert_allclose(b, b_ref, rtol=0, atol=2e-5)
         fewer = simulator.predict(x[:7])  # padded to the program's length
         np.testing.assert_allclose(fewer, reference.predict(x[:7]), rtol=0, atol=2e-5)
+        newer = get_backend("brian2").build(network, seed=1, target="cpp_standalone")
+        with pytest.raises(UnsupportedError, match="one standalone model per process"):
+            simulator.predict(x[:7])  # released by the newer model: a clear error
+        for (w_ref, _), (w, _) in zip(reference.weights(), simulator.weights()):
+            np.testing.assert_allclose(w, w_ref, rtol=0, atol=2e-5)  # still readable
+        newer.close()
     finally:
         simulator.close()

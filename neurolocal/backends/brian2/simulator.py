@@ -74,8 +74,9 @@ class Brian2Simulator:
             else self.model
 
     def close(self) -> None:
-        """Release Brian2's process-wide standalone device (cpp_standalone only)."""
-        if self.target == "cpp_standalone":
+        """Release Brian2's process-wide standalone device (cpp_standalone only; one
+        standalone model is live per process, a newer one releases the older)."""
+        if self.target == "cpp_standalone" and self._runner.is_live():
             release_standalone()
 
     # ----- Simulator protocol --------------------------------------------------------------

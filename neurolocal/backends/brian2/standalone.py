@@ -24,9 +24,13 @@ CACHE = Path(os.environ.get("NEUROLOCAL_BRIAN2_CACHE",
                             Path.home() / ".cache" / "neurolocal" / "brian2"))
 
 
+#: Brian2's standalone device is process-wide: the one program it currently holds.
+_ACTIVE: dict[str, Any] = {"program": None}
+
+
 def activate_standalone() -> None:
     """Make cpp_standalone the device for objects created from now on (no build on run).
-    Brian2's device is process-wide: a previous standalone model is forgotten."""
+    Brian2's device is process-wide: a previous standalone model is released."""
     import brian2 as b2
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
@@ -39,6 +43,7 @@ def release_standalone() -> None:
     """Forget the standalone device's state and return to the runtime device."""
     import brian2 as b2
 
+    _ACTIVE["program"] = None
     b2.device.reinit()
     b2.device.activate()
     b2.set_device("runtime")
@@ -54,6 +59,22 @@ class StandaloneProgram:
         self.arrays: dict[str, Any] = {}  # the TimedArrays compiled into the program
         self.values: dict[tuple[str, str], np.ndarray] = {}  # plastic state between runs
         self.directory: Path | None = None
+        _ACTIVE["program"] = self
+
+    def is_live(self) -> bool:
+        return _ACTIVE["program"] is self
+
+    def check_active(self) -> None:
+        """Raise a clear error when a newer standalone model (or `close()`) released this
+        one: Brian2 holds one standalone program per process."""
+        from ..base import UnsupportedError
+
+        if not self.is_live():
+            raise UnsupportedError(
+                "this cpp_standalone model was released (Brian2 holds one standalone model per "
+                "process; a newer one was built or close() was called): build it again (its "
+                "compiled program is reused, weights via build(weights=old.weights())), or use "
+                "target='cython' for several live models")
 
     def snapshot(self) -> dict[tuple[str, str], np.ndarray]:
         """The plastic state the next run starts from (empty before the first run)."""
@@ -81,6 +102,7 @@ class StandaloneProgram:
     def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
             batch_size: int = 1) -> np.ndarray:
         """Rerun the program over x, `length` samples at a time; outputs (N, n_out)."""
+        self.check_active()
         outputs = []
         step = self.length or len(x)
         for first in range(0, len(x), step):
