@@ -22,6 +22,7 @@ Every sample lasts `sample_time`; all samples of a call stream through one Brian
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -29,7 +30,7 @@ import numpy as np
 from ...network import Network
 from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway
-from .codegen import Brian2Rule
+from .codegen import BACKWARD_NAMES, Brian2Rule
 from .model import Brian2Model
 from .neurons import NEURONS, get_neuron
 
@@ -136,6 +137,7 @@ class SpikingModel(Brian2Model):
                           "weight_scale": p.weight_scale, "eta_scale": p.eta_scale,
                           "learn_dt_over_tau": p.learn_dt / p.tau_O,
                           "tick_scale": p.eta_scale * p.max_rate * p.learn_dt,
+                          "trace_to_rate": 1.0 / (p.max_rate * p.tau_O),
                           "sample_time": self.sample_dt, "settle_time": p.settle_time * b2.second,
                           "surrogate_low": p.surrogate_low, "surrogate_high": p.surrogate_high,
                           "tau_a": p.tau_a * b2.second, "adapt": p.adapt,
@@ -200,7 +202,8 @@ class SpikingModel(Brian2Model):
         """Forward weights: the event code is in the synapses; terms carried by no spike run
         on the learning clock at (Δt/τ_O)·α. Biases (a weight from a unit always firing at
         max_rate) and learned backward synapses: the whole update per learning tick, scaled to
-        the rate model's change per sample."""
+        the rate model's change per sample; a backward synapse's O_j is read as the forward
+        event code sees a presynaptic unit, ν/max_rate = r/(max_rate τ_O)."""
         import brian2 as b2
 
         if isinstance(update, Brian2Rule):
@@ -208,6 +211,9 @@ class SpikingModel(Brian2Model):
                 return
             code = f"{variable} += {LEARN}*eta_scale*learn_dt_over_tau*({update.on_clock})"
         else:
+            if backward:  # O_j (the dest unit's trace) in the event code's units, ν/max_rate
+                pre = BACKWARD_NAMES["pre"]
+                update = re.sub(rf"\b{pre}\b", f"({pre}*trace_to_rate)", update)
             code = f"{variable} += {LEARN}*tick_scale*({update})"
         name = f"{owner.name}_{variable}_clock_rule"
         owner.run_regularly(code, dt=self.p.learn_dt * b2.second, when="end", name=name)
