@@ -12,7 +12,7 @@ import pytest
 
 from neurolocal.backends import UnsupportedError, get_backend
 from neurolocal.channels import get_channel
-from neurolocal.network import Network
+from neurolocal.network import Network, Projection
 from neurolocal.rules import get_rule
 
 pytestmark = pytest.mark.brian2
@@ -126,3 +126,18 @@ def test_alignment_angles_match_the_numpy_backend(channel):
         np.testing.assert_allclose(got["update_angle"] + got["feedback_angle"], 0, atol=0.05)
     else:
         assert min(got["feedback_angle"]) > 1  # |M| ⊙ sign(W)ᵀ is not Wᵀ
+
+
+def test_running_train_metrics_are_those_of_the_training_run():
+    """With nothing plastic, the running metrics (outputs of the permuted training run against
+    the permuted targets) equal a full evaluation; a mismatched permutation would not."""
+    x, _ = _data(n=30, d=4, seed=3)
+    t = np.eye(3)[np.random.default_rng(5).integers(0, 3, 30)]
+    layered = Network.layered([4, 3], output="logistic")
+    fixed = Projection(layered.projections[0].pre, layered.projections[0].post, None, True)
+    network = Network(layered.populations, (fixed,), None)
+    sim = get_backend("brian2").build(network, seed=2)
+    record = sim.train(x, t, epochs=1, batch_size=1).epochs[-1]
+    loss, accuracy = sim.evaluate(x, t)
+    assert record.train_loss == pytest.approx(loss, abs=1e-12)
+    assert record.train_accuracy == pytest.approx(accuracy, abs=1e-12)
