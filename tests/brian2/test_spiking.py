@@ -111,24 +111,26 @@ def test_bias_learns_the_rate_models_change_per_sample():
     np.testing.assert_allclose(sim.weights()[0][0], 0.0)  # no input spike, no weight change
 
 
-@pytest.mark.parametrize("neuron", ["alif", "cubalif"])
+@pytest.mark.parametrize("neuron", ["lif", "alif", "cubalif"])
 def test_neuron_options_fire_at_the_expected_rate(neuron):
-    """A unit with constant drive b (no inputs, refractory 0) fires periodically; the rate is
-    the inverse of the time to reach threshold, derived by hand per neuron model:
-    ALIF with b = 2, τ_m = 10 ms: the first interval is τ_m ln 2 (a = 0), later ones are longer
-    (the threshold adapts); CubaLIF with b = 2 (v_leak), I = 0: interval τ_m ln 2."""
+    """A unit with constant drive b = 2 (no inputs, refractory 0, τ_m = 10 ms) fires
+    periodically; the interval to threshold θ from 0 is τ_m ln(b/(b − θ)), derived by hand:
+    LIF with its per-unit threshold set to θ = 0.5: τ_m ln(4/3), constant; ALIF (θ = 1 + a):
+    first τ_m ln 2, the second longer but below τ_m ln(2/(2 − 1.2)) (a = 0.2 decays a little
+    meanwhile), then slowing; CubaLIF (v_leak = b, I = 0): τ_m ln 2, constant."""
     network = Network.layered([1, 1], output="linear", rule=None)
     sim = get_backend("brian2").build(network, weights=[(np.zeros((1, 1)), np.full(1, 2.0))],
                                       spiking=True, neuron=neuron, refractory=0.0,
                                       dt=1e-4, sample_time=0.05, settle_time=0.0)
+    if neuron == "lif":
+        sim.model.groups[1].v_threshold = 0.5
     monitor = brian2.SpikeMonitor(sim.model.groups[1])
     sim.model.brian2_network.add(monitor)
     sim.model.run(np.zeros((1, 1)))
     intervals = np.diff(np.concatenate([[0.0], np.asarray(monitor.t / brian2.second)]))
-    first = 0.01 * np.log(2)
+    first = 0.01 * np.log(4 / 3) if neuron == "lif" else 0.01 * np.log(2)
     assert intervals[0] == pytest.approx(first, abs=2e-4)  # within two steps
-    if neuron == "alif":  # a += 0.2 per spike: the second interval is τ_m ln(2/(2 − 1.2)) −
-        # adaptation decays a little meanwhile, so it lies between the two bounds below
+    if neuron == "alif":
         assert first * 1.2 < intervals[1] < 0.01 * np.log(2 / (2 - 1.2)) + 2e-4
         assert np.all(np.diff(intervals[:5]) > -2e-4)  # slowing down
     else:
