@@ -54,24 +54,41 @@ class Brian2Simulator:
         self.rng.integers(2**31)  # the numpy backend's diagnostic seed: same stream after it
         initial = [(w.astype(np.float64), b.astype(np.float64)) for w, b in initial]
         self._initial = initial
+        self._build_args = (pathways, seed, options)
         _quiet_brian2()
-        if target == "cpp_standalone":
+        self._build_model()
+
+    def _build_model(self) -> None:
+        """The Brian2 model (and, for cpp_standalone, its program) from the initial weights."""
+        pathways, seed, options = self._build_args
+        if self.target == "cpp_standalone":
             activate_standalone()
-        with code_target(target):
-            if spiking:
+        with code_target(self.target):
+            if self.spiking:
                 from .spiking import SpikingModel
 
-                self.model = SpikingModel(network, initial, pathways, seed=seed, **options)
+                self.model = SpikingModel(self.network, self._initial, pathways, seed=seed,
+                                          **options)
             else:
                 if options:
                     raise UnsupportedError(f"rate Brian2 models take no options "
                                            f"{', '.join(sorted(options))}")
                 from .rate import RateModel
 
-                self.model = RateModel(network, initial, pathways,
-                                       standalone=target == "cpp_standalone")
-        self._runner = StandaloneProgram(self.model) if target == "cpp_standalone" \
+                self.model = RateModel(self.network, self._initial, pathways,
+                                       standalone=self.target == "cpp_standalone")
+        self._runner = StandaloneProgram(self.model) if self.target == "cpp_standalone" \
             else self.model
+
+    def _live(self):
+        """The runner, rebuilt first when a newer cpp_standalone model took Brian2's
+        process-wide device: same code, so the compiled program is reused; the learned state
+        carries over."""
+        if self.target == "cpp_standalone" and not self._runner.is_live():
+            old = self._runner
+            self._build_model()
+            self._runner.resume(old)
+        return self._runner
 
     def close(self) -> None:
         """Release Brian2's process-wide standalone device (cpp_standalone only; one
@@ -90,7 +107,7 @@ class Brian2Simulator:
     def predict(self, x: np.ndarray) -> np.ndarray:
         with code_target(self.target):
             x, _ = checked_data(self.network, x)
-            return self._runner.run(x, learn=False)
+            return self._live().run(x, learn=False)
 
     def train(self, x: np.ndarray, t: np.ndarray, epochs: int, batch_size: int = 1,
               test: tuple[np.ndarray, np.ndarray] | None = None,
@@ -125,7 +142,8 @@ class Brian2Simulator:
             start = time.perf_counter()
             with code_target(self.target), simulated_time_bar(self.model, bars,
                                                               f"epoch {epoch}"):
-                seen = self._runner.run(x[order], t[order], learn=True, batch_size=batch_size)
+                seen = self._live().run(x[order], t[order], learn=True,
+                                        batch_size=batch_size)
             elapsed += time.perf_counter() - start
             if not all(np.isfinite(w).all() and np.abs(w).max(initial=0) < DIVERGENCE_LIMIT
                        for w, _ in self.weights()):
@@ -159,6 +177,7 @@ class Brian2Simulator:
         step −∂E/∂W at the same weights; `feedback_angle` per hidden layer: between the
         backward matrix in the Brian2 synapses and (W^{h+1})ᵀ···(W^src)ᵀ."""
         weights = self.weights()
+        self._live()
         backward = self.model.backward_matrices()
         feedback_angle: list[float | None] = [None] * (self.network.depth - 1)
         channel = self.network.channel

@@ -64,17 +64,14 @@ class StandaloneProgram:
     def is_live(self) -> bool:
         return _ACTIVE["program"] is self
 
-    def check_active(self) -> None:
-        """Raise a clear error when a newer standalone model (or `close()`) released this
-        one: Brian2 holds one standalone program per process."""
-        from ..base import UnsupportedError
-
-        if not self.is_live():
-            raise UnsupportedError(
-                "this cpp_standalone model was released (Brian2 holds one standalone model per "
-                "process; a newer one was built or close() was called): build it again (its "
-                "compiled program is reused, weights via build(weights=old.weights())), or use "
-                "target='cython' for several live models")
+    def resume(self, older: StandaloneProgram) -> None:
+        """Take over the state of `older` (the same model, released): rebuild its program
+        (same code: the compiled binary is reused) and continue from its learned values."""
+        self.values = older.snapshot()
+        if older.length is not None:
+            n_in, n_out = self.model.network.input.size, self.model.network.output.size
+            self._build(SampleStream.build(np.zeros((older.length, n_in)), None, n_out,
+                                           False, length=older.length))
 
     def snapshot(self) -> dict[tuple[str, str], np.ndarray]:
         """The plastic state the next run starts from (empty before the first run)."""
@@ -102,7 +99,6 @@ class StandaloneProgram:
     def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
             batch_size: int = 1) -> np.ndarray:
         """Rerun the program over x, `length` samples at a time; outputs (N, n_out)."""
-        self.check_active()
         outputs = []
         step = self.length or len(x)
         for first in range(0, len(x), step):
