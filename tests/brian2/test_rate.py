@@ -12,7 +12,7 @@ import pytest
 
 from neurolocal.backends import UnsupportedError, get_backend
 from neurolocal.channels import get_channel
-from neurolocal.network import Network
+from neurolocal.network import Network, Projection
 from neurolocal.rules import get_rule
 
 pytestmark = pytest.mark.brian2
@@ -65,7 +65,7 @@ def test_predict_is_the_forward_pass():
 
 @pytest.mark.parametrize("channel,batch", [("rbp", 1), ("srbp", 1), ("bp", 8),
                                            ("rbp[architecture=twin]", 1), ("arbp", 1),
-                                           ("asrbp", 5),
+                                           ("asrbp", 5), ("sign", 1), ("sign_unit", 4),
                                            ("srbp[derivative=none,nonlinearity=tanh]", 5)])
 def test_network_matches_the_numpy_backend(channel, batch):
     x, _ = _data(n=67, d=6, seed=2)
@@ -87,7 +87,7 @@ def test_network_matches_the_numpy_backend(channel, batch):
 
 
 @pytest.mark.parametrize("channel,construct", [
-    ("arbp[architecture=twin]", "learned backward synapses"), ("sign", "sign_concordant"),
+    ("arbp[architecture=twin]", "learned backward synapses"), ("sign[quantize=1]", "quantize"),
     ("rbp_redrawn", "redrawn"), ("rbp[dropout=0.5]", "dropout"), ("sigprop", "SigProp")])
 def test_unexpressible_channels_name_the_construct(channel, construct):
     network = Network.layered([4, 3, 2], channel=get_channel(channel))
@@ -104,3 +104,40 @@ def test_equations_and_network_are_exposed():
     assert isinstance(sim.brian2_network, brian2.Network)
     names = {obj.name for obj in sim.brian2_network.objects}
     assert {"inp", "h1", "out", "feedback_out_to_h1"} <= names
+
+
+@pytest.mark.parametrize("channel", ["bp", "sign"])
+def test_alignment_angles_match_the_numpy_backend(channel):
+    """The angles the Brian2 model records (its probe update, its synapses' backward
+    matrices) equal those of the numpy backend (an independent implementation) after the same
+    training; for BP both are 0° (the update is the gradient step, the backward weights are
+    the forward ones). Tolerance 0.05° (float32 numpy weights)."""
+    x, _ = _data(n=40, d=6, seed=2)
+    t = (np.random.default_rng(4).random((40, 3)) > 0.5).astype(float)
+    network = Network.layered([6, 5, 4, 3], channel=get_channel(channel),
+                              rule=get_rule("backprop", eta=0.1),
+                              hidden_rule=get_rule("backprop", eta=0.1))
+    reference = get_backend("numpy").build(network, seed=7).train(x, t, epochs=1, batch_size=8)
+    ours = get_backend("brian2").build(network, seed=7).train(x, t, epochs=1, batch_size=8)
+    expected, got = reference.epochs[-1].extra, ours.epochs[-1].extra
+    for key in ("update_angle", "feedback_angle"):
+        np.testing.assert_allclose(got[key], expected[key], atol=0.05)
+    if channel == "bp":
+        np.testing.assert_allclose(got["update_angle"] + got["feedback_angle"], 0, atol=0.05)
+    else:
+        assert min(got["feedback_angle"]) > 1  # |M| ⊙ sign(W)ᵀ is not Wᵀ
+
+
+def test_running_train_metrics_are_those_of_the_training_run():
+    """With nothing plastic, the running metrics (outputs of the permuted training run against
+    the permuted targets) equal a full evaluation; a mismatched permutation would not."""
+    x, _ = _data(n=30, d=4, seed=3)
+    t = np.eye(3)[np.random.default_rng(5).integers(0, 3, 30)]
+    layered = Network.layered([4, 3], output="logistic")
+    fixed = Projection(layered.projections[0].pre, layered.projections[0].post, None, True)
+    network = Network(layered.populations, (fixed,), None)
+    sim = get_backend("brian2").build(network, seed=2)
+    record = sim.train(x, t, epochs=1, batch_size=1).epochs[-1]
+    loss, accuracy = sim.evaluate(x, t)
+    assert record.train_loss == pytest.approx(loss, abs=1e-12)
+    assert record.train_accuracy == pytest.approx(accuracy, abs=1e-12)

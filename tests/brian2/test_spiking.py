@@ -16,7 +16,7 @@ from neurolocal.rules import get_rule
 
 pytestmark = pytest.mark.brian2
 
-FAST = dict(dt=1e-3, sample_time=0.03, settle_time=0.01, max_rate=200.0)
+FAST = dict(dt=1e-3, sample_time=0.03, settle_time=0.01, max_rate=200.0, weight_scale=1.0)
 
 
 def _trace_before(spike_times, when, sample_time, tau):
@@ -44,6 +44,8 @@ def test_event_code_is_the_rule_summed_over_spikes(rule):
     targets = rng.random((n, 1))
     model.run(x, targets, learn=True)
     p = model.p
+    assert p.eta_scale == pytest.approx(1 / (200.0 * 0.02))  # 1/(max_rate · learn time)
+    eta = eta * p.eta_scale  # the rule's per-sample η, per spike
     post_times = np.asarray(post_monitor.t / brian2.second)
     assert len(post_times) > 5 and pre_monitor.num_spikes > 50
 
@@ -77,7 +79,7 @@ def test_spiking_oja_finds_the_principal_direction(rule):
     rates = x * FAST["max_rate"]
     top = np.linalg.eigh(rates.T @ rates)[1][:, -1]
     network = Network.layered([n_in, 1], output="linear", rule=rule, bias=False)
-    sim = get_backend("brian2").build(network, seed=1, spiking=True, **FAST)
+    sim = get_backend("brian2").build(network, seed=1, spiking=True, eta_scale=1.0, **FAST)
     w_start = sim.weights()[0][0][0]
     sim.train(x, np.zeros((300, 1)), epochs=2)
     w = sim.weights()[0][0][0]
@@ -92,9 +94,116 @@ def test_bad_spiking_parameter_is_a_clear_error():
         get_backend("brian2").build(network, spiking=True, tau_x=0.01)
 
 
-def test_learned_feedback_is_rate_only():
+def test_bias_learns_the_rate_models_change_per_sample():
+    """Silent inputs (x = 0) and b < 1: the output never fires, so O = 0 and each sample the
+    delta rule's bias change η (T − O) is applied in learn_time/learn_dt ticks of
+    tick_scale·η·T: after n samples b = n η T_scale T (to within one tick per sample)."""
+    eta, n = 0.01, 10
+    network = Network.layered([3, 2], output="linear", rule=get_rule("delta", eta=eta))
+    sim = get_backend("brian2").build(network, weights=[(np.zeros((2, 3)), np.zeros(2))],
+                                      spiking=True, **FAST)
+    targets = np.tile([1.0, 0.5], (n, 1))
+    sim.model.run(np.zeros((n, 3)), targets, learn=True)
+    p = sim.model.p
+    expected = n * eta * p.target_scale * targets[0]
+    ticks = p.learn_time / p.learn_dt
+    np.testing.assert_allclose(sim.weights()[0][1], expected, rtol=1.01 / ticks)
+    np.testing.assert_allclose(sim.weights()[0][0], 0.0)  # no input spike, no weight change
+
+
+@pytest.mark.parametrize("neuron", ["lif", "alif", "cubalif"])
+def test_neuron_options_fire_at_the_expected_rate(neuron):
+    """A unit with constant drive b = 2 (no inputs, refractory 0, τ_m = 10 ms) fires
+    periodically; the interval to threshold θ from 0 is τ_m ln(b/(b − θ)), derived by hand:
+    LIF with its per-unit threshold set to θ = 0.5: τ_m ln(4/3), constant; ALIF (θ = 1 + a):
+    first τ_m ln 2, the second longer but below τ_m ln(2/(2 − 1.2)) (a = 0.2 decays a little
+    meanwhile), then slowing; CubaLIF (v_leak = b, I = 0): τ_m ln 2, constant."""
+    network = Network.layered([1, 1], output="linear", rule=None)
+    sim = get_backend("brian2").build(network, weights=[(np.zeros((1, 1)), np.full(1, 2.0))],
+                                      spiking=True, neuron=neuron, refractory=0.0,
+                                      dt=1e-4, sample_time=0.05, settle_time=0.0)
+    if neuron == "lif":
+        sim.model.groups[1].v_threshold = 0.5
+    monitor = brian2.SpikeMonitor(sim.model.groups[1])
+    sim.model.brian2_network.add(monitor)
+    sim.model.run(np.zeros((1, 1)))
+    intervals = np.diff(np.concatenate([[0.0], np.asarray(monitor.t / brian2.second)]))
+    first = 0.01 * np.log(4 / 3) if neuron == "lif" else 0.01 * np.log(2)
+    assert intervals[0] == pytest.approx(first, abs=2e-4)  # within two steps
+    if neuron == "alif":
+        assert first * 1.2 < intervals[1] < 0.01 * np.log(2 / (2 - 1.2)) + 2e-4
+        assert np.all(np.diff(intervals[:5]) > -2e-4)  # slowing down
+    else:
+        np.testing.assert_allclose(intervals[:5], first, atol=2e-4)
+
+
+def test_cubalif_input_current_follows_nir():
+    """NIR CubaLIF: an input spike adds w_in·s·w to I, which decays with τ_syn, and drives v
+    by r I/τ_m: with one input spike of jump J at t0 and v(t0) = 0, b = 0,
+    v(t) = r J τ_syn/(τ_syn − τ_m)·(e^{−(t−t0)/τ_syn} − e^{−(t−t0)/τ_m})."""
+    network = Network.layered([1, 1], output="linear", rule=None, bias=False)
+    sim = get_backend("brian2").build(network, weights=[(np.full((1, 1), 0.4), np.zeros(1))],
+                                      spiking=True, neuron="cubalif", dt=1e-5,
+                                      sample_time=0.02, settle_time=0.0, max_rate=1e4,
+                                      weight_scale=1.0)
+    model = sim.model
+    model.groups[1].w_in = 0.5
+    model.groups[1].r_mem = 1.5
+    spikes = brian2.SpikeMonitor(model.groups[0])
+    state = brian2.StateMonitor(model.groups[1], "v", record=0, when="end")
+    model.brian2_network.add(spikes, state)
+    x = np.zeros((1, 1))
+    x[0, 0] = 1e-2  # about one input spike in 20 ms at 100 Hz
+    brian2.seed(3)
+    model.run(x)
+    times = np.asarray(spikes.t / brian2.second)
+    assert len(times) >= 1
+    t = np.asarray(state.t / brian2.second)
+    jump, tau_syn, tau_m = 0.5 * 0.4, 0.005, 0.01
+    expected = np.zeros_like(t)
+    for t0 in times:
+        lag = np.clip(t - t0, 0, None)
+        expected += (t > t0) * 1.5 * jump * tau_syn / (tau_syn - tau_m) * (
+            np.exp(-lag / tau_syn) - np.exp(-lag / tau_m))
+    np.testing.assert_allclose(np.asarray(state.v[0]), expected, atol=2e-3)
+
+
+def test_spiking_options_that_make_no_sense_are_refused():
+    network = Network.layered([3, 2], rule="delta")
+    for options, name in (({"sample_time": 0.001, "refractory": 0.002}, "sample_time"),
+                          ({"max_rate": 2000.0}, "max_rate"),
+                          ({"settle_time": 0.2}, "settle_time"),
+                          ({"neuron": "hh"}, "neuron")):
+        with pytest.raises(ValueError, match=name):
+            get_backend("brian2").build(network, spiking=True, **options)
+
+
+def test_spiking_learned_feedback_changes_the_backward_weights():
     from neurolocal.channels import get_channel
 
     network = Network.layered([3, 4, 2], channel=get_channel("arbp"))
-    with pytest.raises(UnsupportedError, match="learned backward synapses"):
-        get_backend("brian2").build(network, spiking=True)
+    sim = get_backend("brian2").build(network, spiking=True, seed=0, **FAST)
+    feedback = next(o for o in sim.model.feedback if o.name.startswith("feedback"))
+    before = np.asarray(feedback.C[:]).copy()
+    rng = np.random.default_rng(0)
+    sim.train(rng.random((10, 3)), np.tile([1.0, 0.0], (10, 1)), epochs=1, diagnostics=False)
+    assert "C += " in sim.equations()
+    assert np.abs(np.asarray(feedback.C[:]) - before).max() > 1e-4
+
+
+def test_spiking_alignment_angles_are_recorded():
+    """BP in spiking mode: the backward weights are the forward ones (feedback angle 0°, to
+    float rounding); the update angle (spiking probe update vs the rate network's gradient)
+    is recorded per layer. It is a measurement, not a guarantee: LIF rates are ≥ 0 where tanh
+    is not, so it is often near 90° on tiny networks (docs/brian2.md has digits values)."""
+    from neurolocal.channels import get_channel
+
+    rng = np.random.default_rng(0)
+    network = Network.layered([4, 6, 2], channel=get_channel("bp"))
+    sim = get_backend("brian2").build(network, spiking=True, seed=0, **FAST)
+    x = rng.random((20, 4))
+    history = sim.train(x, np.eye(2)[(x[:, 0] > 0.5).astype(int)], epochs=1)
+    extra = history.epochs[-1].extra
+    np.testing.assert_allclose(extra["feedback_angle"], [0.0], atol=1e-5)
+    assert len(extra["update_angle"]) == 2
+    assert all(0 <= angle <= 180 for angle in extra["update_angle"])

@@ -51,5 +51,16 @@ def test_standalone_builds_once_and_matches_the_numpy_backend():
             np.testing.assert_allclose(b, b_ref, rtol=0, atol=2e-5)
         fewer = simulator.predict(x[:7])  # padded to the program's length
         np.testing.assert_allclose(fewer, reference.predict(x[:7]), rtol=0, atol=2e-5)
+        # a newer standalone model takes Brian2's process-wide device; using the older one
+        # again rebuilds it and continues from its learned weights (and back again)
+        newer = get_backend("brian2").build(network, seed=1, target="cpp_standalone")
+        newer.train(x, t, epochs=1, batch_size=1)
+        trained_newer = newer.weights()
+        np.testing.assert_allclose(simulator.predict(x[:7]), reference.predict(x[:7]),
+                                   rtol=0, atol=2e-5)
+        newer.predict(x[:7])
+        for (a, _), (b, _) in zip(trained_newer, newer.weights()):
+            np.testing.assert_array_equal(a, b)
+        newer.close()
     finally:
         simulator.close()

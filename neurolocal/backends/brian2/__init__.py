@@ -18,14 +18,14 @@ from .targets import TARGETS
 
 
 class Brian2Backend:
-    """Builds a `Brian2Simulator`; options: ``spiking`` (LIF units with traces), ``target``
+    """Builds a `Brian2Simulator`; options: ``spiking`` (LIF, ALIF or CubaLIF units with
+    traces), ``target``
     (one of TARGETS; default from the environment variable NEUROLOCAL_BRIAN2_TARGET, else
     numpy) and, for spiking models, the `SpikingParameters` fields."""
 
     name = "brian2"
     unsupported: frozenset[str] = frozenset({
         "redrawn_feedback",  # matrices redrawn every minibatch, feedback dropout
-        "sign_feedback",  # sign-concordant matrices follow the changing forward signs
         "sigprop",  # Signal Propagation's forward-travelling targets
         "deep_targets",  # channels that deliver targets to hidden layers
         "quantization_aware",  # training for a chip's fixed-point formats

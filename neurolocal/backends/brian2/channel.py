@@ -5,16 +5,19 @@ layer `dest`, where the rule reads it as ``B_post``:
 
 - Bidirectional (BP, matrix "transpose"): the forward synapses of projection `source` conduct
   in reverse, ``B_in_pre = w*B_post (summed)``, so the backward weights are the forward ones.
+  Sign-concordant feedback (matrices "sign", "sign_concordant") conducts in reverse too, as
+  ``B_in_pre = M*sign(w)*B_post (summed)`` with fixed magnitudes M, so it follows the changing
+  forward signs.
 - Conjoined / Distinct (RBP, SRBP, fixed random C): a separate ``Synapses(source → dest)`` with
   ``B_in_post = C*B_pre (summed)``.
 - Twin: the same C into a population of twin units ``twin_<dest>`` (computing g(B_in)), then one
   delivery synapse per hidden unit.
 
 The hidden unit computes B = [f'(S) ⊙] g(B_in). Features that change the backward weights
-during learning in ways plain Synapses cannot mirror (redraw, dropout, sign-concordant
-matrices) raise `UnsupportedError` naming the construct. Learned backward
-synapses (ARBP, ASRBP) carry their own rule, generated with `codegen.BACKWARD_NAMES`
-(rate models, conjoined or distinct architectures).
+during learning in ways plain Synapses cannot mirror (redraw, dropout) raise `UnsupportedError`
+naming the construct. Learned backward synapses (ARBP, ASRBP) carry their own rule, generated
+with `codegen.BACKWARD_NAMES` (conjoined or distinct architectures; in spiking models on the
+learning clock).
 """
 
 from __future__ import annotations
@@ -30,12 +33,15 @@ from .codegen import compile_rule
 from .transfer import transfer_expression
 
 FEEDBACK_ORDER = 100  # summed feedback runs after every forward sum, top layer first
+#: Backward matrices carried by the forward synapses in reverse (they follow the forward W).
+REVERSED = ("transpose", "sign", "sign_concordant")
 
 
 @dataclass(frozen=True)
 class Brian2Pathway:
     """A pathway ready for Brian2: `matrix` (n_dest, n_source) for separate synapses, None for
-    the forward synapses used in reverse."""
+    the forward synapses used in reverse; `magnitude` (n_dest, n_source): the fixed |C| of
+    sign-concordant feedback carried by reversed forward synapses as M·sign(w)."""
 
     source: int
     dest: int
@@ -44,6 +50,13 @@ class Brian2Pathway:
     nonlinearity: str | None
     twin: bool
     learned_by: LocalRule | None = None  # the backward synapses' own rule (ARBP, ASRBP)
+    magnitude: np.ndarray | None = None
+
+    def reverse_equations(self) -> str:
+        """Model lines of the forward synapses that carry this pathway in reverse."""
+        if self.magnitude is None:
+            return "B_in_pre = w*B_post : 1 (summed)\n"
+        return "M : 1 (constant)\nB_in_pre = M*sign(w)*B_post : 1 (summed)\n"
 
     def unit_equations(self) -> str:
         """Model lines of the receiving hidden unit."""
@@ -53,8 +66,7 @@ class Brian2Pathway:
 
 
 def translate_channel(channel, network: Network, weights: Weights,
-                      rng: np.random.Generator, spiking: bool = False
-                      ) -> tuple[Brian2Pathway, ...]:
+                      rng: np.random.Generator) -> tuple[Brian2Pathway, ...]:
     """The Brian2 pathways of `channel` (none for channels that deliver nothing)."""
     if channel is None or channel.delivers is None:
         return ()
@@ -71,33 +83,32 @@ def translate_channel(channel, network: Network, weights: Weights,
         twin = architecture == "twin"
         for flag, what in ((p.redraw, "redrawn backward matrices"),
                            (p.dropout, "feedback dropout (redrawn every minibatch)"),
-                           (p.learned_by and (twin or spiking),
-                            "learned backward synapses (ARBP/ASRBP) on twin units or spiking "
-                            "neurons"),
+                           (p.learned_by and twin,
+                            "learned backward synapses (ARBP/ASRBP) on twin units"),
                            (p.learned_by and (p.quantize or p.sparsity),
                             "learned backward synapses that are quantized or sparse")):
             if flag:
                 raise UnsupportedError(f"the Brian2 backend cannot express {what} in channel "
                                        f"{channel.name!r}")
-        if p.matrix in ("sign", "sign_concordant"):
-            raise UnsupportedError(f"the Brian2 backend cannot express the {p.matrix!r} "
-                                   f"backward matrix of channel {channel.name!r}: it follows "
-                                   "the signs of the changing forward weights")
         if p.derivative not in (None, "own"):
             raise UnsupportedError(f"the Brian2 backend cannot express derivative "
                                    f"{p.derivative!r} in channel {channel.name!r}: only the "
                                    "unit's own f' or none")
-        if p.matrix == "transpose" and (p.quantize or p.sparsity):
+        magnitude = None
+        if p.matrix in REVERSED and (p.quantize or p.sparsity):
             raise UnsupportedError("the Brian2 backend cannot quantize or sparsify the forward "
-                                   "weights used in reverse (bidirectional BP)")
-        if p.matrix == "transpose":
+                                   f"weights used in reverse ({p.matrix!r} feedback)")
+        if p.matrix in REVERSED:
             matrix = None
+            if p.matrix != "transpose":  # |C| = |sign(W)ᵀ C| with the channel's own draw
+                magnitude = np.abs(channel.backward_matrix(p, weights, state, rng))
         elif p.learned_by:
             matrix = np.asarray(state[p.key], dtype=np.float64)  # the learned matrix itself
         else:
             matrix = np.asarray(channel.backward_matrix(p, weights, state, rng), dtype=np.float64)
         pathways.append(Brian2Pathway(p.source, p.dest, matrix, p.derivative == "own",
-                                      p.nonlinearity, twin, _backward_rule(p, network)))
+                                      p.nonlinearity, twin, _backward_rule(p, network),
+                                      magnitude))
     return tuple(pathways)
 
 

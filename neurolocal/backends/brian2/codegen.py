@@ -112,9 +112,9 @@ class Brian2Rule:
     def __str__(self) -> str:
         lines = [f"# {self.rule.pretty()}",
                  f"rate, per sample:   w += {self.update}",
-                 f"spiking, on_pre:    w += {self.on_pre}",
-                 f"spiking, on_post:   w += {self.on_post}",
-                 f"spiking, per tick:  w += dt_learn/tau_O * ({self.on_clock})",
+                 f"spiking, on_pre:    w += eta_scale * ({self.on_pre})",
+                 f"spiking, on_post:   w += eta_scale * ({self.on_post})",
+                 f"spiking, per tick:  w += eta_scale * dt_learn/tau_O * ({self.on_clock})",
                  f"bias, per sample:   b += {self.bias_update}"]
         lines += [f"{name} = {value!r}" for name, value in self.parameters.items()]
         return "\n".join(lines)

@@ -3,14 +3,15 @@ spiking Brian2 model, on the numpy, cython or cpp_standalone code-generation tar
 
 from __future__ import annotations
 
-import contextlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from ...channels import output_loss
+from ...channels import backprop_signals, forward_pass, output_loss
 from ...errors import UserError
 from ...network import Network
 from ..base import (
@@ -21,6 +22,7 @@ from ..base import (
     checked_data,
     checked_weights,
 )
+from ..numpy.deep import DIAGNOSTIC_SAMPLES, angle
 from .channel import translate_channel
 from .standalone import StandaloneProgram, activate_standalone, release_standalone
 from .targets import TARGETS, code_target
@@ -47,51 +49,77 @@ class Brian2Simulator:
         initial = weights if weights is not None else network.init_weights(self.rng, np.float32)
         initial = checked_weights(network, initial)
         as_float32 = [(w.astype(np.float32), b.astype(np.float32)) for w, b in initial]
-        pathways = translate_channel(network.channel, network, as_float32, self.rng, spiking)
+        pathways = translate_channel(network.channel, network, as_float32, self.rng)
         self.rng.integers(2**31)  # the numpy backend's diagnostic seed: same stream after it
         initial = [(w.astype(np.float64), b.astype(np.float64)) for w, b in initial]
         self._initial = initial
+        self._build_args = (pathways, seed, options)
         _quiet_brian2()
-        if target == "cpp_standalone":
+        self._build_model()
+
+    def _build_model(self) -> None:
+        """The Brian2 model (and, for cpp_standalone, its program) from the initial weights."""
+        pathways, seed, options = self._build_args
+        if self.target == "cpp_standalone":
             activate_standalone()
-        with code_target(target):
-            if spiking:
+        with code_target(self.target):
+            if self.spiking:
                 from .spiking import SpikingModel
 
-                self.model = SpikingModel(network, initial, pathways, seed=seed, **options)
+                self.model = SpikingModel(self.network, self._initial, pathways, seed=seed,
+                                          **options)
             else:
                 if options:
                     raise UnsupportedError(f"rate Brian2 models take no options "
                                            f"{', '.join(sorted(options))}")
                 from .rate import RateModel
 
-                self.model = RateModel(network, initial, pathways,
-                                       standalone=target == "cpp_standalone")
-        self._runner = StandaloneProgram(self.model) if target == "cpp_standalone" \
+                self.model = RateModel(self.network, self._initial, pathways,
+                                       standalone=self.target == "cpp_standalone")
+        self._runner = StandaloneProgram(self.model) if self.target == "cpp_standalone" \
             else self.model
 
+    def _live(self):
+        """The runner, rebuilt first when a newer cpp_standalone model took Brian2's
+        process-wide device: same code, so the compiled program is reused; the learned state
+        carries over."""
+        if self.target == "cpp_standalone" and not self._runner.is_live():
+            old = self._runner
+            self._build_model()
+            self._runner.resume(old)
+        return self._runner
+
     def close(self) -> None:
-        """Release Brian2's process-wide standalone device (cpp_standalone only)."""
-        if self.target == "cpp_standalone":
+        """Release Brian2's process-wide standalone device (cpp_standalone only; one
+        standalone model is live per process, a newer one releases the older)."""
+        if self.target == "cpp_standalone" and self._runner.is_live():
             release_standalone()
 
     # ----- Simulator protocol --------------------------------------------------------------
     def weights(self) -> Weights:
-        if self.target == "cpp_standalone" and not self._runner.values:
-            return [(w.copy(), b.copy()) for w, b in self._initial]  # nothing has run yet
+        if self.target == "cpp_standalone":
+            if not self._runner.values:
+                return [(w.copy(), b.copy()) for w, b in self._initial]  # nothing has run yet
+            return self.model.weights(self._runner.values)
         return self.model.weights()
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         with code_target(self.target):
             x, _ = checked_data(self.network, x)
-            return self._runner.run(x, learn=False)
+            return self._live().run(x, learn=False)
 
     def train(self, x: np.ndarray, t: np.ndarray, epochs: int, batch_size: int = 1,
               test: tuple[np.ndarray, np.ndarray] | None = None,
-              progress: bool = False) -> TrainingHistory:
+              progress: bool = False, diagnostics: bool | None = None,
+              eval_train: bool = False) -> TrainingHistory:
         """Present a fresh permutation of (x, t) each epoch inside one Brian2 run, learning in
         mini-batches (rate) or online, spike by spike (spiking models ignore `batch_size`);
-        records loss and accuracy per epoch."""
+        records loss and accuracy per epoch, and alignment angles in `extra` when
+        `diagnostics` (default: when the channel delivers feedback; one extra run per epoch).
+        `progress`: bars over epochs and over simulated time (off when not a terminal).
+        Train loss and accuracy are running metrics (the outputs of the training run itself,
+        as the numpy backend reports them), or with `eval_train` a full pass with the epoch's
+        final weights."""
         x, t = checked_data(self.network, x, t, np.float64)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise UserError(f"epochs must be a non-negative integer, not {epochs!r}")
@@ -101,23 +129,33 @@ class Brian2Simulator:
             batch_size = 1
         if test is not None:
             test = checked_data(self.network, *test, np.float64)
+        if diagnostics is None:
+            channel = self.network.channel
+            diagnostics = channel is not None and channel.delivers == "feedback"
         history = TrainingHistory.starting_from(self.weights())
         elapsed = 0.0
-        for epoch in tqdm(range(1, epochs + 1), disable=not progress, leave=False,
+        bars = None if progress else True  # tqdm: None = on for terminals only
+        for epoch in tqdm(range(1, epochs + 1), disable=bars, leave=False,
                           desc="train brian2"):
             order = self.rng.permutation(len(x))
             start = time.perf_counter()
-            with code_target(self.target), _sample_bar(progress and self._runner is self.model,
-                                                       len(x), epoch) as report:
-                self._runner.run(x[order], t[order], learn=True, batch_size=batch_size,
-                                 **({"report": report} if report else {}))
+            with code_target(self.target), simulated_time_bar(self.model, bars,
+                                                              f"epoch {epoch}"):
+                seen = self._live().run(x[order], t[order], learn=True,
+                                        batch_size=batch_size)
             elapsed += time.perf_counter() - start
             with np.errstate(over="ignore", invalid="ignore"):
-                record = EpochRecord(epoch, *self.evaluate(x, t))
+                loss, accuracy = self.score(seen, t[order])
+            if history.stop_if_diverged(epoch, self.weights(), loss):
+                break
+            with np.errstate(over="ignore", invalid="ignore"):
+                record = EpochRecord(epoch, *(self.evaluate(x, t) if eval_train
+                                              else (loss, accuracy)))
                 if test is not None:
                     record.test_loss, record.test_accuracy = self.evaluate(*test)
-            if history.stop_if_diverged(epoch, self.weights(), record.train_loss):
-                break
+            if diagnostics:
+                record.extra.update(self.alignment(x[:DIAGNOSTIC_SAMPLES],
+                                                   t[:DIAGNOSTIC_SAMPLES]))
             history.epochs.append(record)
         history.samples_per_second = len(x) * len(history.epochs) / elapsed if elapsed else None
         return history
@@ -125,9 +163,43 @@ class Brian2Simulator:
     # ----- measurement ---------------------------------------------------------------------
     def evaluate(self, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
         """(loss, accuracy) of the current weights on (x, t); accuracy compares argmaxes."""
-        out = self.predict(x)
+        return self.score(self.predict(x), t)
+
+    def score(self, out: np.ndarray, t: np.ndarray) -> tuple[float, float]:
+        """(loss, accuracy) of outputs `out` against targets t."""
         accuracy = float(np.mean(out.argmax(axis=1) == np.asarray(t).argmax(axis=1)))
         return output_loss(self.network, out, np.asarray(t)), accuracy
+
+    def alignment(self, x: np.ndarray, t: np.ndarray) -> dict[str, list[float | None]]:
+        """Angles in degrees, as the numpy backend records them. `update_angle` per
+        projection: between the change the Brian2 model makes on (x, t) in one batch (spiking:
+        online over the samples), measured and then undone, and the rate network's gradient
+        step −∂E/∂W at the same weights; `feedback_angle` per hidden layer: between the
+        backward matrix in the Brian2 synapses and (W^{h+1})ᵀ···(W^src)ᵀ."""
+        weights = self.weights()
+        self._live()
+        backward = self.model.backward_matrices()
+        feedback_angle: list[float | None] = [None] * (self.network.depth - 1)
+        channel = self.network.channel
+        pathways = channel.pathways(self.network.sizes) if backward else ()
+        for p in pathways:
+            product = weights[p.dest][0].T
+            for layer in range(p.dest + 1, p.source):
+                product = product @ weights[layer][0].T
+            if p.dest in backward:
+                feedback_angle[p.dest - 1] = angle(backward[p.dest], product)
+        state = self._runner.snapshot()
+        with code_target(self.target):
+            self._runner.run(x, t, learn=True, batch_size=len(x))
+        after = self.weights()
+        self._runner.restore(state)
+        forward = forward_pass(self.network, weights, x)
+        deltas = backprop_signals(self.network, weights, forward, t)
+        update_angle = [None if p.rule is None else
+                        angle(a[0] - w[0], deltas[h].T @ forward.O[h - 1])
+                        for h, (p, w, a) in enumerate(zip(self.network.projections, weights,
+                                                          after), start=1)]
+        return {"update_angle": update_angle, "feedback_angle": feedback_angle}
 
     def equations(self) -> str:
         """The generated Brian2 model, synapse and learning code."""
@@ -141,26 +213,28 @@ class Brian2Simulator:
 
 
 
+@contextmanager
+def simulated_time_bar(model, disable: bool | None, description: str) -> Iterator[None]:
+    """A tqdm bar over the simulated time of the model's next run (Brian2's `report`
+    callback; runtime targets only, the standalone program reports nothing)."""
+    if disable:
+        yield
+        return
+    bar = tqdm(total=100, disable=disable, leave=False, desc=description, unit="%")
+
+    def report(elapsed, completed, start, duration) -> None:
+        bar.update(round(100 * completed) - bar.n)
+
+    model.report = report
+    try:
+        yield
+    finally:
+        model.report = None
+        bar.close()
+
+
 def _quiet_brian2() -> None:
     """Silence Brian2's warning about objects never run (simulators that only got built)."""
     from brian2.utils.logger import BrianLogger
 
     BrianLogger.suppress_name("unused_brian_object")
-
-
-@contextlib.contextmanager
-def _sample_bar(enabled: bool, samples: int, epoch: int):
-    """A progress bar over the samples of one epoch inside Brian2's single `run()` (a
-    spiking epoch takes minutes), fed by Brian2's report callback; None when disabled."""
-    if not enabled:
-        yield None
-        return
-    bar = tqdm(total=samples, desc=f"epoch {epoch}", unit="sample", leave=False)
-
-    def report(elapsed, fraction, t_start, duration) -> None:
-        bar.update(int(round(fraction * samples)) - bar.n)
-
-    try:
-        yield report
-    finally:
-        bar.close()

@@ -24,9 +24,13 @@ CACHE = Path(os.environ.get("NEUROLOCAL_BRIAN2_CACHE",
                             Path.home() / ".cache" / "neurolocal" / "brian2"))
 
 
+#: Brian2's standalone device is process-wide: the one program it currently holds.
+_ACTIVE: dict[str, Any] = {"program": None}
+
+
 def activate_standalone() -> None:
     """Make cpp_standalone the device for objects created from now on (no build on run).
-    Brian2's device is process-wide: a previous standalone model is forgotten."""
+    Brian2's device is process-wide: a previous standalone model is released."""
     import brian2 as b2
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
@@ -39,6 +43,7 @@ def release_standalone() -> None:
     """Forget the standalone device's state and return to the runtime device."""
     import brian2 as b2
 
+    _ACTIVE["program"] = None
     b2.device.reinit()
     b2.device.activate()
     b2.set_device("runtime")
@@ -54,15 +59,26 @@ class StandaloneProgram:
         self.arrays: dict[str, Any] = {}  # the TimedArrays compiled into the program
         self.values: dict[tuple[str, str], np.ndarray] = {}  # plastic state between runs
         self.directory: Path | None = None
+        _ACTIVE["program"] = self
 
-    def _plastic_variables(self) -> list[tuple[Any, str]]:
-        """(object, variable) pairs whose values carry over from one run to the next."""
-        pairs = []
-        for syn in self.model.synapses:
-            pairs += [(syn, name) for name in ("w", "dw_acc") if name in syn.variables]
-        for group in self.model.groups[1:]:
-            pairs += [(group, name) for name in ("b", "db_acc") if name in group.variables]
-        return pairs
+    def is_live(self) -> bool:
+        return _ACTIVE["program"] is self
+
+    def resume(self, older: StandaloneProgram) -> None:
+        """Take over the state of `older` (the same model, released): rebuild its program
+        (same code: the compiled binary is reused) and continue from its learned values."""
+        self.values = older.snapshot()
+        if older.length is not None:
+            n_in, n_out = self.model.network.input.size, self.model.network.output.size
+            self._build(SampleStream.build(np.zeros((older.length, n_in)), None, n_out,
+                                           False, length=older.length))
+
+    def snapshot(self) -> dict[tuple[str, str], np.ndarray]:
+        """The plastic state the next run starts from (empty before the first run)."""
+        return {key: value.copy() for key, value in self.values.items()}
+
+    def restore(self, state: dict[tuple[str, str], np.ndarray]) -> None:
+        self.values = {key: value.copy() for key, value in state.items()}
 
     def _build(self, stream: SampleStream) -> None:
         import brian2 as b2
@@ -101,10 +117,10 @@ class StandaloneProgram:
         stream = SampleStream.build(x, t, n_out, learn, batch_size, length=self.length)
         run_args = {self.arrays[name]: values for name, values in stream.arrays().items()
                     if name in self.arrays}
-        for obj, name in self._plastic_variables():
+        for obj, name in self.model.plastic_variables():
             if (obj.name, name) in self.values:
                 run_args[getattr(obj, name)] = self.values[(obj.name, name)]
         b2.device.run(directory=str(self.directory), with_output=False, run_args=run_args)
-        for obj, name in self._plastic_variables():
+        for obj, name in self.model.plastic_variables():
             self.values[(obj.name, name)] = np.asarray(getattr(obj, name)[:]).copy()
         return model.outputs(self.length, 0)[:stream.samples]
