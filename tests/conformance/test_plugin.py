@@ -4,6 +4,7 @@ exactly that test; one declaring truthfully passes everything."""
 
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 OUTSIDE = '''
@@ -33,8 +34,12 @@ class TestClaimsTooLittle(BackendConformance):
 def test_an_outside_backend_runs_the_suite_against_itself(tmp_path: Path):
     (tmp_path / "test_outside.py").write_text(OUTSIDE)
     root = Path(__file__).resolve().parents[2]
+    # installed, neurolocal registers the plugin through its pytest11 entry point (auto-loaded);
+    # from a source tree alone it is named with -p
+    installed = any(e.value == "neurolocal.testing.plugin" for e in entry_points(group="pytest11"))
+    plugin = [] if installed else ["-p", "neurolocal.testing.plugin"]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "neurolocal.testing.plugin",
+        [sys.executable, "-m", "pytest", "-q", *plugin,
          "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
         capture_output=True, text=True, cwd=tmp_path, timeout=300,
         env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
