@@ -31,7 +31,13 @@ from neurolocal.network.fixed_point import HOMOGENEOUS, FixedPointFormat
 from .activation import LOIHI2_FORMAT, ActivationTable, activation_table
 from .errors import MappingError
 from .profiles import ChipProfile
-from .quantize import QuantizedBias, QuantizedWeights, quantize_bias, quantize_weights
+from .quantize import (
+    QuantizedBias,
+    QuantizedWeights,
+    quantization_error,
+    quantize_bias,
+    quantize_weights,
+)
 from .spiking import float_activations
 
 
@@ -97,11 +103,7 @@ class GradedNetwork:
         return [{"projection": k + 1, "shape": list(layer.shape), "weight_exp": layer.weight_exp,
                  "activation": None if layer.table is None else layer.table.transfer,
                  "normalization": layer.normalization,
-                 "weight_relative_error": layer.fixed_weights.relative_error,
-                 "weight_max_abs_error": layer.fixed_weights.max_abs_error,
-                 "weights_clipped": layer.fixed_weights.clipped,
-                 "bias_relative_error": layer.fixed_bias.relative_error,
-                 "biases_clipped": layer.fixed_bias.clipped}
+                 **quantization_error(layer.fixed_weights, layer.fixed_bias)}
                 for k, layer in enumerate(self.layers)]
 
 

@@ -10,6 +10,7 @@ signed mantissa times 2^bias_exp (bias_exp 0..7); u and v are 24-bit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -94,3 +95,12 @@ def threshold_for(weights: np.ndarray, bias: np.ndarray, profile: ChipProfile) -
                            f"a threshold of {vth} < 16 in the {profile.state_bits}-bit state: "
                            "exceeds the state range; rescale the weights")
     return vth
+
+
+def quantization_error(weights: QuantizedWeights, bias: QuantizedBias) -> dict[str, Any]:
+    """The error quantizing one projection's weights and biases introduced (relative and
+    largest absolute weight error, clipped counts): the common part of every conversion's
+    quantization report."""
+    return {"weight_relative_error": weights.relative_error,
+            "weight_max_abs_error": weights.max_abs_error, "weights_clipped": weights.clipped,
+            "bias_relative_error": bias.relative_error, "biases_clipped": bias.clipped}

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from neurolocal.processes import live_processes
+
 from .errors import LavaRunError, LavaTimeoutError
 
 #: Default timeout of one isolated run, in seconds.
@@ -92,17 +94,7 @@ def kill_group(child: subprocess.Popen) -> None:
 
 def group_members(pgid: int) -> list[int]:
     """Pids of the live (non-zombie) processes of process group `pgid` (Linux /proc)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(entry.name))
-    return members
+    return [pid for pid, _, group in live_processes() if group == pgid]
 
 
 def group_alive(pgid: int) -> bool:

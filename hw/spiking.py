@@ -27,6 +27,7 @@ from .profiles import ChipProfile
 from .quantize import (
     QuantizedBias,
     QuantizedWeights,
+    quantization_error,
     quantize_bias,
     quantize_decay,
     quantize_weights,
@@ -102,11 +103,7 @@ class SpikingNetwork:
         """Per projection: shared exponent, threshold and the error quantization introduces."""
         return [{"projection": k + 1, "shape": list(layer.shape), "weight_exp": layer.weight_exp,
                  "vth": layer.vth, "normalization": layer.normalization,
-                 "weight_relative_error": layer.fixed_weights.relative_error,
-                 "weight_max_abs_error": layer.fixed_weights.max_abs_error,
-                 "weights_clipped": layer.fixed_weights.clipped,
-                 "bias_relative_error": layer.fixed_bias.relative_error,
-                 "biases_clipped": layer.fixed_bias.clipped}
+                 **quantization_error(layer.fixed_weights, layer.fixed_bias)}
                 for k, layer in enumerate(self.layers)]
 
 

@@ -25,9 +25,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from ..errors import Interrupted
+from ..processes import live_processes
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _RUN_TMPDIR = "NEUROLOCAL_RUN_TMPDIR"  # the private temporary directory of the current run
@@ -44,15 +44,8 @@ def descendants(pid: int | None = None) -> list[int]:
     """Pids of every live descendant of process `pid` (default: this one), from /proc."""
     root = os.getpid() if pid is None else pid
     children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != "Z":
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    for child, parent, _ in live_processes():
+        children.setdefault(parent, []).append(child)
     found, stack = [], [root]
     while stack:
         for child in children.get(stack.pop(), []):

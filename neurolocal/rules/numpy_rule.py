@@ -68,7 +68,11 @@ class CompiledRule:
                 side[name] = _as_batch(given[name], n_post, name)
                 if side[name].shape[0] != batch:
                     raise RuleError(f"{name} has {side[name].shape[0]} samples, pre has {batch}")
-        dtype = w.dtype if np.issubdtype(w.dtype, np.floating) else np.float64
+        dtype = w.dtype if np.issubdtype(w.dtype, np.floating) else np.dtype(np.float64)
+        if self.single_product is not None:  # α·X_i·O_j: one product, no zero-filled buffers
+            coefficient, variable = self.single_product
+            x = side[variable].astype(dtype, copy=False) * dtype.type(coefficient / batch)
+            return (x.T @ pre2).astype(dtype, copy=False)
         dw = np.zeros(w.shape, dtype=dtype)
         ones_post = ones_pre = None
         for w_power, group in self.plan.items():

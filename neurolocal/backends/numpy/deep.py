@@ -198,10 +198,14 @@ class DeepSimulator:
 
 
 def angle(a: np.ndarray, b: np.ndarray) -> float | None:
-    """Angle in degrees between two arrays seen as vectors (None if either is zero)."""
-    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
-    norms = np.linalg.norm(a) * np.linalg.norm(b)
+    """Angle in degrees between two arrays seen as vectors (None if either is zero); products
+    accumulated in float64 without float64 copies of the arrays."""
+    a, b = np.ravel(a), np.ravel(b)
+
+    def dot(u: np.ndarray, v: np.ndarray) -> float:
+        return float(np.einsum("i,i", u, v, dtype=np.float64))
+
+    norms = np.sqrt(dot(a, a) * dot(b, b))
     if norms == 0 or not np.isfinite(norms):
         return None
-    return float(np.degrees(np.arccos(np.clip(a @ b / norms, -1.0, 1.0))))
-
+    return float(np.degrees(np.arccos(np.clip(dot(a, b) / norms, -1.0, 1.0))))
