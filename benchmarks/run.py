@@ -35,7 +35,9 @@ def machine_info() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     return (f"- date: {datetime.datetime.now().isoformat(timespec='seconds')}\n"
+            f"- load average (1, 5, 15 min) when the results were written: {load}\n"
             f"- cpu: {cpu}, {os.cpu_count()} logical cores\n"
             f"- python {platform.python_version()}, numpy {np.__version__}, BLAS: {blas}\n"
             f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}\n")
@@ -47,6 +49,7 @@ def main() -> int:
     parser.add_argument("names", nargs="*", help="run only these bench_NAME modules")
     args = parser.parse_args()
     sections, failed = [], 0
+    load_at_start = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     for path in sorted(HERE.glob("bench_*.py")):
         name = path.stem.removeprefix("bench_")
         if args.names and name not in args.names:
@@ -62,6 +65,7 @@ def main() -> int:
             sections.append(f"## {name}\n\nFAILED:\n```\n{traceback.format_exc()}```\n")
         print(sections[-1], flush=True)
     text = "# Benchmark results\n\nWritten by `make bench`.\n\n## Machine\n\n" + machine_info() \
+        + f"- load average (1, 5, 15 min) when the benchmarks started: {load_at_start}\n" \
         + "\n" + "\n\n".join(sections) + "\n"
     (HERE / "RESULTS.md").write_text(text)
     print(f"wrote {HERE / 'RESULTS.md'}")
