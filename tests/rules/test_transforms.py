@@ -32,11 +32,14 @@ def test_transform_round_trip_and_values():
                                     abs_tol=1e-12)
 
 
+#: up to 4 monomials with exponents ≤ 2: the ±1 form of each has at most 3³ monomials in the
+#: binary variables (post, pre, target), so every transform stays within the term limit
+#: (rules.bounds.MAX_TERMS = 128; larger transforms are refused, see the test below)
 monomial_terms = st.lists(
     st.tuples(st.integers(-3, 3).filter(bool),
-              st.fixed_dictionaries({v: st.integers(0, 3) for v in ("post", "pre", "w",
+              st.fixed_dictionaries({v: st.integers(0, 2) for v in ("post", "pre", "w",
                                                                     "target")})),
-    min_size=1, max_size=5)
+    min_size=1, max_size=4)
 
 
 @settings(max_examples=60, deadline=None)
@@ -50,6 +53,17 @@ def test_transform_preserves_degrees(terms):
         assert other.apparent_degree == rule.apparent_degree
         assert other.effective_degree == rule.effective_degree
     assert rule.to_pm1().to_01() == rule
+
+
+def test_a_transform_beyond_the_term_limit_is_refused_by_name():
+    """(post·pre·target)³ has one term in {0,1} coding and 4³ = 64 in ±1 coding; four such
+    terms (with distinct w powers) would give 256 > 128: refused as a RuleError naming the
+    limit, not built."""
+    from neurolocal.rules import RuleError
+
+    rule = LocalRule(" + ".join(f"post**3*pre**3*target**3*w**{k}" for k in range(4)))
+    with pytest.raises(RuleError, match="128 terms"):
+        rule.to_pm1()
 
 
 def test_clamped_and_gradient_versions():
