@@ -5,7 +5,8 @@ temporary of W's size and reads it back (measured 8% of a 784-1000-1000-10 train
 The BLAS that numpy loaded (found with threadpoolctl) has ``cblas_?gemm``, which does it in
 place. Any other BLAS (scipy's own OpenBLAS) would start a second thread pool that fights numpy's
 on the same cores. Where no such symbol is found, or the arrays are not contiguous float32/64
-matrices, the numpy expression runs instead: the result is the same either way.
+matrices, or W is small enough that the call's own cost outweighs the temporary (below
+`DIRECT_SIZE` entries), the numpy expression runs instead: the result is the same either way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 #: (symbol name template, integer type) of cblas gemm in the builds numpy ships with
 _SYMBOLS = (("cblas_{}gemm64_", ctypes.c_int64), ("scipy_cblas_{}gemm64_", ctypes.c_int64),
             ("cblas_{}gemm", ctypes.c_int), ("scipy_cblas_{}gemm", ctypes.c_int))
+#: W's size from which one gemm call beats numpy's product + add (ctypes costs ~5 µs a call)
+DIRECT_SIZE = 1 << 14
 
 
 @functools.cache
@@ -50,7 +53,7 @@ def _gemm(kind: str):
 def accumulate_outer(w: np.ndarray, alpha: float, x: np.ndarray, y: np.ndarray) -> None:
     """w += alpha · xᵀ y in place; w (m, n), x (B, m), y (B, n), all of w's dtype."""
     kind = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}.get(w.dtype)
-    gemm = _gemm(kind) if kind else None
+    gemm = _gemm(kind) if kind and w.size >= DIRECT_SIZE else None
     direct = (gemm is not None and x.dtype == w.dtype and y.dtype == w.dtype
               and all(a.ndim == 2 and a.flags.c_contiguous for a in (w, x, y))
               and w.flags.writeable and x.shape[0] == y.shape[0]
@@ -59,5 +62,9 @@ def accumulate_outer(w: np.ndarray, alpha: float, x: np.ndarray, y: np.ndarray) 
         w += (x * w.dtype.type(alpha)).T @ y
         return
     (m, n), batch = w.shape, x.shape[0]
-    gemm(_ROW_MAJOR, _TRANS, _NO_TRANS, m, n, batch, alpha, x.ctypes.data, m, y.ctypes.data, n,
-         1.0, w.ctypes.data, n)
+    gemm(_ROW_MAJOR, _TRANS, _NO_TRANS, m, n, batch, alpha, _address(x), m, _address(y), n, 1.0,
+         _address(w), n)
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]

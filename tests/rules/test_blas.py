@@ -6,6 +6,12 @@ import pytest
 from neurolocal import blas
 
 
+@pytest.fixture(autouse=True)
+def every_size_through_gemm(monkeypatch):
+    """Small matrices take numpy's expression by default; here every call goes to the gemm."""
+    monkeypatch.setattr(blas, "DIRECT_SIZE", 0)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_numpy_blas_gemm_is_found(dtype):
     # numpy's wheels link OpenBLAS with cblas: the fused path must not silently fall back
@@ -36,6 +42,15 @@ def test_non_contiguous_and_mixed_inputs_fall_back_to_the_same_result():
     blas.accumulate_outer(w, 2.0, x, y)
     np.testing.assert_allclose(w, expected, rtol=1e-5)
     assert w.dtype == np.float32
+
+
+def test_the_gemm_is_what_runs(monkeypatch):
+    calls = []
+    gemm = blas._gemm("d")
+    monkeypatch.setattr(blas, "_gemm", lambda kind: lambda *a: (calls.append(a), gemm(*a)))
+    w = np.zeros((3, 2))
+    blas.accumulate_outer(w, 1.0, np.ones((4, 3)), np.ones((4, 2)))
+    assert len(calls) == 1 and np.all(w == 4.0)
 
 
 def test_a_fortran_ordered_weight_matrix_is_updated_correctly():
