@@ -16,7 +16,7 @@ import logging
 
 import numpy as np
 
-from .fixed_point import TRACE_TAU, input_payload
+from .fixed_point import TRACE_TAU, forward_payload, input_activity, trace_payload
 from .learning import LearningPlan
 
 
@@ -34,7 +34,10 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
 
     steps = plan.epoch_steps
     learn = targets is not None
-    source = Source(data=np.repeat(input_payload(x).T, steps, axis=1).astype(np.int32))
+    activity = input_activity(x).T
+    payloads = np.repeat(forward_payload(activity), steps, axis=1)
+    payloads[:, steps - 1::steps] = trace_payload(activity)  # each epoch's trace step
+    source = Source(data=payloads.astype(np.int32))
     goal = np.zeros((len(x), plan.projections[-1].fixed_weights.shape[0])) if targets is None \
         else np.round(targets * plan.error_unit)
     target_source = Source(data=np.repeat(goal.T, steps, axis=1).astype(np.int32))
@@ -63,7 +66,7 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
             target_source.s_out.connect(neurons.t_in)
         else:
             neurons = GradedLearningNeurons(shape=shape, bias=bias, learning_rule=rule,
-                                            unit=proj.unit)
+                                            unit=proj.unit, steps=steps)
         synapses.a_out.connect(neurons.a_in)
         for out, into in ((neurons.s_out_bap, synapses.s_in_bap),
                           (neurons.s_out_y1, synapses.s_in_y1),

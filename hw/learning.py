@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from tqdm import tqdm
 from neurolocal.backends.numpy.deep import DeepSimulator
 from neurolocal.data import Dataset
 from neurolocal.network import Network
+from neurolocal.network.fixed_point import HOMOGENEOUS
 from neurolocal.rules import LocalRule
 
 from . import fixed_point as fp
@@ -53,6 +55,7 @@ class LearningProjection:
     weight_unit: float  # Wu_h
     weight_exp: int  # S = (Σ w_int·p)·2^weight_exp
     pre_unit: float  # A_{h-1}
+    pre_offset: int  # x1 = x_{h-1} + pre_offset on the trace step (signed activity: 64)
     s_unit: float  # U_h
     unit: fp.HiddenUnit | None  # how the post layer computes x and f' (None: output)
     err_unit: float  # E_h
@@ -64,8 +67,8 @@ class LearningProjection:
 
     @property
     def terms(self) -> tuple[fp.Term, ...]:
-        return tuple(fp.Term(t.mantissa, t.exponent, t.factors) for t in self.rule.terms
-                     if not t.dropped)
+        return tuple(fp.Term(t.mantissa, t.exponent, t.factors, t.constants, t.decimation)
+                     for t in self.rule.terms if not t.dropped)
 
 
 @dataclass(frozen=True)
@@ -217,32 +220,34 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
     steps = fp.epoch_steps(depth, _hops(pathways, depth))
     acts = float_activations(weights, transfers, calibration)
     projections: list[LearningProjection] = []
-    pre_unit = float(fp.TRACE_MAX)
+    pre_unit, pre_offset = float(fp.TRACE_MAX), 0
     for h, (w, b) in enumerate(weights, start=1):
         w = np.asarray(w, np.float64)
         rule = network.projections[h - 1].rule
         if rule is None:
             raise MappingError(f"projection {h} has no learning rule")
-        table = None if h == depth or transfers[h - 1] == "relu" else _table(transfers[h - 1])
+        shifted = h == depth or transfers[h - 1] in HOMOGENEOUS
+        table, slope = (None, None) if shifted else _tables(transfers[h - 1])
+        compiled = partial(_compile, rule, profile, steps, h, pre_unit, pre_offset)
+
         # weight unit Wu: room for the weights to grow 2^WEIGHT_HEADROOM_BITS-fold; error unit
-        # E: ERROR_UNIT per 1.0 of B (÷ max f' for a table layer, whose B is f'-scaled). One
+        # E: ERROR_UNIT per 1.0 of B (TABLE_ERROR_UNIT for a table layer). One
         # continuous unit makes the main term exactly m·2^e: Wu where S's unit is free (relu
-        # hidden layers, the output), E where S must sit on a table's grid (Wu then moves in
-        # powers of 2 through weight_exp).
+        # and linear hidden layers, the output), E where S must sit on a table's grid (Wu then
+        # moves in powers of 2 through weight_exp).
         wu = (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / max(np.abs(w).max(), 1e-9)
-        err_unit = float(fp.ERROR_UNIT) if table is None else \
-            fp.ERROR_UNIT * fp.DERIVATIVE_ONE / float(table.derivatives.max())
+        err_unit = float(fp.ERROR_UNIT if table is None else fp.TABLE_ERROR_UNIT)
+        signed = transfers[h - 1] == "linear"
         exp = 0
         if table is None:
-            main = _main_term(_compile(rule, profile, steps, h, pre_unit, wu, err_unit,
-                                       _post_unit(wu, pre_unit, acts, h, depth), True))
+            main = _main_term(compiled(wu, err_unit, _post_unit(wu, pre_unit, acts, h, depth,
+                                                                signed), True))
             if main is not None and main.factors.count("w") != 1:
                 m, e = nearest_scale(main.coefficient, profile)
                 wu *= ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
         else:  # S on the table's grid: U_h = 2^state_frac; a main coefficient below the
             # engine's smallest m·2^e is split between a finer Wu (power of 2) and a coarser E
-            main = _main_term(_compile(rule, profile, steps, h, pre_unit, wu, err_unit,
-                                       float(fp.DERIVATIVE_ONE), True))
+            main = _main_term(compiled(wu, err_unit, 2.0 ** table.format.activity_frac, True))
             smallest = 2.0 ** profile.learning_exp_range[0]
             if main is not None and "w" not in main.factors and abs(main.coefficient) < smallest:
                 wu *= 2.0 ** round(math.log2(smallest / abs(main.coefficient)) / 2)
@@ -252,24 +257,22 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         if h == depth:
             unit, post_unit = None, None
         elif table is None:
-            unit = fp.HiddenUnit(act_shift=_act_shift(s_unit, acts[h]))
+            unit = fp.HiddenUnit(act_shift=_act_shift(s_unit, acts[h], signed), signed=signed)
             post_unit = s_unit / 2 ** unit.act_shift
         else:
-            unit, post_unit = fp.HiddenUnit(table=table), float(fp.DERIVATIVE_ONE)
-            main = _main_term(_compile(rule, profile, steps, h, pre_unit, wu, err_unit,
-                                       post_unit, True))
+            unit = fp.HiddenUnit(table=table, slope=slope, signed=table.values.min() < 0)
+            post_unit = 2.0 ** table.format.activity_frac
+            main = _main_term(compiled(wu, err_unit, post_unit, True))
             if main is not None:
                 m, e = nearest_scale(main.coefficient, profile)
                 err_unit *= (main.coefficient / (m * 2.0 ** e)) ** (
                     1 / main.factors.count("y2"))
-        rule_compiled = _compile(rule, profile, steps, h, pre_unit, wu, err_unit, post_unit,
-                                 approximate)
         stored = 2 * np.round(w * wu / 2)
         projections.append(LearningProjection(
             np.clip(stored, fp.WEIGHT_MIN, fp.WEIGHT_MAX).astype(np.int64),
             np.round(np.asarray(b, np.float64) * s_unit).astype(np.int64), wu, exp, pre_unit,
-            s_unit, unit, err_unit, rule_compiled))
-        pre_unit = post_unit
+            pre_offset, s_unit, unit, err_unit, compiled(wu, err_unit, post_unit, approximate)))
+        pre_unit, pre_offset = post_unit, 0 if unit is None else unit.offset
     float_w = [(np.asarray(w, np.float64), np.asarray(b, np.float64)) for w, b in weights]
     feedback = tuple(_feedback(network, p, float_w, channel_state,
                                projections[p.dest - 1].err_unit,
@@ -282,38 +285,38 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
 
 
 def _post_unit(wu: float, pre_unit: float, acts: list[np.ndarray], h: int,
-               depth: int) -> float | None:
-    """A_h of a relu hidden layer with weight unit wu (None for the output layer)."""
+               depth: int, signed: bool) -> float | None:
+    """A_h of a relu or linear hidden layer with weight unit wu (None for the output layer)."""
     if h == depth:
         return None
     s_unit = 2 * wu * pre_unit
-    return s_unit / 2 ** _act_shift(s_unit, acts[h])
+    return s_unit / 2 ** _act_shift(s_unit, acts[h], signed)
 
 
-def _table(transfer: str):
-    """The integer table of a non-relu hidden layer; refused when its activity is signed (the
-    next projection's presynaptic trace x1 is unsigned)."""
-    from .activation import activation_table
+def _tables(transfer: str):
+    """(f table, f' table) of a hidden layer computed by table: f on the activity grid of
+    its trace (2^-7 unsigned, 2^-6 signed: x ∈ [−63, 63]), f' in units 2^-7."""
+    from .activation import LOIHI2_FORMAT, activation_table
 
-    table = activation_table(transfer)
-    if table.values.min() < 0:
-        raise MappingError(f"on-chip learning cannot use {transfer} hidden units: their activity "
-                           "is signed, and the next projection's presynaptic trace x1 (the "
-                           "learning engine's O_j) is unsigned 7-bit; use relu or logistic")
-    if table.format.activity_frac != 7:
+    slope = activation_table(transfer)
+    if slope.format.activity_frac != 7:
         raise MappingError("hw.activation's activity grid must be 2^-7 (the 7-bit trace)")
-    return table
+    if slope.values.min() >= 0:
+        return slope, slope
+    return activation_table(transfer, replace(LOIHI2_FORMAT, activity_frac=6)), slope
 
 
 def _compile(rule: LocalRule, profile: ChipProfile, steps: int, h: int, pre_unit: float,
-             weight_unit: float, err_unit: float, post_unit: float | None,
+             pre_offset: int, weight_unit: float, err_unit: float, post_unit: float | None,
              approximate: bool) -> LoihiRule:
     """`rule` in the units of projection h (post_unit None: the output layer, where `post`
-    is O^L and `target` T, both in the error unit)."""
+    is O^L and `target` T, both in the error unit); a signed presynaptic activity is read as
+    (x1 − offset); sub-resolution coefficients act every 2^k-th epoch."""
     post = {"post": err_unit, "target": err_unit} if post_unit is None else {"post": post_unit}
     return compile_rule(rule, profile, approximate=approximate, t_epoch=steps,
                         units={"pre": pre_unit, "feedback": err_unit, **post},
-                        weight_unit=weight_unit, where=f" (projection {h})")
+                        weight_unit=weight_unit, where=f" (projection {h})",
+                        constants={"pre": -pre_offset}, decimate=True)
 
 
 def _main_term(rule: LoihiRule):
@@ -321,26 +324,30 @@ def _main_term(rule: LoihiRule):
     return next((t for t in rule.terms if "y2" in t.factors), None)
 
 
-def _act_shift(s_unit: float, activity: np.ndarray) -> int:
-    """act_shift so that x1 = S >> act_shift reaches 127 at λ = ACTIVITY_HEADROOM × the 99.9th
-    percentile of the calibrated activity."""
-    positive = activity[activity > 0]
-    scale = fp.ACTIVITY_HEADROOM * (float(np.percentile(positive, 99.9)) if positive.size
+def _act_shift(s_unit: float, activity: np.ndarray, signed: bool = False) -> int:
+    """act_shift so that x = S >> act_shift reaches its ceiling (127, or 63 signed) at λ =
+    ACTIVITY_HEADROOM × the 99.9th percentile of the calibrated |activity| (relu: of the
+    positive activity)."""
+    values = np.abs(activity[activity != 0]) if signed else activity[activity > 0]
+    scale = fp.ACTIVITY_HEADROOM * (float(np.percentile(values, 99.9)) if values.size
                                     else 1.0)
-    return max(0, int(round(math.log2(scale * s_unit / fp.TRACE_MAX))))
+    top = fp.SIGNED_MAX if signed else fp.TRACE_MAX
+    return max(0, int(round(math.log2(scale * s_unit / top))))
 
 
 # ----- the emulator of the learning chip -----------------------------------------------------
 def forward(plan: LearningPlan, weights: list[np.ndarray], x: np.ndarray
             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Integer payloads p_0..p_{L−1} and pre-activations S^1..S^L for a batch x (B, n_in)."""
-    payloads, pre = [fp.input_payload(x)], []
+    """Integer activities x_0..x_{L−1} and pre-activations S^1..S^L for a batch x (B, n_in)
+    (the forward payloads are 2·x: `hw.fixed_point`)."""
+    activities, pre = [fp.input_activity(x)], []
     for proj, w in zip(plan.projections, weights):
-        s = fp.shift(payloads[-1] @ w.T, proj.weight_exp) + proj.fixed_bias
+        s = fp.shift(fp.forward_payload(activities[-1]) @ w.T, proj.weight_exp) + \
+            proj.fixed_bias
         pre.append(s)
         if not proj.is_output:
-            payloads.append(fp.hidden_payload(s, proj.unit))
-    return payloads, pre
+            activities.append(proj.unit.activity(s))
+    return activities, pre
 
 
 def output_scores(plan: LearningPlan, weights: list[np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -377,24 +384,24 @@ def emulate_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray,
     steps = plan.epoch_steps
     needs = [{f for t in p.terms for f in t.factors} for p in plan.projections]
     for n in range(len(x)):  # 1-D vectors per sample: the loop is numpy-call bound
-        payloads, pre = forward(plan, weights, x[n])
+        activities, pre = forward(plan, weights, x[n])
         online[n] = pre[-1]
         signals = errors(plan, pre, target_int[n])
         xr, yr = streams.x_decay[n], streams.y_decay[n]
         for h, (proj, used) in enumerate(zip(plan.projections, needs), start=1):
-            factors = {"w": weights[h - 1],
-                       "x1": fp.decay_trace(fp.trace_of(payloads[h - 1]), steps, xr)[None, :]}
+            x1 = fp.trace_of(fp.trace_payload(activities[h - 1], proj.pre_offset))
+            factors = {"w": weights[h - 1], "x1": fp.decay_trace(x1, steps, xr)[None, :]}
             for name in used & {"y1", "y2", "y3"}:  # what the post neurons write
                 if name == "y2":
                     value = signals[h]
                 elif name == "y1":
                     value = fp.trace(plan.output_table(pre[-1])) if proj.is_output else \
-                        fp.trace_of(payloads[h])
+                        activities[h]
                 else:
                     value = fp.trace(target_int[n]) if proj.is_output else 0 * signals[h]
                 factors[name] = fp.decay_trace(value, steps, yr)[:, None]
             weights[h - 1] = fp.apply_learning(weights[h - 1], proj.terms, factors,
-                                               streams.conn[n] if stochastic else None)
+                                               streams.conn[n] if stochastic else None, n + 1)
     return weights, online
 
 
@@ -533,3 +540,5 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
                           [r.dw for r in rules], all(r.exact for r in rules), epochs,
                           len(x_train), len(x_test), float_acc, initial, learned, online,
                           time.perf_counter() - start, notes, learner.format_graph())
+
+HIDDEN_MULT = 128

@@ -1,11 +1,12 @@
 """Programmable (Loihi 2 style) neurons for three-factor learning with graded spikes, in the
 integers of `hw.fixed_point` (no floating point at run time, as on a chip).
 
-- `GradedLearningNeurons`: a hidden layer. Each step: S = a_in + bias; sends the payload
-  p = 2·x (1 instead of 0, so x1 is overwritten every step) with x and f'(S) from its
-  `hw.fixed_point.HiddenUnit` (relu by a shift, logistic by `hw.activation`'s tables);
-  writes y1 = round(p/2) (its own activity) and y2 = B = f'(S)·third factor (8 bits), and
-  sends B on `e_out` for a chained backward pathway to relay further down.
+- `GradedLearningNeurons`: a hidden layer. Each step: S = a_in + bias; x and f'(S) from its
+  `hw.fixed_point.HiddenUnit` (relu/linear by a shift, logistic/tanh/clip by `hw.activation`'s
+  tables); sends the forward payload p = 2·x, or on the epoch's last step (its step counter:
+  `hw.fixed_point.is_trace_step`) the trace payload 2·(x + offset); writes y1 = x (its own
+  activity) and y2 = B = f'(S)·third factor (8 bits), and sends B on `e_out` for a chained
+  backward pathway to relay further down.
 - `ErrorNeurons`: the output layer's error neurons. S = a_in + bias, O = table(S) (an integer
   table of E·f(S/U), `hw.fixed_point.OutputTable`), e = clip(T − O, −128, 127) with T = E·target
   from `t_in`; y1 = O, y2 = e, y3 = T (traces clipped to ±128); e on `s_out`, S on `o_out`.
@@ -33,19 +34,21 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 from hw.fixed_point import (
     HiddenUnit,
     OutputTable,
+    forward_payload,
     hidden_error,
-    hidden_payload,
+    is_trace_step,
     output_error,
     trace,
-    trace_of,
+    trace_payload,
 )
 from neurolocal.network import get_transfer
 
 
 class GradedLearningNeurons(LearningNeuronProcess, AbstractProcess):
     def __init__(self, *, shape: tuple[int, ...], bias, learning_rule, unit: HiddenUnit,
-                 **kwargs) -> None:
-        super().__init__(shape=shape, learning_rule=learning_rule, unit=unit, **kwargs)
+                 steps: int, **kwargs) -> None:
+        super().__init__(shape=shape, learning_rule=learning_rule, unit=unit, steps=steps,
+                         **kwargs)
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
         self.e_out = OutPort(shape=shape)
@@ -97,13 +100,15 @@ class PyGradedLearningFixed(LearningNeuronModelFixed):
     bias: np.ndarray = LavaPyType(np.ndarray, np.int32)
 
     def run_spk(self) -> None:
+        unit = self.proc_params["unit"]
         s = self.a_in.recv().astype(np.int64) + self.bias
-        error = hidden_error(s, self.a_third_factor_in.recv().astype(np.int64),
-                             self.proc_params["unit"])
-        payload = hidden_payload(s, self.proc_params["unit"])
+        error = hidden_error(s, self.a_third_factor_in.recv().astype(np.int64), unit)
+        x = unit.activity(s)
+        payload = trace_payload(x, unit.offset) if is_trace_step(
+            self.time_step, self.proc_params["steps"]) else forward_payload(x)
         self.s_out.send(payload.astype(np.int32))
         self.e_out.send(error.astype(np.int32))
-        _send_learning(self, trace_of(payload), error, np.zeros_like(error))
+        _send_learning(self, x, error, np.zeros_like(error))
 
 
 @implements(proc=ErrorNeurons, protocol=LoihiProtocol)
