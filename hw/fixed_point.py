@@ -103,6 +103,12 @@ def trace_payload(activity: np.ndarray, offset: int = 0) -> np.ndarray:
     return np.where(p == 0, 1, p)
 
 
+def error_activity(error: np.ndarray) -> np.ndarray:
+    """An error neuron's y2 as the presynaptic activity of a learned backward synapse (ARBP):
+    signed, clipped to ±63 (x1 = x + 64 on the trace step)."""
+    return _clip(error, -SIGNED_MAX, SIGNED_MAX)
+
+
 def is_trace_step(time_step: int, steps: int) -> bool:
     """Lava's time steps count from 1; the learning epoch ends where time_step % steps == 0."""
     return time_step % steps == 0

@@ -67,13 +67,21 @@ class LearningProjection:
 
     @property
     def terms(self) -> tuple[fp.Term, ...]:
-        return tuple(fp.Term(t.mantissa, t.exponent, t.factors, t.constants, t.decimation)
-                     for t in self.rule.terms if not t.dropped)
+        return _engine_terms(self.rule)
+
+
+def _engine_terms(rule: LoihiRule | None) -> tuple[fp.Term, ...]:
+    return () if rule is None else tuple(
+        fp.Term(t.mantissa, t.exponent, t.factors, t.constants, t.decimation)
+        for t in rule.terms if not t.dropped)
 
 
 @dataclass(frozen=True)
 class FeedbackProjection:
-    """One backward pathway: y2 of layer `source` → C_int·2^exp → third factor of `dest`."""
+    """One backward pathway: y2 of layer `source` → C_int·2^exp → third factor of `dest`.
+    A learned pathway (ARBP, ASRBP) is a LearningDense with its own compiled `rule`: x1 is
+    the source's error (signed: sent as x + 64 on the trace step, read as (x1-64)), y1 the
+    destination's activity (its neurons' y traces fan out to this synapse too)."""
 
     source: int
     dest: int
@@ -81,6 +89,11 @@ class FeedbackProjection:
     fixed_weights: np.ndarray  # int64 (n_dest, n_source)
     weight_exp: int
     scale: float  # C_int·2^exp ≈ C·scale, scale = E_dest / E_source
+    rule: LoihiRule | None = None
+
+    @property
+    def terms(self) -> tuple[fp.Term, ...]:
+        return _engine_terms(self.rule)
 
 
 @dataclass(frozen=True)
@@ -99,7 +112,12 @@ class LearningPlan:
         return self.projections[-1].err_unit
 
     def rules(self) -> list[LoihiRule]:
-        return [p.rule for p in self.projections]
+        """Every compiled rule: the forward projections', then the learned pathways'."""
+        return [p.rule for p in self.projections] + [f.rule for f in self.learned_feedback]
+
+    @property
+    def learned_feedback(self) -> tuple[FeedbackProjection, ...]:
+        return tuple(f for f in self.feedback if f.rule is not None)
 
     def graph(self) -> dict[str, list[dict[str, Any]]]:
         """The Lava graph `hw.lava_learning` builds, as data: populations (name, size, kind)
@@ -118,19 +136,21 @@ class LearningPlan:
         for f in self.feedback:
             dest = f"third_factor:{names[f.dest]}"
             shape = list(f.fixed_weights.shape)
+            kind = f"Dense {f.matrix}" if f.rule is None else \
+                f"LearningDense {f.matrix}, dw = {f.rule.dw}, y traces from {names[f.dest]}"
             if self.relay:
                 relay = f"err_{names[f.dest]}"
                 populations.append({"name": relay, "size": shape[0],
                                     "kind": "GradedRelay (the channel's error neurons)"})
                 projections.append({"name": f"C{f.dest}", "source": f"{names[f.source]}.error",
                                     "dest": relay, "shape": shape,
-                                    "weights": f"Dense {f.matrix}, exp {f.weight_exp}"})
+                                    "weights": f"{kind}, exp {f.weight_exp}"})
                 projections.append({"name": f"D{f.dest}", "source": relay, "dest": dest,
                                     "shape": [shape[0], shape[0]], "weights": "Dense one-to-one"})
             else:
                 projections.append({"name": f"C{f.dest}", "source": f"{names[f.source]}.error",
                                     "dest": dest, "shape": shape,
-                                    "weights": f"Dense {f.matrix}, exp {f.weight_exp}"})
+                                    "weights": f"{kind}, exp {f.weight_exp}"})
         return {"populations": populations, "projections": projections}
 
     def format_graph(self) -> str:
@@ -141,12 +161,16 @@ class LearningPlan:
                   f"{p['weights']}" for p in g["projections"]]
         return "\n".join(lines)
 
+    def named_rules(self) -> list[tuple[str, LoihiRule]]:
+        return [(f"projection {h}", p.rule) for h, p in enumerate(self.projections, 1)] + [
+            (f"backward pathway {f.source} -> {f.dest}", f.rule) for f in self.learned_feedback]
+
     def check_exact(self) -> None:
         """Raise `RuleCompileError` naming the first inexact term, the coefficient it needs
         and the nearest representable one."""
-        for h, rule in enumerate(self.rules(), start=1):
+        for name, rule in self.named_rules():
             for term in rule.inexact_terms():
-                raise RuleCompileError(f"projection {h}: term {term.report()}; pass "
+                raise RuleCompileError(f"{name}: term {term.report()}; pass "
                                        "approximate=True / --approximate to use it")
 
     def float_weights(self, weights: list[np.ndarray]) -> list[np.ndarray]:
@@ -169,13 +193,42 @@ class LearningPlan:
 
 def _feedback(network: Network, pathway: Any, weights: list[tuple[np.ndarray, np.ndarray]],
               state: dict[str, np.ndarray], dest_unit: float, source_unit: float,
-              profile: ChipProfile) -> FeedbackProjection:
+              profile: ChipProfile, dest_activity_unit: float | None = None,
+              steps: int = 1, approximate: bool = True) -> FeedbackProjection:
     """Pathway's backward matrix C from the channel's own math (no redraw or dropout reaches
-    here, so the random generator is unused), quantized to C·E_dest/E_source."""
+    here, so the random generator is unused), quantized to C·E_dest/E_source; a learned
+    pathway keeps 2^WEIGHT_HEADROOM_BITS of room to grow and compiles its rule with
+    `feedback` = B_src on x1 and `pre` = O_dest on y1 (`dest_activity_unit` A_dest)."""
     c = network.channel.backward_matrix(pathway, weights, state, np.random.default_rng(0))
-    q = quantize_weights(np.asarray(c, np.float64), dest_unit / source_unit, profile)
+    scale = dest_unit / source_unit
+    rule = _pathway_rule(network, pathway)
+    room = 0 if rule is None else fp.WEIGHT_HEADROOM_BITS
+    q = quantize_weights(np.asarray(c, np.float64), scale / 2 ** room, profile)
+    compiled = None if rule is None else compile_rule(
+        rule, profile, approximate=approximate, t_epoch=steps,
+        units={"feedback": source_unit, "pre": dest_activity_unit},
+        weight_unit=scale / 2.0 ** (q.exp + room), constants={"feedback": -fp.TRACE_OFFSET},
+        factor_map=BACKWARD_FACTORS, decimate=True,
+        where=f" (backward pathway {pathway.source} -> {pathway.dest})")
     return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix,
-                              q.stored.astype(np.int64), q.exp, dest_unit / source_unit)
+                              q.stored.astype(np.int64), q.exp + room, scale, compiled)
+
+
+#: A backward synapse c_ik (source k → dest i) reads B_k from its presynaptic trace and O_i
+#: (`pre` of the channel's rule: the forward activity at the synapse's end) from the post side.
+BACKWARD_FACTORS = {"feedback": "x1", "pre": "y1", "w": "w"}
+
+
+def _pathway_rule(network: Network, pathway: Any) -> LocalRule | None:
+    """The rule a pathway's synapses learn with (`Pathway.learned_by`): the forward rule of
+    projection `source` ("forward"), a rule expression, or None (fixed)."""
+    from neurolocal.rules import get_rule
+
+    if pathway.learned_by is None:
+        return None
+    if pathway.learned_by == "forward":
+        return network.projections[pathway.source - 1].rule
+    return get_rule(pathway.learned_by)
 
 
 def _check_pathways(network: Network) -> tuple:
@@ -185,11 +238,6 @@ def _check_pathways(network: Network) -> tuple:
                            "(e.g. srbp, rbp, sign)")
     pathways = channel.pathways(network.sizes)
     for p in pathways:
-        if p.learned_by:
-            raise MappingError(
-                f"pathway {p.source} -> {p.dest} learns (ARBP/ASRBP): its rule Δc = η B_src O_dst "
-                "needs the signed error B_src as the presynaptic trace, and the learning "
-                "engine's x1 is unsigned (7 bits); not mapped")
         if p.redraw or p.dropout:
             raise MappingError(f"pathway {p.source} -> {p.dest} is redrawn or dropped out every "
                                "minibatch: the chip's backward synapses are fixed between host "
@@ -276,7 +324,8 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
     float_w = [(np.asarray(w, np.float64), np.asarray(b, np.float64)) for w, b in weights]
     feedback = tuple(_feedback(network, p, float_w, channel_state,
                                projections[p.dest - 1].err_unit,
-                               projections[p.source - 1].err_unit, profile)
+                               projections[p.source - 1].err_unit, profile,
+                               projections[p.dest].pre_unit, steps, approximate)
                      for p in pathways)
     table = fp.OutputTable.build(transfers[-1], projections[-1].s_unit, projections[-1].err_unit)
     relay = network.channel.architecture.name in ("distinct", "twin")
@@ -355,16 +404,26 @@ def output_scores(plan: LearningPlan, weights: list[np.ndarray], x: np.ndarray) 
 
 
 def initial_weights(plan: LearningPlan) -> list[np.ndarray]:
-    return [p.fixed_weights.copy() for p in plan.projections]
+    """The learned integer matrices: W^1..W^L, then the learned pathways' C (ARBP, ASRBP)."""
+    return [p.fixed_weights.copy() for p in plan.projections] + [
+        f.fixed_weights.copy() for f in plan.learned_feedback]
 
 
-def errors(plan: LearningPlan, pre: list[np.ndarray], target_int: np.ndarray
-           ) -> dict[int, np.ndarray]:
+def _backward_weights(plan: LearningPlan, weights: list[np.ndarray] | None
+                      ) -> list[np.ndarray]:
+    learned = iter(weights[len(plan.projections):] if weights is not None else ())
+    return [f.fixed_weights if f.rule is None or weights is None else next(learned)
+            for f in plan.feedback]
+
+
+def errors(plan: LearningPlan, pre: list[np.ndarray], target_int: np.ndarray,
+           weights: list[np.ndarray] | None = None) -> dict[int, np.ndarray]:
     """y2 of every layer: the output error, then each pathway's f'(S^dest)·(C_int B^source)
-    shifted by its exponent, top-down (chained pathways relay the layer above's y2)."""
+    shifted by its exponent, top-down (chained pathways relay the layer above's y2); learned
+    C's from `weights` (as `initial_weights` orders them)."""
     signals = {len(plan.projections): fp.output_error(plan.output_table, pre[-1], target_int)}
-    for fb in plan.feedback:
-        relayed = fp.shift(signals[fb.source] @ fb.fixed_weights.T, fb.weight_exp)
+    for fb, c in zip(plan.feedback, _backward_weights(plan, weights)):
+        relayed = fp.shift(signals[fb.source] @ c.T, fb.weight_exp)
         signals[fb.dest] = fp.hidden_error(pre[fb.dest - 1], relayed,
                                            plan.projections[fb.dest - 1].unit)
     return signals
@@ -386,7 +445,7 @@ def emulate_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray,
     for n in range(len(x)):  # 1-D vectors per sample: the loop is numpy-call bound
         activities, pre = forward(plan, weights, x[n])
         online[n] = pre[-1]
-        signals = errors(plan, pre, target_int[n])
+        signals = errors(plan, pre, target_int[n], weights)
         xr, yr = streams.x_decay[n], streams.y_decay[n]
         for h, (proj, used) in enumerate(zip(plan.projections, needs), start=1):
             x1 = fp.trace_of(fp.trace_payload(activities[h - 1], proj.pre_offset))
@@ -402,6 +461,13 @@ def emulate_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray,
                 factors[name] = fp.decay_trace(value, steps, yr)[:, None]
             weights[h - 1] = fp.apply_learning(weights[h - 1], proj.terms, factors,
                                                streams.conn[n] if stochastic else None, n + 1)
+        for k, fb in enumerate(plan.learned_feedback, start=len(plan.projections)):
+            x1 = fp.trace_of(fp.trace_payload(fp.error_activity(signals[fb.source]),
+                                              fp.TRACE_OFFSET))
+            factors = {"w": weights[k], "x1": fp.decay_trace(x1, steps, xr)[None, :],
+                       "y1": fp.decay_trace(activities[fb.dest], steps, yr)[:, None]}
+            weights[k] = fp.apply_learning(weights[k], fb.terms, factors,
+                                           streams.conn[n] if stochastic else None, n + 1)
     return weights, online
 
 
@@ -531,7 +597,7 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
                               timeout=timeout)
     learned = float(np.mean(scores.argmax(1) == y_test))
     rules = learner.rules()
-    notes = [f"projection {h}: {t.report()}" for h, r in enumerate(rules, 1)
+    notes = [f"{name}: {t.report()}" for name, r in learner.named_rules()
              for t in r.terms if not t.exact]
     if any(f.matrix in FROM_FORWARD for f in learner.feedback):
         notes.append("backward matrices that follow the forward weights are rewritten by the "
@@ -540,5 +606,3 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
                           [r.dw for r in rules], all(r.exact for r in rules), epochs,
                           len(x_train), len(x_test), float_acc, initial, learned, online,
                           time.perf_counter() - start, notes, learner.format_graph())
-
-HIDDEN_MULT = 128

@@ -18,8 +18,9 @@ With `units` (integers per 1.0 of each variable on the chip, `hw.fixed_point`) a
 x1 = x + 64 (`hw.fixed_point`), and the engine computes (x1 − 64) = x.
 
 Coefficients below the engine's resolution (`decimate=True`): the engine's u_k dependency
-applies a product only every 2^k-th learning epoch (one k per rule), so a term α that no m·2^e
-represents well is applied as m·2^e ≈ 2^k·α every 2^k-th epoch: the same change on average.
+applies a product only every 2^k-th learning epoch (one k per rule), so a term α·w^n (no
+trace: the same in every epoch) that no m·2^e represents well is applied as m·2^e ≈ 2^k·α
+every 2^k-th epoch: the same change on average.
 k (0..9: Lava parses u0 … u9) minimizes the largest relative error of the inexact terms; the other
 terms then use the x0 dependency, which equals u0 when every presynaptic neuron spikes once per
 epoch at its end (the trace step of `hw.fixed_point`; on-chip learning guarantees it).
@@ -152,9 +153,11 @@ def nearest_scale(alpha: float, profile: ChipProfile = LOIHI2,
 
 
 def _decimate(terms: list[CompiledTerm], profile: ChipProfile) -> list[CompiledTerm]:
-    """Apply the inexact terms every 2^k-th epoch with 2^k times their coefficient, for the
-    k that minimizes their largest relative error (unchanged when k = 0 is best)."""
-    inexact = [t for t in terms if not t.exact]
+    """Apply the inexact terms that read no trace (w, e.g. a weight decay: the same value in
+    every epoch) every 2^k-th epoch with 2^k times their coefficient, for the k that minimizes
+    their largest relative error (unchanged when k = 0 is best). A term with traces would
+    sample one epoch in 2^k instead of averaging them (measured: it breaks ARBP's C)."""
+    inexact = [t for t in terms if not t.exact and set(t.factors) <= {"w"}]
     if not inexact:
         return terms
 
@@ -168,7 +171,7 @@ def _decimate(terms: list[CompiledTerm], profile: ChipProfile) -> list[CompiledT
         return terms
     result = []
     for t in terms:
-        if t.exact:
+        if t not in inexact:
             result.append(replace(t, dependency="x0"))
         else:
             m, e = nearest_scale(t.coefficient * 2 ** best, profile, allow_zero=True)
@@ -200,6 +203,8 @@ def compile_rule(rule: LocalRule, profile: ChipProfile = LOIHI2, approximate: bo
                 f"rule {rule.label!r}: variable {unknown[0]!r} has no trace in the Loihi "
                 "learning engine (it reads x1, y1, y2, y3, w); fold f'(S_i) into the feedback "
                 "B_i the channel delivers" if unknown[0] == "dpost" else
+                f"rule {rule.label!r}{where}: variable {unknown[0]!r} is not local to this "
+                "projection on the chip" if unknown[0] in FACTORS else
                 f"rule {rule.label!r}: variable {unknown[0]!r} has no Loihi equivalent")
         ordered = [v for v, n in sorted(powers.items(), key=lambda item: mapping[item[0]])
                    for _ in range(n)]

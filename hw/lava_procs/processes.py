@@ -9,7 +9,9 @@ integers of `hw.fixed_point` (no floating point at run time, as on a chip).
   backward pathway to relay further down.
 - `ErrorNeurons`: the output layer's error neurons. S = a_in + bias, O = table(S) (an integer
   table of E·f(S/U), `hw.fixed_point.OutputTable`), e = clip(T − O, −128, 127) with T = E·target
-  from `t_in`; y1 = O, y2 = e, y3 = T (traces clipped to ±128); e on `s_out`, S on `o_out`.
+  from `t_in`; y1 = O, y2 = e, y3 = T (traces clipped to ±128); e on `s_out` (on the trace
+  step 2·(clip(e, ±63) + 64), the x1 of learned backward synapses; so is `e_out` of hidden
+  neurons), S on `o_out`.
 - `GradedRelay`: a Distinct/Twin channel's own error neurons: forward the graded input.
 - `GradedActivation`: inference neurons of `hw.graded`. Each step: Σ = a_in + bias (24-bit,
   saturating), sends the graded spike A = F[k(Σ)] of its activation table (`hw.activation`);
@@ -32,8 +34,10 @@ from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from hw.fixed_point import (
+    TRACE_OFFSET,
     HiddenUnit,
     OutputTable,
+    error_activity,
     forward_payload,
     hidden_error,
     is_trace_step,
@@ -57,8 +61,9 @@ class GradedLearningNeurons(LearningNeuronProcess, AbstractProcess):
 
 class ErrorNeurons(LearningNeuronProcess, AbstractProcess):
     def __init__(self, *, shape: tuple[int, ...], bias, learning_rule, table: OutputTable,
-                 **kwargs) -> None:
-        super().__init__(shape=shape, learning_rule=learning_rule, table=table, **kwargs)
+                 steps: int, **kwargs) -> None:
+        super().__init__(shape=shape, learning_rule=learning_rule, table=table, steps=steps,
+                         **kwargs)
         self.a_in = InPort(shape=shape)
         self.t_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
@@ -81,6 +86,15 @@ class GradedActivation(AbstractProcess):
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
         self.bias = Var(shape=shape, init=bias)
+
+
+def _error_payload(model, error: np.ndarray) -> np.ndarray:
+    """An error output: the error itself, or on the trace step 2·(clip(e, ±63) + 64), the x1 of
+    a learned backward synapse (fixed backward synapses see it one step later, in the next
+    sample's epoch, which settles before its end)."""
+    if is_trace_step(model.time_step, model.proc_params["steps"]):
+        return trace_payload(error_activity(error), TRACE_OFFSET)
+    return error
 
 
 def _send_learning(model, y1: np.ndarray, y2: np.ndarray, y3: np.ndarray) -> None:
@@ -107,7 +121,7 @@ class PyGradedLearningFixed(LearningNeuronModelFixed):
         payload = trace_payload(x, unit.offset) if is_trace_step(
             self.time_step, self.proc_params["steps"]) else forward_payload(x)
         self.s_out.send(payload.astype(np.int32))
-        self.e_out.send(error.astype(np.int32))
+        self.e_out.send(_error_payload(self, error).astype(np.int32))
         _send_learning(self, x, error, np.zeros_like(error))
 
 
@@ -126,7 +140,7 @@ class PyErrorNeuronsFixed(LearningNeuronModelFixed):
         target = self.t_in.recv().astype(np.int64)  # E·T, integers
         table = self.proc_params["table"]
         error = output_error(table, s, target)
-        self.s_out.send(error.astype(np.int32))
+        self.s_out.send(_error_payload(self, error).astype(np.int32))
         self.o_out.send(s.astype(np.int32))
         _send_learning(self, trace(table(s)), error, trace(target))
 
