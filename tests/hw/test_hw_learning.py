@@ -176,6 +176,39 @@ def test_dispatch_follows_the_pathway_data(digits):
     assert 0.3 < np.mean(sparse.feedback[0].fixed_weights == 0) < 0.7
     twin = plan_of(network_of("rbp[architecture=twin]"), digits)[0]
     assert twin.relay
+    assert srbp.learned_feedback == () and len(srbp.rules()) == 3
+    # learned_by (pathway data) makes the backward synapses learn; the rule is the pathway's
+    own = plan_of(network_of("asrbp[learned_by=0.5*feedback*pre]"), digits)[0]
+    assert [f.rule.rule.label for f in own.learned_feedback] == ["0.5*feedback*pre"] * 2
+    graph = own.format_graph()
+    assert "C2: out.error -> err_h2 6x10 LearningDense random, dw = " in graph
+    assert "y traces from h2" in graph
+
+
+def test_learned_backward_synapse_follows_the_float_rule(digits):
+    """ARBP (η = 0.5), one sample: the chip's change of C (source 3 → dest 2, rounded to
+    nearest) is η·Cu·B_k·O_i with B_k = e_k/E_3 (the output error, clipped to ±63) and
+    O_i = x_i/A_2, Cu = C_int per 1.0 of C — ΔC = η B O, the channel's rule on the transposed
+    synapse — within one step, the coefficient's reported approximation and one trace step."""
+    learner = plan_of(network_of("arbp", hidden=(16, 8), eta=0.5), digits)[0]
+    x, t = digits.x_train[:1], digits.t_train[:1]
+    start = initial_weights(learner)
+    learned, _ = emulate_learning(learner, x, t, start, seed=0, stochastic=False)
+    activities, pre = forward(learner, start, x[0])
+    e = np.clip(errors(learner, pre, np.round(t[0] * learner.error_unit).astype(np.int64))[3],
+                -63, 63)
+    top = learner.feedback[0]
+    assert (top.source, top.dest) == (3, 2)
+    (term,) = top.rule.terms
+    cu = top.scale / 2.0 ** top.weight_exp
+    step = 0.5 * cu / (learner.projections[2].err_unit * learner.projections[2].pre_unit)
+    expected = step * np.outer(activities[2], e)
+    change = learned[3] - start[3]
+    slack = 1 + term.relative_error * np.abs(expected) + step * (
+        np.abs(activities[2])[:, None] + np.abs(e)[None, :])
+    assert np.all(np.abs(change - expected) <= slack)
+    big = np.abs(expected) > 2
+    assert big.sum() > 5 and np.all(np.sign(change[big]) == np.sign(expected[big]))
 
 
 def test_sign_concordant_feedback_follows_the_learned_signs(digits):
