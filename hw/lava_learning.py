@@ -87,6 +87,9 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
                 populations[fb.source - 1].e_out
             if fb.rule is None:
                 feedback = dense(fb.fixed_weights, fb.weight_exp)
+            elif fb.rule.dw == "0":  # every term dropped: Lava's parser refuses "0"
+                feedback = dense(next(learned), fb.weight_exp)
+                synapses_all.append(feedback)
             else:  # learns: x1 from the error's trace step, y traces from the dest neurons
                 feedback = dense(next(learned), fb.weight_exp, learning_rule=Loihi3FLearningRule(
                     dw=fb.rule.dw, x1_tau=TRACE_TAU, rng_seed=seed, t_epoch=steps),
