@@ -3,11 +3,13 @@
 Each sample is held for one learning epoch (`hw.fixed_point.epoch_steps`): the forward pass,
 the output error B^L = T − f(S^L) and every backward pathway of the channel settle, then the
 learning engine applies each projection's compiled rule (`hw.rule_compiler`, sum of products
-of x1 = presynaptic activity, y1 = postsynaptic activity, y2 = B_i, y3 = T_i, w). The backward
-pathways are the channel's data (`Channel.pathways`): B^dest = f'(S^dest) ⊙ C B^source, relayed
-layer by layer for chained channels (RBP, sign-concordant) or straight from the output error
-(SRBP); C is the channel's own backward matrix (`backward_matrix`: random, sign-concordant,
-quantized, sparse). Units, shifts and the engine's arithmetic: `hw.fixed_point`.
+of x1 = presynaptic activity, read as (x1-64) when it is signed, y1 = postsynaptic activity,
+y2 = B_i, y3 = T_i, w). The backward pathways are the channel's data (`Channel.pathways`):
+B^dest = f'(S^dest) ⊙ C B^source, relayed layer by layer for chained channels (RBP,
+sign-concordant) or straight from the output error (SRBP); C is the channel's own backward
+matrix (`backward_matrix`: random, sign-concordant, quantized, sparse), and learns with its own
+compiled rule when the pathway declares `learned_by` (ARBP, ASRBP). Units, shifts, the trace
+step and the engine's arithmetic: `hw.fixed_point`.
 
 Float reference: the channel's reference math (`neurolocal.backends.numpy`, one sample per
 step), so "float" means the model the library trains, not a re-derivation.
