@@ -506,6 +506,7 @@ class LearningResult:
     seconds: float
     notes: list[str] = field(default_factory=list)
     graph: str = ""
+    rule_names: list[str] = field(default_factory=list)  # "projection h", "backward pathway …"
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "sim": self.sim,
@@ -518,7 +519,7 @@ class LearningResult:
                 "initial_accuracy": self.initial_accuracy,
                 "learned_accuracy": self.learned_accuracy,
                 "online_accuracy": self.online_accuracy, "seconds": self.seconds,
-                "notes": self.notes, "graph": self.graph}
+                "notes": self.notes, "graph": self.graph, "rule_names": self.rule_names}
 
     def format(self) -> str:
         lines = [self.resources.format()]
@@ -528,7 +529,8 @@ class LearningResult:
             lines.append(self.graph)
         lines.append("learning rules (dw per projection"
                      + ("" if self.rules_exact else ", approximated") + "):")
-        lines += [f"  projection {h}: dw = {s}" for h, s in enumerate(self.rule_strings, 1)]
+        names = self.rule_names or [f"projection {h}" for h in range(1, len(self.rule_strings) + 1)]
+        lines += [f"  {name}: dw = {s}" for name, s in zip(names, self.rule_strings)]
         lines.append(f"float model (the channel's math, same samples): "
                      f"{100 * self.float_model_accuracy:.2f}%")
         lines.append(f"on-chip before learning:          {100 * self.initial_accuracy:.2f}%")
@@ -607,4 +609,5 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
     return LearningResult(profile.name, sim, mapping, resources,
                           [r.dw for r in rules], all(r.exact for r in rules), epochs,
                           len(x_train), len(x_test), float_acc, initial, learned, online,
-                          time.perf_counter() - start, notes, learner.format_graph())
+                          time.perf_counter() - start, notes, learner.format_graph(),
+                          [name for name, _ in learner.named_rules()])
