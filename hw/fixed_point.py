@@ -3,10 +3,21 @@ learning-engine arithmetic. The plan (`hw.learning.make_plan`), the emulator and
 processes (`hw.lava_procs.processes`) all read it.
 
 Units (integers per 1.0 of the float quantity), per projection h (pre layer h−1, post h):
-- activity: a graded spike carries p = 2·x, x ∈ [0, 127] the 7-bit presynaptic trace x1
-  (Lava: x1 = p/2 on OVERWRITE); A_h = x per 1.0 of O^h, A_0 = 127; relu: x = S >> act_shift
-  (A_h = U_h/2^act_shift), logistic: x = F[k(S)] of `hw.activation` (A_h = 2^7,
-  U_h = 2^state_frac, the table's grid) — `HiddenUnit`;
+- activity: a neuron's activity x is an integer, unsigned x ∈ [0, 127] (relu, logistic, the
+  input) or signed x ∈ [−63, 63] (tanh, clip, linear) — `HiddenUnit`; A_h = x per 1.0 of O^h,
+  A_0 = 127; relu/linear: x = S >> act_shift (A_h = U_h/2^act_shift), logistic: x = F[k(S)]
+  of `hw.activation` (A_h = 2^7), tanh/clip: the same table on the grid 2^-6 (A_h = 2^6),
+  U_h = 2^state_frac (the table's grid);
+- the graded spike: every step of a sample's learning epoch carries the forward payload
+  p = 2·x (signed), except the epoch's last step, the *trace step*, whose payload is
+  2·(x + offset) (1 instead of 0), offset = 64 for signed units and 0 otherwise, so that
+  Lava's OVERWRITE stores x1 = x + offset ∈ [0, 127] (Lava stores round(p/2) as uint8: a
+  negative payload would wrap, and the engine clips x1 to [0, 127] at the spike) and the
+  compiled rule reads the factor (x1 − offset) = x (`hw.rule_compiler`, factor constants are
+  part of Loihi's sum-of-products: Davies et al. 2018). The trace step's forward value
+  reaches the next layer one step later, in the next sample's epoch, whose first L steps
+  settle anyway; every presynaptic neuron spikes at the trace step, so the engine's x0
+  dependency is 1 for all and evaluates the traces as u0 does;
 - weight: w_int = W·Wu_h (9-bit signed), summed input S_int = (Σ w_int·p)·2^weight_exp, so
   S^h has U_h = 2·Wu_h·A_{h−1}·2^weight_exp units;
 - error: y2 = clip(B^h·E_h, −128, 127) (the third factor); the output error neurons compute
@@ -16,12 +27,14 @@ E_h is chosen so that the compiled rule's main coefficient is exactly m·2^e (`h
 
 Lava's fixed-point learning engine (`lava.magma.core.model.py.connection`,
 `learning_rule_applier.LearningRuleApplierBitApprox`), reproduced by `apply_learning`:
-accumulator = w << 7 (16-bit); per product: Π clip(factor) · m, >> max(0, Σwidths + 4 − 15),
-<< (e + 7), saturated at ±2^15; then w = floor(acc/128) + (r < frac(acc/128)) with one random
-r per learning epoch for all synapses, from `np.random.default_rng(2)` (Lava's ConnVarRandom
-ignores the rule's rng_seed), clipped to [−256, 255]. Traces decay with tau 65535 for
-t_epoch steps before use, stochastically rounded with r from `default_rng(rng_seed)` (x) and
-`default_rng(rng_seed + 2)` (y), two draws per time step (`decay_trace`).
+accumulator = w << 7 (16-bit); per product: Π clip(factor + constant) · m, >> max(0, Σwidths +
+4 − 15), << (e + 7), saturated at ±2^15; then w = floor(acc/128) + (r < frac(acc/128)) with one
+random r per learning epoch for all synapses, from `np.random.default_rng(2)` (Lava's
+ConnVarRandom ignores the rule's rng_seed), clipped to [−256, 255]. A product with dependency
+u_k applies only in epochs n (1-based within a run) with n mod 2^k = 0 (Lava's decimation:
+`decimated`). Traces decay with tau 65535 for t_epoch steps before use, stochastically rounded
+with r from `default_rng(rng_seed)` (x) and `default_rng(rng_seed + 2)` (y), two draws per time
+step (`decay_trace`).
 """
 
 from __future__ import annotations
@@ -36,6 +49,8 @@ from neurolocal.network import get_transfer
 _clip = np.core.umath.clip  # the ufunc: np.clip's Python wrapper dominates on small arrays
 
 TRACE_MAX = 127  # x1, y1..y3: 7-bit traces
+SIGNED_MAX = 63  # a signed activity x ∈ [−63, 63] ...
+TRACE_OFFSET = 64  # ... travels as x1 = x + 64 on the trace step
 PAYLOAD_MAX = 2 * TRACE_MAX
 FACTOR_WIDTH = {"x1": 7, "x2": 7, "y1": 7, "y2": 7, "y3": 7, "w": 9}
 MANTISSA_WIDTH = 4
@@ -44,8 +59,11 @@ WEIGHT_SHIFT = 7  # accumulator = w << (16 − 9)
 WEIGHT_MIN, WEIGHT_MAX = -256, 255
 TRACE_TAU = 65535  # Lava fixes the y-trace taus at 2^16 − 1; x1 uses the same
 CONN_RANDOM_SEED = 2  # ConnVarRandom() default seed in Lava 0.10
-ERROR_UNIT = 64  # E_L: output error y2 per 1.0 of T − O
-WEIGHT_HEADROOM_BITS = 3  # initial |w_int| ≤ 255 / 2^3: room for the weights to grow 8×
+ERROR_UNIT = 64  # E_L: output error y2 per 1.0 of T − O; relu/linear layers' E before Wu moves
+#: E of a layer computed by table, whose Wu is tied to the table's grid: y2 covers |B| ≤ ½
+#: (measured: tanh SRBP 64-32-32-10 loses 6.5 points to the float model at E = 64, 1.3 at 256)
+TABLE_ERROR_UNIT = 256
+WEIGHT_HEADROOM_BITS = 2  # initial |w_int| ≤ 255 / 2^2: room for the weights to grow 4×
 ACTIVITY_HEADROOM = 4.0  # λ_h = 4 × the calibrated 99.9th percentile of O^h
 TABLE_RANGE = 12.0  # the output table covers |S^L| ≤ 12
 TABLE_SIZE = 1024
@@ -68,9 +86,32 @@ def product_shift(factors: tuple[str, ...]) -> int:
     return max(0, sum(FACTOR_WIDTH[f] for f in factors) + MANTISSA_WIDTH - ACCUMULATOR_BITS)
 
 
-def input_payload(x: np.ndarray) -> np.ndarray:
-    p = 2 * np.round(np.asarray(x, np.float64) * TRACE_MAX).astype(np.int64)
+def input_activity(x: np.ndarray) -> np.ndarray:
+    """x_0 = round(127·x) for pixels x ∈ [0, 1]."""
+    return np.round(np.asarray(x, np.float64) * TRACE_MAX).astype(np.int64)
+
+
+def forward_payload(activity: np.ndarray) -> np.ndarray:
+    """The graded spike of every step but the trace step: p = 2·x."""
+    return 2 * np.asarray(activity, np.int64)
+
+
+def trace_payload(activity: np.ndarray, offset: int = 0) -> np.ndarray:
+    """The graded spike of the epoch's last step: p = 2·(x + offset), 1 instead of 0 (so that
+    every presynaptic neuron spikes and x1 = round(p/2) = x + offset is overwritten)."""
+    p = 2 * (np.asarray(activity, np.int64) + offset)
     return np.where(p == 0, 1, p)
+
+
+def error_activity(error: np.ndarray) -> np.ndarray:
+    """An error neuron's y2 as the presynaptic activity of a learned backward synapse (ARBP):
+    signed, clipped to ±63 (x1 = x + 64 on the trace step)."""
+    return _clip(error, -SIGNED_MAX, SIGNED_MAX)
+
+
+def is_trace_step(time_step: int, steps: int) -> bool:
+    """Lava's time steps count from 1; the learning epoch ends where time_step % steps == 0."""
+    return time_step % steps == 0
 
 
 def trace_of(payload: np.ndarray) -> np.ndarray:
@@ -115,29 +156,40 @@ def trace(values: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class HiddenUnit:
-    """How a hidden layer turns its integer S into the trace-unit activity x ∈ [0, 127] and
-    f'(S) in units 2^-7: relu by a shift (x = S >> act_shift, f' = 1 while 0 < x < 127: the
-    derivative of the unit as computed, 0 at the payload ceiling), logistic by
-    the integer tables of `hw.activation` (x = F[k(S)], f' = D[k(S)], S on the table's grid)."""
+    """How a hidden layer turns its integer S into the activity x and f'(S) in units 2^-7.
+    By a shift (relu, and linear when `signed`): x = clip(S >> act_shift, low, high), f' = 1
+    strictly inside the range (the derivative of the unit as computed: 0 at the ceiling);
+    by tables (`hw.activation`): x = clip(F[k(S)], low, high), f' = D[k(S)] from `slope`
+    (units 2^-7; the f table of a signed unit is on the grid 2^-6)."""
 
     act_shift: int = 0
-    table: Any = None  # hw.activation.ActivationTable
+    table: Any = None  # hw.activation.ActivationTable of f
+    slope: Any = None  # the table whose derivatives give f' in units 2^-7 (default: table)
+    signed: bool = False
+
+    @property
+    def low(self) -> int:
+        return -SIGNED_MAX if self.signed else 0
+
+    @property
+    def high(self) -> int:
+        return SIGNED_MAX if self.signed else TRACE_MAX
+
+    @property
+    def offset(self) -> int:
+        """x1 = x + offset on the trace step; the rule reads (x1 − offset)."""
+        return TRACE_OFFSET if self.signed else 0
 
     def activity(self, s: np.ndarray) -> np.ndarray:
-        if self.table is None:
-            return _clip(np.right_shift(s, self.act_shift), 0, TRACE_MAX)
-        return _clip(self.table.f(s), 0, TRACE_MAX)
+        raw = np.right_shift(s, self.act_shift) if self.table is None else self.table.f(s)
+        return _clip(raw, self.low, self.high)
 
     def derivative(self, s: np.ndarray) -> np.ndarray:
-        if self.table is None:
-            return DERIVATIVE_ONE * ((s > 0) & (np.right_shift(s, self.act_shift) < TRACE_MAX))
-        return self.table.df(s)
-
-
-def hidden_payload(s: np.ndarray, unit: HiddenUnit) -> np.ndarray:
-    """p = 2·x, 1 instead of 0 (so that x1 = round(p/2) is overwritten every step)."""
-    p = 2 * unit.activity(s)
-    return np.where(p == 0, 1, p)
+        if self.table is not None:
+            return (self.slope or self.table).df(s)
+        x = np.right_shift(s, self.act_shift)
+        above = x > self.low if self.signed else s > 0
+        return DERIVATIVE_ONE * (above & (x < self.high))
 
 
 def hidden_error(s: np.ndarray, relayed: np.ndarray, unit: HiddenUnit) -> np.ndarray:
@@ -174,6 +226,8 @@ class Term:
     mantissa: int
     exponent: int
     factors: tuple[str, ...]
+    constants: tuple[int, ...] = ()  # added to each factor before it is clipped (0: none)
+    decimation: int = 0  # k of the dependency u_k: the product applies every 2^k-th epoch
 
 
 _ACC_MIN, _ACC_MAX = -(2 ** ACCUMULATOR_BITS) - 1, 2 ** ACCUMULATOR_BITS - 1
@@ -183,20 +237,28 @@ def product(term: Term, factors: dict[str, np.ndarray]) -> np.ndarray:
     """One product in accumulator units (int64), as Lava's bit-approximate applier (which
     multiplies full matrices in int32; here the factors broadcast, with the same integers)."""
     result = np.int64(term.mantissa)
-    for name in term.factors:
+    for name, constant in zip(term.factors, term.constants or (0,) * len(term.factors)):
         width = FACTOR_WIDTH[name]
-        result = result * _clip(factors[name], -(2 ** width), 2 ** width - 1)
+        result = result * _clip(factors[name] + constant, -(2 ** width), 2 ** width - 1)
     result = np.right_shift(result, product_shift(term.factors))
     return _clip(np.left_shift(result, term.exponent + WEIGHT_SHIFT), _ACC_MIN, _ACC_MAX)
 
 
+def decimated(term: Term, epoch: int) -> bool:
+    """Whether a u_k product is skipped in learning epoch `epoch` (1-based within a run; Lava:
+    u = 1 iff int(time_step / t_epoch) mod 2^k = 0)."""
+    return epoch % 2 ** term.decimation != 0
+
+
 def apply_learning(w: np.ndarray, terms: tuple[Term, ...], factors: dict[str, np.ndarray],
-                   random: float | None) -> np.ndarray:
-    """The weights after one learning epoch; `random` None rounds to nearest instead of
+                   random: float | None, epoch: int = 1) -> np.ndarray:
+    """The weights after learning epoch `epoch`; `random` None rounds to nearest instead of
     Lava's stochastic rounding, w = floor(acc/128) + (r < frac(acc/128)), computed here as
     (acc >> 7) + (acc mod 128 > 128·r) (the same comparison, exact in floating point)."""
     acc = np.left_shift(w.astype(np.int64), WEIGHT_SHIFT)
     for term in terms:
+        if decimated(term, epoch):
+            continue
         acc = _clip(acc + product(term, factors), _ACC_MIN, _ACC_MAX)
     fraction = acc & (2 ** WEIGHT_SHIFT - 1)
     threshold = 2 ** (WEIGHT_SHIFT - 1) - 0.5 if random is None else random * 2 ** WEIGHT_SHIFT

@@ -6,8 +6,11 @@ Graph: per projection h a LearningDense (graded input, Loihi3FLearningRule with 
 (output), whose y1/y2/y3 feed the LearningDense. Per channel pathway source → dest: a Dense C
 from the source layer's error output (ErrorNeurons.s_out, or GradedLearningNeurons.e_out for a
 chained pathway) to the destination's third-factor input, through the channel's own relay
-neurons and a one-to-one Dense when the channel is Distinct or Twin. Each sample is held for
-`plan.epoch_steps` steps; the output S^L is read at the last step of each sample.
+neurons and a one-to-one Dense when the channel is Distinct or Twin; a learned pathway (ARBP,
+ASRBP) is a LearningDense with its own rule whose y traces come from the destination neurons
+(their OutPorts fan out). Each sample is held for `plan.epoch_steps` steps, the last one the
+trace step (`hw.fixed_point`); the output S^L is read at the last step of each sample.
+Returns the learned matrices in `initial_weights` order (W^1..W^L, then the learned C's).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import logging
 
 import numpy as np
 
-from .fixed_point import TRACE_TAU, input_payload
+from .fixed_point import TRACE_TAU, forward_payload, input_activity, trace_payload
 from .learning import LearningPlan
 
 
@@ -34,7 +37,10 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
 
     steps = plan.epoch_steps
     learn = targets is not None
-    source = Source(data=np.repeat(input_payload(x).T, steps, axis=1).astype(np.int32))
+    activity = input_activity(x).T
+    payloads = np.repeat(forward_payload(activity), steps, axis=1)
+    payloads[:, steps - 1::steps] = trace_payload(activity)  # each epoch's trace step
+    source = Source(data=payloads.astype(np.int32))
     goal = np.zeros((len(x), plan.projections[-1].fixed_weights.shape[0])) if targets is None \
         else np.round(targets * plan.error_unit)
     target_source = Source(data=np.repeat(goal.T, steps, axis=1).astype(np.int32))
@@ -59,11 +65,11 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
         bias, shape = proj.fixed_bias.astype(np.int32), (w.shape[0],)
         if proj.is_output:
             neurons = ErrorNeurons(shape=shape, bias=bias, learning_rule=rule,
-                                   table=plan.output_table)
+                                   table=plan.output_table, steps=steps)
             target_source.s_out.connect(neurons.t_in)
         else:
             neurons = GradedLearningNeurons(shape=shape, bias=bias, learning_rule=rule,
-                                            unit=proj.unit)
+                                            unit=proj.unit, steps=steps)
         synapses.a_out.connect(neurons.a_in)
         for out, into in ((neurons.s_out_bap, synapses.s_in_bap),
                           (neurons.s_out_y1, synapses.s_in_y1),
@@ -75,10 +81,26 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
         port = neurons.s_out
     if learn:
         depth = len(populations)
+        learned = iter(weights[depth:])
         for fb in plan.feedback:
             sender = populations[-1].s_out if fb.source == depth else \
                 populations[fb.source - 1].e_out
-            feedback = dense(fb.fixed_weights, fb.weight_exp)
+            if fb.rule is None:
+                feedback = dense(fb.fixed_weights, fb.weight_exp)
+            elif fb.rule.dw == "0":  # every term dropped: Lava's parser refuses "0"
+                feedback = dense(next(learned), fb.weight_exp)
+                synapses_all.append(feedback)
+            else:  # learns: x1 from the error's trace step, y traces from the dest neurons
+                feedback = dense(next(learned), fb.weight_exp, learning_rule=Loihi3FLearningRule(
+                    dw=fb.rule.dw, x1_tau=TRACE_TAU, rng_seed=seed, t_epoch=steps),
+                    graded_spike_cfg=GradedSpikeCfg.OVERWRITE)
+                post = populations[fb.dest - 1]
+                for out, into in ((post.s_out_bap, feedback.s_in_bap),
+                                  (post.s_out_y1, feedback.s_in_y1),
+                                  (post.s_out_y2, feedback.s_in_y2),
+                                  (post.s_out_y3, feedback.s_in_y3)):
+                    out.connect(into)
+                synapses_all.append(feedback)
             sender.connect(feedback.s_in)
             receiver = populations[fb.dest - 1].a_third_factor_in
             if plan.relay:  # the channel's own error neurons, then one-to-one delivery

@@ -3,11 +3,13 @@
 Each sample is held for one learning epoch (`hw.fixed_point.epoch_steps`): the forward pass,
 the output error B^L = T − f(S^L) and every backward pathway of the channel settle, then the
 learning engine applies each projection's compiled rule (`hw.rule_compiler`, sum of products
-of x1 = presynaptic activity, y1 = postsynaptic activity, y2 = B_i, y3 = T_i, w). The backward
-pathways are the channel's data (`Channel.pathways`): B^dest = f'(S^dest) ⊙ C B^source, relayed
-layer by layer for chained channels (RBP, sign-concordant) or straight from the output error
-(SRBP); C is the channel's own backward matrix (`backward_matrix`: random, sign-concordant,
-quantized, sparse). Units, shifts and the engine's arithmetic: `hw.fixed_point`.
+of x1 = presynaptic activity, read as (x1-64) when it is signed, y1 = postsynaptic activity,
+y2 = B_i, y3 = T_i, w). The backward pathways are the channel's data (`Channel.pathways`):
+B^dest = f'(S^dest) ⊙ C B^source, relayed layer by layer for chained channels (RBP,
+sign-concordant) or straight from the output error (SRBP); C is the channel's own backward
+matrix (`backward_matrix`: random, sign-concordant, quantized, sparse), and learns with its own
+compiled rule when the pathway declares `learned_by` (ARBP, ASRBP). Units, shifts, the trace
+step and the engine's arithmetic: `hw.fixed_point`.
 
 Float reference: the channel's reference math (`neurolocal.backends.numpy`, one sample per
 step), so "float" means the model the library trains, not a re-derivation.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -26,6 +29,7 @@ from tqdm import tqdm
 from neurolocal.backends.numpy.deep import DeepSimulator
 from neurolocal.data import Dataset
 from neurolocal.network import Network
+from neurolocal.network.fixed_point import HOMOGENEOUS
 from neurolocal.rules import LocalRule
 
 from . import fixed_point as fp
@@ -53,6 +57,7 @@ class LearningProjection:
     weight_unit: float  # Wu_h
     weight_exp: int  # S = (Σ w_int·p)·2^weight_exp
     pre_unit: float  # A_{h-1}
+    pre_offset: int  # x1 = x_{h-1} + pre_offset on the trace step (signed activity: 64)
     s_unit: float  # U_h
     unit: fp.HiddenUnit | None  # how the post layer computes x and f' (None: output)
     err_unit: float  # E_h
@@ -64,13 +69,21 @@ class LearningProjection:
 
     @property
     def terms(self) -> tuple[fp.Term, ...]:
-        return tuple(fp.Term(t.mantissa, t.exponent, t.factors) for t in self.rule.terms
-                     if not t.dropped)
+        return _engine_terms(self.rule)
+
+
+def _engine_terms(rule: LoihiRule | None) -> tuple[fp.Term, ...]:
+    return () if rule is None else tuple(
+        fp.Term(t.mantissa, t.exponent, t.factors, t.constants, t.decimation)
+        for t in rule.terms if not t.dropped)
 
 
 @dataclass(frozen=True)
 class FeedbackProjection:
-    """One backward pathway: y2 of layer `source` → C_int·2^exp → third factor of `dest`."""
+    """One backward pathway: y2 of layer `source` → C_int·2^exp → third factor of `dest`.
+    A learned pathway (ARBP, ASRBP) is a LearningDense with its own compiled `rule`: x1 is
+    the source's error (signed: sent as x + 64 on the trace step, read as (x1-64)), y1 the
+    destination's activity (its neurons' y traces fan out to this synapse too)."""
 
     source: int
     dest: int
@@ -78,6 +91,11 @@ class FeedbackProjection:
     fixed_weights: np.ndarray  # int64 (n_dest, n_source)
     weight_exp: int
     scale: float  # C_int·2^exp ≈ C·scale, scale = E_dest / E_source
+    rule: LoihiRule | None = None
+
+    @property
+    def terms(self) -> tuple[fp.Term, ...]:
+        return _engine_terms(self.rule)
 
 
 @dataclass(frozen=True)
@@ -96,7 +114,12 @@ class LearningPlan:
         return self.projections[-1].err_unit
 
     def rules(self) -> list[LoihiRule]:
-        return [p.rule for p in self.projections]
+        """Every compiled rule: the forward projections', then the learned pathways'."""
+        return [p.rule for p in self.projections] + [f.rule for f in self.learned_feedback]
+
+    @property
+    def learned_feedback(self) -> tuple[FeedbackProjection, ...]:
+        return tuple(f for f in self.feedback if f.rule is not None)
 
     def graph(self) -> dict[str, list[dict[str, Any]]]:
         """The Lava graph `hw.lava_learning` builds, as data: populations (name, size, kind)
@@ -115,19 +138,21 @@ class LearningPlan:
         for f in self.feedback:
             dest = f"third_factor:{names[f.dest]}"
             shape = list(f.fixed_weights.shape)
+            kind = f"Dense {f.matrix}" if f.rule is None else \
+                f"LearningDense {f.matrix}, dw = {f.rule.dw}, y traces from {names[f.dest]}"
             if self.relay:
                 relay = f"err_{names[f.dest]}"
                 populations.append({"name": relay, "size": shape[0],
                                     "kind": "GradedRelay (the channel's error neurons)"})
                 projections.append({"name": f"C{f.dest}", "source": f"{names[f.source]}.error",
                                     "dest": relay, "shape": shape,
-                                    "weights": f"Dense {f.matrix}, exp {f.weight_exp}"})
+                                    "weights": f"{kind}, exp {f.weight_exp}"})
                 projections.append({"name": f"D{f.dest}", "source": relay, "dest": dest,
                                     "shape": [shape[0], shape[0]], "weights": "Dense one-to-one"})
             else:
                 projections.append({"name": f"C{f.dest}", "source": f"{names[f.source]}.error",
                                     "dest": dest, "shape": shape,
-                                    "weights": f"Dense {f.matrix}, exp {f.weight_exp}"})
+                                    "weights": f"{kind}, exp {f.weight_exp}"})
         return {"populations": populations, "projections": projections}
 
     def format_graph(self) -> str:
@@ -138,12 +163,16 @@ class LearningPlan:
                   f"{p['weights']}" for p in g["projections"]]
         return "\n".join(lines)
 
+    def named_rules(self) -> list[tuple[str, LoihiRule]]:
+        return [(f"projection {h}", p.rule) for h, p in enumerate(self.projections, 1)] + [
+            (f"backward pathway {f.source} -> {f.dest}", f.rule) for f in self.learned_feedback]
+
     def check_exact(self) -> None:
         """Raise `RuleCompileError` naming the first inexact term, the coefficient it needs
         and the nearest representable one."""
-        for h, rule in enumerate(self.rules(), start=1):
+        for name, rule in self.named_rules():
             for term in rule.inexact_terms():
-                raise RuleCompileError(f"projection {h}: term {term.report()}; pass "
+                raise RuleCompileError(f"{name}: term {term.report()}; pass "
                                        "approximate=True / --approximate to use it")
 
     def float_weights(self, weights: list[np.ndarray]) -> list[np.ndarray]:
@@ -166,13 +195,42 @@ class LearningPlan:
 
 def _feedback(network: Network, pathway: Any, weights: list[tuple[np.ndarray, np.ndarray]],
               state: dict[str, np.ndarray], dest_unit: float, source_unit: float,
-              profile: ChipProfile) -> FeedbackProjection:
+              profile: ChipProfile, dest_activity_unit: float | None = None,
+              steps: int = 1, approximate: bool = True) -> FeedbackProjection:
     """Pathway's backward matrix C from the channel's own math (no redraw or dropout reaches
-    here, so the random generator is unused), quantized to C·E_dest/E_source."""
+    here, so the random generator is unused), quantized to C·E_dest/E_source; a learned
+    pathway keeps 2^WEIGHT_HEADROOM_BITS of room to grow and compiles its rule with
+    `feedback` = B_src on x1 and `pre` = O_dest on y1 (`dest_activity_unit` A_dest)."""
     c = network.channel.backward_matrix(pathway, weights, state, np.random.default_rng(0))
-    q = quantize_weights(np.asarray(c, np.float64), dest_unit / source_unit, profile)
+    scale = dest_unit / source_unit
+    rule = _pathway_rule(network, pathway)
+    room = 0 if rule is None else fp.WEIGHT_HEADROOM_BITS
+    q = quantize_weights(np.asarray(c, np.float64), scale / 2 ** room, profile)
+    compiled = None if rule is None else compile_rule(
+        rule, profile, approximate=approximate, t_epoch=steps,
+        units={"feedback": source_unit, "pre": dest_activity_unit},
+        weight_unit=scale / 2.0 ** (q.exp + room), constants={"feedback": -fp.TRACE_OFFSET},
+        factor_map=BACKWARD_FACTORS, decimate=True,
+        where=f" (backward pathway {pathway.source} -> {pathway.dest})")
     return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix,
-                              q.stored.astype(np.int64), q.exp, dest_unit / source_unit)
+                              q.stored.astype(np.int64), q.exp + room, scale, compiled)
+
+
+#: A backward synapse c_ik (source k → dest i) reads B_k from its presynaptic trace and O_i
+#: (`pre` of the channel's rule: the forward activity at the synapse's end) from the post side.
+BACKWARD_FACTORS = {"feedback": "x1", "pre": "y1", "w": "w"}
+
+
+def _pathway_rule(network: Network, pathway: Any) -> LocalRule | None:
+    """The rule a pathway's synapses learn with (`Pathway.learned_by`): the forward rule of
+    projection `source` ("forward"), a rule expression, or None (fixed)."""
+    from neurolocal.rules import get_rule
+
+    if pathway.learned_by is None:
+        return None
+    if pathway.learned_by == "forward":
+        return network.projections[pathway.source - 1].rule
+    return get_rule(pathway.learned_by)
 
 
 def _check_pathways(network: Network) -> tuple:
@@ -182,11 +240,6 @@ def _check_pathways(network: Network) -> tuple:
                            "(e.g. srbp, rbp, sign)")
     pathways = channel.pathways(network.sizes)
     for p in pathways:
-        if p.learned_by:
-            raise MappingError(
-                f"pathway {p.source} -> {p.dest} learns (ARBP/ASRBP): its rule Δc = η B_src O_dst "
-                "needs the signed error B_src as the presynaptic trace, and the learning "
-                "engine's x1 is unsigned (7 bits); not mapped")
         if p.redraw or p.dropout:
             raise MappingError(f"pathway {p.source} -> {p.dest} is redrawn or dropped out every "
                                "minibatch: the chip's backward synapses are fixed between host "
@@ -217,32 +270,34 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
     steps = fp.epoch_steps(depth, _hops(pathways, depth))
     acts = float_activations(weights, transfers, calibration)
     projections: list[LearningProjection] = []
-    pre_unit = float(fp.TRACE_MAX)
+    pre_unit, pre_offset = float(fp.TRACE_MAX), 0
     for h, (w, b) in enumerate(weights, start=1):
         w = np.asarray(w, np.float64)
         rule = network.projections[h - 1].rule
         if rule is None:
             raise MappingError(f"projection {h} has no learning rule")
-        table = None if h == depth or transfers[h - 1] == "relu" else _table(transfers[h - 1])
+        shifted = h == depth or transfers[h - 1] in HOMOGENEOUS
+        table, slope = (None, None) if shifted else _tables(transfers[h - 1])
+        compiled = partial(_compile, rule, profile, steps, h, pre_unit, pre_offset)
+
         # weight unit Wu: room for the weights to grow 2^WEIGHT_HEADROOM_BITS-fold; error unit
-        # E: ERROR_UNIT per 1.0 of B (÷ max f' for a table layer, whose B is f'-scaled). One
+        # E: ERROR_UNIT per 1.0 of B (TABLE_ERROR_UNIT for a table layer). One
         # continuous unit makes the main term exactly m·2^e: Wu where S's unit is free (relu
-        # hidden layers, the output), E where S must sit on a table's grid (Wu then moves in
-        # powers of 2 through weight_exp).
+        # and linear hidden layers, the output), E where S must sit on a table's grid (Wu then
+        # moves in powers of 2 through weight_exp).
         wu = (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / max(np.abs(w).max(), 1e-9)
-        err_unit = float(fp.ERROR_UNIT) if table is None else \
-            fp.ERROR_UNIT * fp.DERIVATIVE_ONE / float(table.derivatives.max())
+        err_unit = float(fp.ERROR_UNIT if table is None else fp.TABLE_ERROR_UNIT)
+        signed = transfers[h - 1] == "linear"
         exp = 0
         if table is None:
-            main = _main_term(_compile(rule, profile, steps, h, pre_unit, wu, err_unit,
-                                       _post_unit(wu, pre_unit, acts, h, depth), True))
+            main = _main_term(compiled(wu, err_unit, _post_unit(wu, pre_unit, acts, h, depth,
+                                                                signed), True))
             if main is not None and main.factors.count("w") != 1:
                 m, e = nearest_scale(main.coefficient, profile)
                 wu *= ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
         else:  # S on the table's grid: U_h = 2^state_frac; a main coefficient below the
             # engine's smallest m·2^e is split between a finer Wu (power of 2) and a coarser E
-            main = _main_term(_compile(rule, profile, steps, h, pre_unit, wu, err_unit,
-                                       float(fp.DERIVATIVE_ONE), True))
+            main = _main_term(compiled(wu, err_unit, 2.0 ** table.format.activity_frac, True))
             smallest = 2.0 ** profile.learning_exp_range[0]
             if main is not None and "w" not in main.factors and abs(main.coefficient) < smallest:
                 wu *= 2.0 ** round(math.log2(smallest / abs(main.coefficient)) / 2)
@@ -252,28 +307,27 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         if h == depth:
             unit, post_unit = None, None
         elif table is None:
-            unit = fp.HiddenUnit(act_shift=_act_shift(s_unit, acts[h]))
+            unit = fp.HiddenUnit(act_shift=_act_shift(s_unit, acts[h], signed), signed=signed)
             post_unit = s_unit / 2 ** unit.act_shift
         else:
-            unit, post_unit = fp.HiddenUnit(table=table), float(fp.DERIVATIVE_ONE)
-            main = _main_term(_compile(rule, profile, steps, h, pre_unit, wu, err_unit,
-                                       post_unit, True))
+            unit = fp.HiddenUnit(table=table, slope=slope, signed=table.values.min() < 0)
+            post_unit = 2.0 ** table.format.activity_frac
+            main = _main_term(compiled(wu, err_unit, post_unit, True))
             if main is not None:
                 m, e = nearest_scale(main.coefficient, profile)
                 err_unit *= (main.coefficient / (m * 2.0 ** e)) ** (
                     1 / main.factors.count("y2"))
-        rule_compiled = _compile(rule, profile, steps, h, pre_unit, wu, err_unit, post_unit,
-                                 approximate)
         stored = 2 * np.round(w * wu / 2)
         projections.append(LearningProjection(
             np.clip(stored, fp.WEIGHT_MIN, fp.WEIGHT_MAX).astype(np.int64),
             np.round(np.asarray(b, np.float64) * s_unit).astype(np.int64), wu, exp, pre_unit,
-            s_unit, unit, err_unit, rule_compiled))
-        pre_unit = post_unit
+            pre_offset, s_unit, unit, err_unit, compiled(wu, err_unit, post_unit, approximate)))
+        pre_unit, pre_offset = post_unit, 0 if unit is None else unit.offset
     float_w = [(np.asarray(w, np.float64), np.asarray(b, np.float64)) for w, b in weights]
     feedback = tuple(_feedback(network, p, float_w, channel_state,
                                projections[p.dest - 1].err_unit,
-                               projections[p.source - 1].err_unit, profile)
+                               projections[p.source - 1].err_unit, profile,
+                               projections[p.dest].pre_unit, steps, approximate)
                      for p in pathways)
     table = fp.OutputTable.build(transfers[-1], projections[-1].s_unit, projections[-1].err_unit)
     relay = network.channel.architecture.name in ("distinct", "twin")
@@ -282,38 +336,38 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
 
 
 def _post_unit(wu: float, pre_unit: float, acts: list[np.ndarray], h: int,
-               depth: int) -> float | None:
-    """A_h of a relu hidden layer with weight unit wu (None for the output layer)."""
+               depth: int, signed: bool) -> float | None:
+    """A_h of a relu or linear hidden layer with weight unit wu (None for the output layer)."""
     if h == depth:
         return None
     s_unit = 2 * wu * pre_unit
-    return s_unit / 2 ** _act_shift(s_unit, acts[h])
+    return s_unit / 2 ** _act_shift(s_unit, acts[h], signed)
 
 
-def _table(transfer: str):
-    """The integer table of a non-relu hidden layer; refused when its activity is signed (the
-    next projection's presynaptic trace x1 is unsigned)."""
-    from .activation import activation_table
+def _tables(transfer: str):
+    """(f table, f' table) of a hidden layer computed by table: f on the activity grid of
+    its trace (2^-7 unsigned, 2^-6 signed: x ∈ [−63, 63]), f' in units 2^-7."""
+    from .activation import LOIHI2_FORMAT, activation_table
 
-    table = activation_table(transfer)
-    if table.values.min() < 0:
-        raise MappingError(f"on-chip learning cannot use {transfer} hidden units: their activity "
-                           "is signed, and the next projection's presynaptic trace x1 (the "
-                           "learning engine's O_j) is unsigned 7-bit; use relu or logistic")
-    if table.format.activity_frac != 7:
+    slope = activation_table(transfer)
+    if slope.format.activity_frac != 7:
         raise MappingError("hw.activation's activity grid must be 2^-7 (the 7-bit trace)")
-    return table
+    if slope.values.min() >= 0:
+        return slope, slope
+    return activation_table(transfer, replace(LOIHI2_FORMAT, activity_frac=6)), slope
 
 
 def _compile(rule: LocalRule, profile: ChipProfile, steps: int, h: int, pre_unit: float,
-             weight_unit: float, err_unit: float, post_unit: float | None,
+             pre_offset: int, weight_unit: float, err_unit: float, post_unit: float | None,
              approximate: bool) -> LoihiRule:
     """`rule` in the units of projection h (post_unit None: the output layer, where `post`
-    is O^L and `target` T, both in the error unit)."""
+    is O^L and `target` T, both in the error unit); a signed presynaptic activity is read as
+    (x1 − offset); sub-resolution coefficients act every 2^k-th epoch."""
     post = {"post": err_unit, "target": err_unit} if post_unit is None else {"post": post_unit}
     return compile_rule(rule, profile, approximate=approximate, t_epoch=steps,
                         units={"pre": pre_unit, "feedback": err_unit, **post},
-                        weight_unit=weight_unit, where=f" (projection {h})")
+                        weight_unit=weight_unit, where=f" (projection {h})",
+                        constants={"pre": -pre_offset}, decimate=True)
 
 
 def _main_term(rule: LoihiRule):
@@ -321,26 +375,30 @@ def _main_term(rule: LoihiRule):
     return next((t for t in rule.terms if "y2" in t.factors), None)
 
 
-def _act_shift(s_unit: float, activity: np.ndarray) -> int:
-    """act_shift so that x1 = S >> act_shift reaches 127 at λ = ACTIVITY_HEADROOM × the 99.9th
-    percentile of the calibrated activity."""
-    positive = activity[activity > 0]
-    scale = fp.ACTIVITY_HEADROOM * (float(np.percentile(positive, 99.9)) if positive.size
+def _act_shift(s_unit: float, activity: np.ndarray, signed: bool = False) -> int:
+    """act_shift so that x = S >> act_shift reaches its ceiling (127, or 63 signed) at λ =
+    ACTIVITY_HEADROOM × the 99.9th percentile of the calibrated |activity| (relu: of the
+    positive activity)."""
+    values = np.abs(activity[activity != 0]) if signed else activity[activity > 0]
+    scale = fp.ACTIVITY_HEADROOM * (float(np.percentile(values, 99.9)) if values.size
                                     else 1.0)
-    return max(0, int(round(math.log2(scale * s_unit / fp.TRACE_MAX))))
+    top = fp.SIGNED_MAX if signed else fp.TRACE_MAX
+    return max(0, int(round(math.log2(scale * s_unit / top))))
 
 
 # ----- the emulator of the learning chip -----------------------------------------------------
 def forward(plan: LearningPlan, weights: list[np.ndarray], x: np.ndarray
             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Integer payloads p_0..p_{L−1} and pre-activations S^1..S^L for a batch x (B, n_in)."""
-    payloads, pre = [fp.input_payload(x)], []
+    """Integer activities x_0..x_{L−1} and pre-activations S^1..S^L for a batch x (B, n_in)
+    (the forward payloads are 2·x: `hw.fixed_point`)."""
+    activities, pre = [fp.input_activity(x)], []
     for proj, w in zip(plan.projections, weights):
-        s = fp.shift(payloads[-1] @ w.T, proj.weight_exp) + proj.fixed_bias
+        s = fp.shift(fp.forward_payload(activities[-1]) @ w.T, proj.weight_exp) + \
+            proj.fixed_bias
         pre.append(s)
         if not proj.is_output:
-            payloads.append(fp.hidden_payload(s, proj.unit))
-    return payloads, pre
+            activities.append(proj.unit.activity(s))
+    return activities, pre
 
 
 def output_scores(plan: LearningPlan, weights: list[np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -348,16 +406,26 @@ def output_scores(plan: LearningPlan, weights: list[np.ndarray], x: np.ndarray) 
 
 
 def initial_weights(plan: LearningPlan) -> list[np.ndarray]:
-    return [p.fixed_weights.copy() for p in plan.projections]
+    """The learned integer matrices: W^1..W^L, then the learned pathways' C (ARBP, ASRBP)."""
+    return [p.fixed_weights.copy() for p in plan.projections] + [
+        f.fixed_weights.copy() for f in plan.learned_feedback]
 
 
-def errors(plan: LearningPlan, pre: list[np.ndarray], target_int: np.ndarray
-           ) -> dict[int, np.ndarray]:
+def _backward_weights(plan: LearningPlan, weights: list[np.ndarray] | None
+                      ) -> list[np.ndarray]:
+    learned = iter(weights[len(plan.projections):] if weights is not None else ())
+    return [f.fixed_weights if f.rule is None or weights is None else next(learned)
+            for f in plan.feedback]
+
+
+def errors(plan: LearningPlan, pre: list[np.ndarray], target_int: np.ndarray,
+           weights: list[np.ndarray] | None = None) -> dict[int, np.ndarray]:
     """y2 of every layer: the output error, then each pathway's f'(S^dest)·(C_int B^source)
-    shifted by its exponent, top-down (chained pathways relay the layer above's y2)."""
+    shifted by its exponent, top-down (chained pathways relay the layer above's y2); learned
+    C's from `weights` (as `initial_weights` orders them)."""
     signals = {len(plan.projections): fp.output_error(plan.output_table, pre[-1], target_int)}
-    for fb in plan.feedback:
-        relayed = fp.shift(signals[fb.source] @ fb.fixed_weights.T, fb.weight_exp)
+    for fb, c in zip(plan.feedback, _backward_weights(plan, weights)):
+        relayed = fp.shift(signals[fb.source] @ c.T, fb.weight_exp)
         signals[fb.dest] = fp.hidden_error(pre[fb.dest - 1], relayed,
                                            plan.projections[fb.dest - 1].unit)
     return signals
@@ -377,24 +445,31 @@ def emulate_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray,
     steps = plan.epoch_steps
     needs = [{f for t in p.terms for f in t.factors} for p in plan.projections]
     for n in range(len(x)):  # 1-D vectors per sample: the loop is numpy-call bound
-        payloads, pre = forward(plan, weights, x[n])
+        activities, pre = forward(plan, weights, x[n])
         online[n] = pre[-1]
-        signals = errors(plan, pre, target_int[n])
+        signals = errors(plan, pre, target_int[n], weights)
         xr, yr = streams.x_decay[n], streams.y_decay[n]
         for h, (proj, used) in enumerate(zip(plan.projections, needs), start=1):
-            factors = {"w": weights[h - 1],
-                       "x1": fp.decay_trace(fp.trace_of(payloads[h - 1]), steps, xr)[None, :]}
+            x1 = fp.trace_of(fp.trace_payload(activities[h - 1], proj.pre_offset))
+            factors = {"w": weights[h - 1], "x1": fp.decay_trace(x1, steps, xr)[None, :]}
             for name in used & {"y1", "y2", "y3"}:  # what the post neurons write
                 if name == "y2":
                     value = signals[h]
                 elif name == "y1":
                     value = fp.trace(plan.output_table(pre[-1])) if proj.is_output else \
-                        fp.trace_of(payloads[h])
+                        activities[h]
                 else:
                     value = fp.trace(target_int[n]) if proj.is_output else 0 * signals[h]
                 factors[name] = fp.decay_trace(value, steps, yr)[:, None]
             weights[h - 1] = fp.apply_learning(weights[h - 1], proj.terms, factors,
-                                               streams.conn[n] if stochastic else None)
+                                               streams.conn[n] if stochastic else None, n + 1)
+        for k, fb in enumerate(plan.learned_feedback, start=len(plan.projections)):
+            x1 = fp.trace_of(fp.trace_payload(fp.error_activity(signals[fb.source]),
+                                              fp.TRACE_OFFSET))
+            factors = {"w": weights[k], "x1": fp.decay_trace(x1, steps, xr)[None, :],
+                       "y1": fp.decay_trace(activities[fb.dest], steps, yr)[:, None]}
+            weights[k] = fp.apply_learning(weights[k], fb.terms, factors,
+                                           streams.conn[n] if stochastic else None, n + 1)
     return weights, online
 
 
@@ -431,6 +506,7 @@ class LearningResult:
     seconds: float
     notes: list[str] = field(default_factory=list)
     graph: str = ""
+    rule_names: list[str] = field(default_factory=list)  # "projection h", "backward pathway …"
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "sim": self.sim,
@@ -443,7 +519,7 @@ class LearningResult:
                 "initial_accuracy": self.initial_accuracy,
                 "learned_accuracy": self.learned_accuracy,
                 "online_accuracy": self.online_accuracy, "seconds": self.seconds,
-                "notes": self.notes, "graph": self.graph}
+                "notes": self.notes, "graph": self.graph, "rule_names": self.rule_names}
 
     def format(self) -> str:
         lines = [self.resources.format()]
@@ -453,7 +529,8 @@ class LearningResult:
             lines.append(self.graph)
         lines.append("learning rules (dw per projection"
                      + ("" if self.rules_exact else ", approximated") + "):")
-        lines += [f"  projection {h}: dw = {s}" for h, s in enumerate(self.rule_strings, 1)]
+        names = self.rule_names or [f"projection {h}" for h in range(1, len(self.rule_strings) + 1)]
+        lines += [f"  {name}: dw = {s}" for name, s in zip(names, self.rule_strings)]
         lines.append(f"float model (the channel's math, same samples): "
                      f"{100 * self.float_model_accuracy:.2f}%")
         lines.append(f"on-chip before learning:          {100 * self.initial_accuracy:.2f}%")
@@ -524,7 +601,7 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
                               timeout=timeout)
     learned = float(np.mean(scores.argmax(1) == y_test))
     rules = learner.rules()
-    notes = [f"projection {h}: {t.report()}" for h, r in enumerate(rules, 1)
+    notes = [f"{name}: {t.report()}" for name, r in learner.named_rules()
              for t in r.terms if not t.exact]
     if any(f.matrix in FROM_FORWARD for f in learner.feedback):
         notes.append("backward matrices that follow the forward weights are rewritten by the "
@@ -532,4 +609,5 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
     return LearningResult(profile.name, sim, mapping, resources,
                           [r.dw for r in rules], all(r.exact for r in rules), epochs,
                           len(x_train), len(x_test), float_acc, initial, learned, online,
-                          time.perf_counter() - start, notes, learner.format_graph())
+                          time.perf_counter() - start, notes, learner.format_graph(),
+                          [name for name, _ in learner.named_rules()])

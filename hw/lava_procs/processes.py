@@ -1,14 +1,17 @@
 """Programmable (Loihi 2 style) neurons for three-factor learning with graded spikes, in the
 integers of `hw.fixed_point` (no floating point at run time, as on a chip).
 
-- `GradedLearningNeurons`: a hidden layer. Each step: S = a_in + bias; sends the payload
-  p = 2·x (1 instead of 0, so x1 is overwritten every step) with x and f'(S) from its
-  `hw.fixed_point.HiddenUnit` (relu by a shift, logistic by `hw.activation`'s tables);
-  writes y1 = round(p/2) (its own activity) and y2 = B = f'(S)·third factor (8 bits), and
-  sends B on `e_out` for a chained backward pathway to relay further down.
+- `GradedLearningNeurons`: a hidden layer. Each step: S = a_in + bias; x and f'(S) from its
+  `hw.fixed_point.HiddenUnit` (relu/linear by a shift, logistic/tanh/clip by `hw.activation`'s
+  tables); sends the forward payload p = 2·x, or on the epoch's last step (its step counter:
+  `hw.fixed_point.is_trace_step`) the trace payload 2·(x + offset); writes y1 = x (its own
+  activity) and y2 = B = f'(S)·third factor (8 bits), and sends B on `e_out` for a chained
+  backward pathway to relay further down.
 - `ErrorNeurons`: the output layer's error neurons. S = a_in + bias, O = table(S) (an integer
   table of E·f(S/U), `hw.fixed_point.OutputTable`), e = clip(T − O, −128, 127) with T = E·target
-  from `t_in`; y1 = O, y2 = e, y3 = T (traces clipped to ±128); e on `s_out`, S on `o_out`.
+  from `t_in`; y1 = O, y2 = e, y3 = T (traces clipped to ±128); e on `s_out` (on the trace
+  step 2·(clip(e, ±63) + 64), the x1 of learned backward synapses; so is `e_out` of hidden
+  neurons), S on `o_out`.
 - `GradedRelay`: a Distinct/Twin channel's own error neurons: forward the graded input.
 - `GradedActivation`: inference neurons of `hw.graded`. Each step: Σ = a_in + bias (24-bit,
   saturating), sends the graded spike A = F[k(Σ)] of its activation table (`hw.activation`);
@@ -31,21 +34,25 @@ from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from hw.fixed_point import (
+    TRACE_OFFSET,
     HiddenUnit,
     OutputTable,
+    error_activity,
+    forward_payload,
     hidden_error,
-    hidden_payload,
+    is_trace_step,
     output_error,
     trace,
-    trace_of,
+    trace_payload,
 )
 from neurolocal.network import get_transfer
 
 
 class GradedLearningNeurons(LearningNeuronProcess, AbstractProcess):
     def __init__(self, *, shape: tuple[int, ...], bias, learning_rule, unit: HiddenUnit,
-                 **kwargs) -> None:
-        super().__init__(shape=shape, learning_rule=learning_rule, unit=unit, **kwargs)
+                 steps: int, **kwargs) -> None:
+        super().__init__(shape=shape, learning_rule=learning_rule, unit=unit, steps=steps,
+                         **kwargs)
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
         self.e_out = OutPort(shape=shape)
@@ -54,8 +61,9 @@ class GradedLearningNeurons(LearningNeuronProcess, AbstractProcess):
 
 class ErrorNeurons(LearningNeuronProcess, AbstractProcess):
     def __init__(self, *, shape: tuple[int, ...], bias, learning_rule, table: OutputTable,
-                 **kwargs) -> None:
-        super().__init__(shape=shape, learning_rule=learning_rule, table=table, **kwargs)
+                 steps: int, **kwargs) -> None:
+        super().__init__(shape=shape, learning_rule=learning_rule, table=table, steps=steps,
+                         **kwargs)
         self.a_in = InPort(shape=shape)
         self.t_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
@@ -80,6 +88,15 @@ class GradedActivation(AbstractProcess):
         self.bias = Var(shape=shape, init=bias)
 
 
+def _error_payload(model, error: np.ndarray) -> np.ndarray:
+    """An error output: the error itself, or on the trace step 2·(clip(e, ±63) + 64), the x1 of
+    a learned backward synapse (fixed backward synapses see it one step later, in the next
+    sample's epoch, which settles before its end)."""
+    if is_trace_step(model.time_step, model.proc_params["steps"]):
+        return trace_payload(error_activity(error), TRACE_OFFSET)
+    return error
+
+
 def _send_learning(model, y1: np.ndarray, y2: np.ndarray, y3: np.ndarray) -> None:
     model.s_out_bap.send(np.zeros(y2.shape, dtype=bool))
     model.s_out_y1.send(y1.astype(np.int32))
@@ -97,13 +114,15 @@ class PyGradedLearningFixed(LearningNeuronModelFixed):
     bias: np.ndarray = LavaPyType(np.ndarray, np.int32)
 
     def run_spk(self) -> None:
+        unit = self.proc_params["unit"]
         s = self.a_in.recv().astype(np.int64) + self.bias
-        error = hidden_error(s, self.a_third_factor_in.recv().astype(np.int64),
-                             self.proc_params["unit"])
-        payload = hidden_payload(s, self.proc_params["unit"])
+        error = hidden_error(s, self.a_third_factor_in.recv().astype(np.int64), unit)
+        x = unit.activity(s)
+        payload = trace_payload(x, unit.offset) if is_trace_step(
+            self.time_step, self.proc_params["steps"]) else forward_payload(x)
         self.s_out.send(payload.astype(np.int32))
-        self.e_out.send(error.astype(np.int32))
-        _send_learning(self, trace_of(payload), error, np.zeros_like(error))
+        self.e_out.send(_error_payload(self, error).astype(np.int32))
+        _send_learning(self, x, error, np.zeros_like(error))
 
 
 @implements(proc=ErrorNeurons, protocol=LoihiProtocol)
@@ -121,7 +140,7 @@ class PyErrorNeuronsFixed(LearningNeuronModelFixed):
         target = self.t_in.recv().astype(np.int64)  # E·T, integers
         table = self.proc_params["table"]
         error = output_error(table, s, target)
-        self.s_out.send(error.astype(np.int32))
+        self.s_out.send(_error_payload(self, error).astype(np.int32))
         self.o_out.send(s.astype(np.int32))
         _send_learning(self, trace(table(s)), error, trace(target))
 

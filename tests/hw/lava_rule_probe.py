@@ -1,5 +1,6 @@
 """Runs in an isolated child (see test_hw_rules.py): parse rule strings with Lava's own
-learning-rule classes and return each product's (mantissa, exponent, factors). Not a test
+learning-rule classes and return each product's (mantissa, exponent, dependency, factors
+with their constants). Not a test
 module."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ def parse(dw: str, t_epoch: int = 1):
     rule = Loihi3FLearningRule(dw=dw, t_epoch=t_epoch)
     out = []
     for product in rule.dw.products:
-        factors = sorted(f.state_var for f in product.factors)
+        factors = sorted((f.state_var, f.const or 0) for f in product.factors)
         dependency = product.dependency
         if dependency == "u":  # uk: fires every 2^k epochs, k = decimate exponent
             dependency += str(product.decimate_exponent)

@@ -62,11 +62,34 @@ def test_refusals_say_why():
 
 @pytest.mark.lava
 def test_lava_parses_what_we_emit(monkeypatch):
+    """Every product, with its dependency and factor constants: an ordinary rule; a signed
+    presynaptic factor (x1-64) squared, and a sub-resolution decay on u_k beside x0."""
     monkeypatch.setenv("PYTHONPATH", str(HERE))
-    rule = LocalRule("2**-6*feedback*pre - 3*2**-4*w + 7*2**3*post**2*w")
-    compiled = compile_rule(rule, t_epoch=4)
-    parsed = run_isolated("lava_rule_probe:parse", {"dw": compiled.dw, "t_epoch": 4},
-                          timeout=60)
-    ours = sorted((t.mantissa, t.exponent, t.dependency, sorted(t.factors))
-                  for t in compiled.terms)
-    assert sorted(parsed) == ours
+    compiled = [compile_rule(LocalRule("2**-6*feedback*pre - 3*2**-4*w + 7*2**3*post**2*w"),
+                             t_epoch=4),
+                compile_rule(LocalRule("2**-6*feedback*pre**2 - 0.001*w"), t_epoch=4,
+                             constants={"pre": -64}, decimate=True, approximate=True)]
+    assert compiled[1].dw == "2^-6*x0*(x1-64)*(x1-64)*y2 - 2^-7*u3*w"
+    for rule in compiled:
+        parsed = run_isolated("lava_rule_probe:parse", {"dw": rule.dw, "t_epoch": 4},
+                              timeout=60)
+        ours = sorted((t.mantissa, t.exponent, t.dependency,
+                       sorted(zip(t.factors, t.constants or (0,) * len(t.factors))))
+                      for t in rule.terms)
+        assert sorted(parsed) == ours
+
+
+def test_sub_resolution_term_acts_every_2k_epochs():
+    """0.001·w: k = 0 drops it (below 2^-8); 0.001·2^k·2^7 = 1.024·2^(k−3), so k = 3 gives
+    m·2^e = 2^-7 = 1.024 × 0.008: the smallest k with the best error, 2.34%; the exact
+    feedback term moves to x0."""
+    rule = compile_rule(LocalRule("2**-6*feedback*pre - 0.001*w"), approximate=True,
+                        decimate=True)
+    main, decay = rule.terms
+    assert (main.dependency, main.decimation, main.exact) == ("x0", 0, True)
+    assert (decay.mantissa, decay.exponent, decay.dependency) == (-1, -7, "u3")
+    assert decay.value == pytest.approx(-2 ** -10)
+    assert decay.relative_error == pytest.approx(0.024 / 1.024)
+    assert "every 2^3-th epoch" in decay.report()
+    plain = compile_rule(LocalRule("2**-6*feedback*pre - 0.001*w"), approximate=True)
+    assert plain.terms[1].dropped and plain.dw == "2^-6*u0*x1*y2"
