@@ -3,6 +3,9 @@
 A benchmark module is ``benchmarks/bench_*.py`` with ``run(quick: bool) -> str`` returning a
 Markdown section (it compares against a peer in the same run and reports ratios).
 Usage: python benchmarks/run.py [--quick] [NAME ...]
+
+With NAMEs, only those benchmarks run and only their sections of RESULTS.md are replaced (each
+section is delimited by ``<!-- bench NAME -->`` markers and says when it ran); the others stay.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import datetime
 import importlib.util
 import os
 import platform
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -43,30 +47,43 @@ def machine_info() -> str:
             f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}\n")
 
 
+def previous_sections() -> dict[str, str]:
+    """The sections of the current RESULTS.md by benchmark name (empty when there is none)."""
+    path = HERE / "RESULTS.md"
+    text = path.read_text() if path.exists() else ""
+    return dict(re.findall(r"<!-- bench (\w+) -->\n(.*?)<!-- /bench -->", text, re.S))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("names", nargs="*", help="run only these bench_NAME modules")
     args = parser.parse_args()
-    sections, failed = [], 0
+    available = [p.stem.removeprefix("bench_") for p in sorted(HERE.glob("bench_*.py"))]
+    unknown = sorted(set(args.names) - set(available))
+    if unknown:
+        parser.error(f"no benchmark {', '.join(unknown)}; there are {', '.join(available)}")
+    sections = {} if not args.names else previous_sections()
+    failed = 0
     load_at_start = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    for path in sorted(HERE.glob("bench_*.py")):
-        name = path.stem.removeprefix("bench_")
-        if args.names and name not in args.names:
-            continue
+    for name in args.names or available:
         print(f"== benchmark {name}", flush=True)
-        spec = importlib.util.spec_from_file_location(path.stem, path)
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / f"bench_{name}.py")
         module = importlib.util.module_from_spec(spec)
+        started = datetime.datetime.now().isoformat(timespec="seconds")
         try:
             spec.loader.exec_module(module)
-            sections.append(module.run(quick=args.quick))
+            body = module.run(quick=args.quick)
         except Exception:
             failed += 1
-            sections.append(f"## {name}\n\nFAILED:\n```\n{traceback.format_exc()}```\n")
-        print(sections[-1], flush=True)
+            body = f"## {name}\n\nFAILED:\n```\n{traceback.format_exc()}```\n"
+        load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+        sections[name] = f"{body.rstrip()}\n\n_Run {started}; load average at its end {load}._\n"
+        print(sections[name], flush=True)
     text = "# Benchmark results\n\nWritten by `make bench`.\n\n## Machine\n\n" + machine_info() \
         + f"- load average (1, 5, 15 min) when the benchmarks started: {load_at_start}\n" \
-        + "\n" + "\n\n".join(sections) + "\n"
+        + "".join(f"\n<!-- bench {name} -->\n{sections[name]}<!-- /bench -->\n"
+                  for name in available if name in sections)
     (HERE / "RESULTS.md").write_text(text)
     print(f"wrote {HERE / 'RESULTS.md'}")
     return 1 if failed else 0
