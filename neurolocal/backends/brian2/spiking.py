@@ -42,8 +42,13 @@ NOT_REFRACTORY = "lastspike = -1e9*second\nnot_refractory = True"
 #: Learning gate of the event code: the stream's gate, closed during each sample's settle time.
 LEARN = ("learn_gate(t)*int(t - sample_time*floor(t/sample_time)"
          " >= settle_time)")
-#: Brian2's refractoriness, per copy (batch copies have their own events).
+#: Brian2's refractoriness, per copy (batch copies have their own events): the state update
+#: and synaptic jumps of ``(unless refractory)`` variables pause from the spike on.
 REFRACTORY = "not_refractory = timestep(t - lastspike, dt) >= timestep(refractory_period, dt)"
+#: Brian2's thresholder marks a spiking unit refractory before the synapses run (an event's
+#: own code runs after them), so right after the events: the same condition, marked.
+SPIKED = ("spiked = {threshold}\nlastspike = int(spiked)*t + (1 - int(spiked))*lastspike\n"
+          "not_refractory = not_refractory and not spiked")
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,7 @@ class SpikingModel(Brian2Model):
                                   name=name)
         model = copies.equations(model, name, population.size, refractory is not None)
         if refractory is not None:
-            threshold, reset = f"{threshold} and not_refractory", f"{reset}\nlastspike = t"
+            threshold = f"{threshold} and not_refractory"
         names = copies.names[name]
         group = b2.NeuronGroup(population.size, model, method="exact", clock=self.clock,
                                name=name, events={f"spike_{k}": copies.rename(threshold, names, k)
@@ -181,6 +186,9 @@ class SpikingModel(Brian2Model):
         if refractory is not None:
             group.run_regularly(copies.unit_code(REFRACTORY, group), when="groups", order=-1,
                                 name=f"{name}_refractory")
+            spiked = "\n".join(copies.rename(SPIKED.format(threshold=threshold),
+                                             names | {"spiked"}, k) for k in range(copies.count))
+            group.run_regularly(spiked, when="after_thresholds", order=1, name=f"{name}_spiked")
         group.run_regularly(copies.updates[name], when="groups", name=f"{name}_copies_update")
         return group
 
