@@ -25,8 +25,8 @@ DETERMINISTIC = dict(dt=1e-3, sample_time=0.03, settle_time=0.005, max_rate=1000
 TOLERANCE = 1e-12
 
 
-def _problem(channel: str, sizes: list[int]):
-    rule = get_rule("backprop", eta=1e-6)
+def _problem(channel: str, sizes: list[int], eta: float = 1e-6):
+    rule = get_rule("backprop", eta=eta)
     network = Network.layered(sizes, channel=get_channel(channel), rule=rule, hidden_rule=rule)
     rng = np.random.default_rng(0)
     x = (rng.random((3, sizes[0])) < 0.5).astype(float)
@@ -113,3 +113,32 @@ def test_the_cli_trains_spiking_models_online_unless_asked():
     assert setup_from_args(parser.parse_args([])).batch_size == 16
     assert setup_from_args(parser.parse_args(["--spiking"])).batch_size == 1
     assert setup_from_args(parser.parse_args(["--spiking", "--batch-size", "8"])).batch_size == 8
+
+
+@pytest.mark.slow
+def test_standalone_batches_equal_the_numpy_target():
+    """cpp_standalone (compiled once, ~30 s) with 2 copies: two epochs of 7 samples (a half
+    empty last slot, the last batch applied after the run) and the angle probe give the numpy
+    target's weights, biases and predictions exactly (f' = 1, so no learning code reads a
+    membrane potential that simultaneous input spikes change in target-dependent order)."""
+    network, _, _, w0 = _problem("srbp", [6, 5, 4, 3], eta=0.01)
+    rng = np.random.default_rng(2)
+    x = (rng.random((7, 6)) < 0.5).astype(float)
+    t = np.eye(3)[rng.integers(0, 3, 7)]
+    options = dict(DETERMINISTIC, surrogate_low=None)
+    runs = {}
+    for target in ("numpy", "cpp_standalone"):
+        sim = get_backend("brian2").build(network, weights=w0, seed=0, spiking=True,
+                                          target=target, **options)
+        try:
+            history = sim.train(x, t, epochs=2, batch_size=2)
+            runs[target] = (sim.weights(), sim.predict(x), history.epochs[-1].extra)
+        finally:
+            sim.close()
+    (weights, out, extra), (weights_s, out_s, extra_s) = runs["numpy"], runs["cpp_standalone"]
+    for (w, b), (w_s, b_s) in zip(weights, weights_s):
+        np.testing.assert_allclose(w_s, w, rtol=0, atol=TOLERANCE)
+        np.testing.assert_allclose(b_s, b, rtol=0, atol=TOLERANCE)
+    assert np.abs(weights[0][0] - w0[0][0]).max() > 1e-3  # it learned
+    np.testing.assert_array_equal(out_s, out)
+    np.testing.assert_allclose(extra_s["update_angle"], extra["update_angle"], atol=1e-6)
