@@ -24,15 +24,21 @@ LINE = re.compile(r"^\s*(?:d(?P<ode>\w+)/dt|(?P<name>\w+))\s*(?:=\s*(?P<rhs>.*?)
                   r"\s*(?P<unit>[^()]*?)\s*(?:\((?P<flags>[^)]*)\))?\s*$")
 
 
-@functools.lru_cache(maxsize=None)
-def solve_exact(odes: str) -> str:
-    """Brian2's exact (linear) update code for the differential equations `odes`, with the
-    gate ``refractory_gate`` named ``not_refractory``."""
+@functools.cache
+def solve_exact(odes: str, gated: frozenset[str]) -> str:
+    """Brian2's exact (linear) update code for the differential equations `odes`; the `gated`
+    variables keep their value while ``not_refractory`` is false, as Brian2's
+    ``(unless refractory)`` does (same formula, so the same numbers as an ungrouped unit)."""
     from brian2 import Equations
     from brian2.stateupdaters.exact import linear
 
-    gate = "\nrefractory_gate : boolean" if "refractory_gate" in odes else ""
-    return linear(Equations(odes + gate)).replace("refractory_gate", "not_refractory")
+    lines = []
+    for line in linear(Equations(odes)).splitlines():
+        name = line.split("=")[0].strip()
+        if name in gated:
+            line = f"{name} = int(not_refractory)*_{name} + (1 - int(not_refractory))*{name}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 class Copies:
@@ -60,9 +66,9 @@ class Copies:
         """The model `text` of group `name` (of `size` units) with its state, subexpressions
         and feedback inputs copied B times (stream reads ``(t, i)`` shifted to copy k's
         columns). Identity for B = 1. The copies' differential equations become parameters
-        integrated by `updates[name]`: Brian2's exact solution of ONE copy (with
-        ``(unless refractory)`` as the copy's gate ``not_refractory_k``), renamed per copy
-        (solving all copies as one linear system is needlessly slow in sympy)."""
+        integrated by `updates[name]`: Brian2's exact solution of ONE copy (its
+        ``(unless refractory)`` variables held while ``not_refractory_k`` is false), renamed
+        per copy (solving all copies as one linear system is needlessly slow in sympy)."""
         if not self.batched:
             return text
         lines = [line for line in text.splitlines() if line.strip()]
@@ -78,13 +84,9 @@ class Copies:
         self.gated[name] = frozenset(m["ode"] for _, m in parsed if m is not None and m["ode"]
                                      and m["flags"] and "unless refractory" in m["flags"])
         out = [line for line, m in parsed if m is None or (m["ode"] or m["name"]) not in own]
-        odes = []
-        for line, m in parsed:
-            if m is not None and m["ode"]:
-                gated = m["flags"] and "unless refractory" in m["flags"]
-                rhs = f"int(refractory_gate)*({m['rhs']})" if gated else m["rhs"]
-                odes.append(f"d{m['ode']}/dt = {rhs} : {m['unit']}")
-        update = solve_exact("\n".join(odes)) if odes else ""
+        odes = [f"d{m['ode']}/dt = {m['rhs']} : {m['unit']}" for _, m in parsed
+                if m is not None and m["ode"]]
+        update = solve_exact("\n".join(odes), self.gated[name]) if odes else ""
         temporaries = {f"_{m['ode']}" for _, m in parsed if m is not None and m["ode"]}
         updates = []
         for k in range(self.count):

@@ -18,6 +18,9 @@ x = 1 fires max_rate · learn time spikes per sample), and a weight w moves v by
 potential of a unit driven by inputs x is S = Σ w x + b, as in the rate model.
 
 Every sample lasts `sample_time`; all samples of a call stream through one Brian2 `run()`.
+Minibatches of B samples run as B copies of every unit's state side by side (`copies`): the
+copies share the synapses and their weights, their learning terms accumulate in the synapse
+and the batch mean is applied at the end of each sample slot; B = 1 is online learning.
 """
 
 from __future__ import annotations
@@ -241,9 +244,13 @@ class SpikingModel(Brian2Model):
                               or None,
                               on_event={w: f"spike_{w.rsplit('_', 1)[1]}" for w in ways})
         if rule is not None:
-            self.learning.append((f"{name} on_pre", pre_code))
+            shown = {"pre": pre_code, "post": post_code}
+            if copies.batched:
+                shown = {side: f"{ways[f'{side}_0']}  # copy 0 of {copies.count}"
+                         for side in shown if shown[side]}
+            self.learning.append((f"{name} on_pre", shown["pre"]))
             if on_post:
-                self.learning.append((f"{name} on_post", post_code))
+                self.learning.append((f"{name} on_post", shown["post"]))
         if target != "w":
             self._apply_batches(syn, "w", target)
         return syn

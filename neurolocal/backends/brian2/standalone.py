@@ -36,6 +36,9 @@ def activate_standalone() -> None:
 
     if isinstance(b2.get_device(), CPPStandaloneDevice):
         release_standalone()
+    # Brian2's default is `make -j` with no limit: a model with many code objects then starts
+    # hundreds of compilers at once and can exhaust the machine's memory
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
     b2.set_device("cpp_standalone", build_on_run=False)
 
 
