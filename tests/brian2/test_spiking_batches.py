@@ -59,7 +59,9 @@ def _batched(network, weights, copies, options):
 
 @pytest.mark.parametrize("channel, sizes, neuron", [("srbp", [6, 5, 4, 3], "lif"),
                                                     ("bp", [6, 5, 4, 3], "alif"),
-                                                    ("arbp", [6, 5, 3], "cubalif")])
+                                                    ("arbp", [6, 5, 3], "cubalif"),
+                                                    ("rbp[architecture=twin]", [6, 5, 4, 3],
+                                                     "lif")])
 def test_a_batch_applies_the_mean_of_the_single_sample_changes(channel, sizes, neuron):
     network, x, t, w0 = _problem(channel, sizes)
     options = dict(DETERMINISTIC, neuron=neuron)
