@@ -95,6 +95,21 @@ def test_a_partial_last_batch_and_predictions_match_single_copies():
     np.testing.assert_array_equal(sim.predict(probe), single.predict(probe))
 
 
+def test_a_new_batch_size_continues_from_the_learned_state():
+    """Another batch size rebuilds the model with that many copies; weights, biases and learned
+    backward weights carry over (ARBP: the backward weights learn)."""
+    network, x, t, w0 = _problem("arbp", [6, 5, 3], eta=0.01)
+    sim = get_backend("brian2").build(network, weights=w0, seed=0, spiking=True, **DETERMINISTIC)
+    initial = _state(sim)
+    sim.train(x, t, epochs=1, batch_size=1, diagnostics=False)
+    learned = _state(sim)
+    assert all(np.abs(a - b).max() > 0 for a, b in zip(learned[::2], initial[::2]))
+    sim.train(x, t, epochs=0, batch_size=2)
+    assert sim.model.copies.count == 2
+    for a, b in zip(_state(sim), learned):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_batch_sizes_that_make_no_sense_are_refused():
     network, x, t, _ = _problem("srbp", [6, 5, 3])
     sim = get_backend("brian2").build(network, seed=0, spiking=True, **DETERMINISTIC)
