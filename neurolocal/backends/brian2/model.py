@@ -161,8 +161,10 @@ class Brian2Model:
 
     def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
             batch_size: int = 1) -> np.ndarray:
-        """Present every row of x once (learning when `learn`, in mini-batches of
-        `batch_size` for rate models) inside ONE Brian2 `run()`; returns the output
+        """Present every row of x once (learning when `learn`, each update weighted by
+        1/|batch| of `batch_size` and, in rate models, applied at each batch end; spiking
+        models apply theirs at the end of each slot of `copies` samples) inside ONE Brian2
+        `run()`; returns the output
         activities per sample, shape (N, n_out). `self.report`, if set, is Brian2's progress
         callback for the run.
 

@@ -195,9 +195,10 @@ class Brian2Simulator:
 
     def alignment(self, x: np.ndarray, t: np.ndarray) -> dict[str, list[float | None]]:
         """Angles in degrees, as the numpy backend records them. `update_angle` per
-        projection: between the change the Brian2 model makes on (x, t) in one batch (spiking:
-        online over the samples), measured and then undone, and the rate network's gradient
-        step −∂E/∂W at the same weights; `feedback_angle` per hidden layer: between the
+        projection: between the change the Brian2 model makes on (x, t) in one batch
+        (spiking: over the samples at η/|x|, in slots of the training batch's copies),
+        measured and then undone, and the rate network's gradient step −∂E/∂W at the same
+        weights; `feedback_angle` per hidden layer: between the
         backward matrix in the Brian2 synapses and (W^{h+1})ᵀ···(W^src)ᵀ."""
         weights = self.weights()
         self._live()
