@@ -22,7 +22,9 @@ def add_training_args(parser: argparse.ArgumentParser) -> None:
                         help="hidden layer sizes, comma separated (default 10,10)")
     parser.add_argument("--epochs", type=int, default=60, help="training epochs (default 60)")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate η (default 0.1)")
-    parser.add_argument("--batch-size", type=int, default=16, help="minibatch size (default 16)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="minibatch size (default 16; 1 with --spiking: online, spike by "
+                             "spike)")
     parser.add_argument("--hidden-transfer", default="tanh", choices=TRANSFER_NAMES,
                         help="transfer function of hidden units (default tanh)")
     parser.add_argument("--output-transfer", default="logistic", choices=TRANSFER_NAMES,
@@ -44,6 +46,8 @@ def setup_from_args(args: argparse.Namespace):
     from ..experiment import Setup
 
     hidden = int_list(args.hidden, "--hidden")
+    if args.batch_size is None:
+        args.batch_size = 1 if args.spiking else 16
     if args.epochs < 0 or args.batch_size < 1 or not math.isfinite(args.lr):
         raise UserError("--epochs must be ≥ 0, --batch-size ≥ 1 and --lr a finite number")
     target = args.target

@@ -30,6 +30,7 @@ from ...network import Network
 from ...rules import LocalRule, get_rule
 from ..base import UnsupportedError, Weights
 from .codegen import compile_rule
+from .copies import Copies
 from .transfer import transfer_expression
 
 FEEDBACK_ORDER = 100  # summed feedback runs after every forward sum, top layer first
@@ -135,9 +136,10 @@ def connect_dense(syn, matrix: np.ndarray, variable: str) -> None:
 
 
 def build_pathways(pathways: tuple[Brian2Pathway, ...], groups: list, forward: list,
-                   clock) -> list:
+                   clock, copies: Copies) -> list:
     """Brian2 objects of the separate pathways (bidirectional ones live in `forward`); sets the
-    summation order of every pathway, top layer first."""
+    summation order of every pathway, top layer first. `copies`: the model's batch copies
+    (summed feedback and twin units get one variable per copy)."""
     import brian2 as b2
 
     depth = len(groups) - 1
@@ -146,24 +148,31 @@ def build_pathways(pathways: tuple[Brian2Pathway, ...], groups: list, forward: l
         order = FEEDBACK_ORDER + 2 * (depth - p.dest)
         src, dst = groups[p.source], groups[p.dest]
         if p.matrix is None:
-            forward[p.source - 1].summed_updaters["B_in_pre"].order = order
+            for updater in copies.summed_updaters(forward[p.source - 1], "B_in_pre"):
+                updater.order = order
             continue
         receiver = dst
         if p.twin:
             g = "B_in" if p.nonlinearity is None else transfer_expression(p.nonlinearity,
                                                                           "B_in")
-            receiver = b2.NeuronGroup(len(dst), f"B_in : 1\nG = {g} : 1", clock=clock,
-                                      name=f"twin_{dst.name}")
-            deliver = b2.Synapses(receiver, dst, "B_in_post = G_pre : 1 (summed)", clock=clock,
-                                  name=f"deliver_{dst.name}")
+            name = f"twin_{dst.name}"
+            receiver = b2.NeuronGroup(len(dst), copies.equations(f"B_in : 1\nG = {g} : 1", name,
+                                                                 len(dst)),
+                                      clock=clock, name=name)
+            deliver = b2.Synapses(receiver, dst, copies.synapse_equations(
+                "B_in_post = G_pre : 1 (summed)", receiver, dst), clock=clock,
+                name=f"deliver_{dst.name}")
             deliver.connect(j="i")
-            deliver.summed_updaters["B_in_post"].order = order + 1
+            for updater in copies.summed_updaters(deliver, "B_in_post"):
+                updater.order = order + 1
             objects += [receiver, deliver]
         model = "C : 1 (constant)\n" if p.learned_by is None else \
             f"C : 1\ndc_acc : 1\n{compile_rule(p.learned_by).parameter_declarations}\n"
-        syn = b2.Synapses(src, receiver, model + "B_in_post = C*B_pre : 1 (summed)",
-                          clock=clock, name=f"feedback_{src.name}_to_{receiver.name}")
+        syn = b2.Synapses(src, receiver, copies.synapse_equations(
+            model + "B_in_post = C*B_pre : 1 (summed)", src, receiver),
+            clock=clock, name=f"feedback_{src.name}_to_{receiver.name}")
         connect_dense(syn, p.matrix, "C")
-        syn.summed_updaters["B_in_post"].order = order
+        for updater in copies.summed_updaters(syn, "B_in_post"):
+            updater.order = order
         objects.append(syn)
     return objects

@@ -17,6 +17,7 @@ from ...network import Network
 from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway, build_pathways, connect_dense
 from .codegen import BACKWARD_NAMES, Brian2Rule, compile_rule
+from .copies import Copies
 from .stream import STREAM_NAMES, SampleStream
 
 REPORT_PERIOD = 1.0  # seconds of wall time between progress reports
@@ -53,6 +54,7 @@ class Brian2Model:
     stream_names: tuple[str, ...] = STREAM_NAMES  # the stream arrays the equations read
     runs: int = 0  # Brian2 runs so far (seeds the spiking model's random numbers)
     report = None  # a Brian2 `report` callable for the next run (progress), or None
+    copies: Copies = Copies(1)  # samples simulated side by side (spiking minibatches)
 
     def __init__(self, network: Network, weights: Weights,
                  pathways: tuple[Brian2Pathway, ...], clock) -> None:
@@ -103,7 +105,7 @@ class Brian2Model:
                     setattr(syn, name, value)
                 self.learn(syn, brule, "w", layer)
             self.synapses.append(syn)
-        self.feedback = build_pathways(pathways, groups, self.synapses, self.clock)
+        self.feedback = build_pathways(pathways, groups, self.synapses, self.clock, self.copies)
         for pathway in (p for p in pathways if p.learned_by is not None):
             name = f"feedback_{groups[pathway.source].name}_to_{groups[pathway.dest].name}"
             syn = next(obj for obj in self.feedback if obj.name == name)
@@ -112,7 +114,8 @@ class Brian2Model:
                 setattr(syn, parameter, value)
             self.learn(syn, code.update, "C", pathway.dest, backward=True)
         self.monitor = self.output_monitor(groups[-1])
-        self.brian2_network = b2.Network(*groups, *self.synapses, *self.feedback, self.monitor)
+        monitors = self.monitor if isinstance(self.monitor, list) else [self.monitor]
+        self.brian2_network = b2.Network(*groups, *self.synapses, *self.feedback, *monitors)
 
     # ----- what rate and spiking units plug in ---------------------------------------------
     def input_group(self, population):
@@ -142,10 +145,26 @@ class Brian2Model:
         raise NotImplementedError
 
     # ----- running -------------------------------------------------------------------------
+    def slots(self, n: int) -> int:
+        """Sample slots (of `sample_dt`) that n samples take: B samples side by side."""
+        return -(-n // self.copies.count)
+
+    def stream_arrays(self, stream: SampleStream) -> dict[str, np.ndarray]:
+        """The stream's arrays as the equations read them (spiking copies: one row per slot,
+        copy k's values in the k-th block of columns)."""
+        return stream.arrays()
+
+    def pending(self) -> list[tuple[object, str, str]]:
+        """(object, variable, accumulator) of batch updates the model applies at the start of
+        the next slot; `finish` applies them at the end of a run."""
+        return []
+
     def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,
             batch_size: int = 1) -> np.ndarray:
-        """Present every row of x once (learning when `learn`, in mini-batches of
-        `batch_size` for rate models) inside ONE Brian2 `run()`; returns the output
+        """Present every row of x once (learning when `learn`, each update weighted by
+        1/|batch| of `batch_size` and, in rate models, applied at each batch end; spiking
+        models apply theirs at the end of each slot of `copies` samples) inside ONE Brian2
+        `run()`; returns the output
         activities per sample, shape (N, n_out). `self.report`, if set, is Brian2's progress
         callback for the run.
 
@@ -158,23 +177,28 @@ class Brian2Model:
         self.before_run(batch_size)
         recorded = self.recorded()
         self.brian2_network.t_ = 0.0
-        self.brian2_network.run(stream.samples * self.sample_dt,
+        self.brian2_network.run(self.slots(stream.samples) * self.sample_dt,
                                 namespace=self.run_namespace(stream), report=self.report,
                                 report_period=REPORT_PERIOD * b2.second)
+        for obj, variable, accumulator in self.pending():
+            getattr(obj, variable)[:] = getattr(obj, variable)[:] + getattr(obj, accumulator)[:]
+            getattr(obj, accumulator)[:] = 0.0
         return self.outputs(stream.samples, recorded)
 
     def run_namespace(self, stream: SampleStream) -> dict:
         """Constants and stream arrays for one run. The `TimedArray` objects are reused (their
         values overwritten in place) while the capacity stays the same: Brian2 caches code
         generation per object."""
+        import brian2 as b2
+
         arrays = getattr(self, "_timed_arrays", {})
-        for name, values in stream.arrays().items():
+        for name, values in self.stream_arrays(stream).items():
             if name not in self.stream_names:
                 continue
             if name in arrays and arrays[name].values.shape == values.shape:
                 arrays[name].values[...] = values
             else:
-                arrays.update(stream.timed_arrays(self.sample_dt, [name]))
+                arrays[name] = b2.TimedArray(values.copy(), dt=self.sample_dt, name=name)
         self._timed_arrays = arrays
         return {**self.namespace, **arrays}
 
@@ -182,11 +206,11 @@ class Brian2Model:
         """Hook for per-run state (the spiking model seeds its random numbers here, the rate
         model picks its online or batched learning code)."""
 
-    def recorded(self) -> int:
-        """How much the output monitor holds before a run (its new data follows)."""
+    def recorded(self):
+        """How much the output monitor(s) hold before a run (their new data follows)."""
         raise NotImplementedError
 
-    def outputs(self, n: int, recorded: int) -> np.ndarray:
+    def outputs(self, n: int, recorded) -> np.ndarray:
         """Output activities of the n samples of the last run, shape (n, n_out)."""
         raise NotImplementedError
 
@@ -236,7 +260,7 @@ class Brian2Model:
                 n_src, n_dst = len(obj.source), len(obj.target)
                 matrices[dest] = np.asarray(obj.C[:]).reshape(n_src, n_dst).T.copy()
         for layer, syn in enumerate(self.synapses, start=1):
-            if "B_in_pre" in syn.summed_updaters:
+            if self.copies.summed_updaters(syn, "B_in_pre"):
                 n_pre, n_post = len(syn.source), len(syn.target)
                 w = np.asarray(syn.w[:])
                 c = w * 1.0 if "M" not in syn.variables else np.asarray(syn.M[:]) * np.sign(w)

@@ -27,6 +27,9 @@ from .channel import translate_channel
 from .standalone import StandaloneProgram, activate_standalone, release_standalone
 from .targets import TARGETS, code_target
 
+#: Most batch copies a spiking model takes (each adds events and pathways to compile).
+MAX_COPIES = 64
+
 
 class Brian2Simulator:
     """A trainable Brian2 instance of `network`.
@@ -54,6 +57,7 @@ class Brian2Simulator:
         initial = [(w.astype(np.float64), b.astype(np.float64)) for w, b in initial]
         self._initial = initial
         self._build_args = (pathways, seed, options)
+        self.copies = 1  # spiking: samples simulated side by side (the training batch size)
         _quiet_brian2()
         self._build_model()
 
@@ -67,7 +71,7 @@ class Brian2Simulator:
                 from .spiking import SpikingModel
 
                 self.model = SpikingModel(self.network, self._initial, pathways, seed=seed,
-                                          **options)
+                                          copies=self.copies, **options)
             else:
                 if options:
                     raise UnsupportedError(f"rate Brian2 models take no options "
@@ -88,6 +92,23 @@ class Brian2Simulator:
             self._build_model()
             self._runner.resume(old)
         return self._runner
+
+    def _batch_copies(self, batch_size: int, samples: int) -> None:
+        """Spiking: rebuild the model with `batch_size` copies (one per sample of a batch)
+        when it has another number, continuing from the learned state."""
+        if batch_size == self.copies:
+            return
+        if batch_size > MAX_COPIES:
+            raise UserError(f"spiking batch_size {batch_size} is above {MAX_COPIES} (each "
+                            "sample of a batch is a copy of the network's state and events)")
+        if batch_size > samples:
+            raise UserError(f"spiking batch_size {batch_size} is larger than the {samples} "
+                            "training samples")
+        state = self._live().snapshot()
+        self.copies = batch_size
+        self._build_model()
+        if state:
+            self._runner.restore(state)
 
     def close(self) -> None:
         """Release Brian2's process-wide standalone device (cpp_standalone only; one
@@ -113,7 +134,9 @@ class Brian2Simulator:
               progress: bool = False, diagnostics: bool | None = None,
               eval_train: bool = False) -> TrainingHistory:
         """Present a fresh permutation of (x, t) each epoch inside one Brian2 run, learning in
-        mini-batches (rate) or online, spike by spike (spiking models ignore `batch_size`);
+        mini-batches (spiking: `batch_size` copies of the network side by side, their summed
+        changes applied as the batch mean at each batch end; batch 1 learns online, spike by
+        spike);
         records loss and accuracy per epoch, and alignment angles in `extra` when
         `diagnostics` (default: when the channel delivers feedback; one extra run per epoch).
         `progress`: bars over epochs and over simulated time (off when not a terminal).
@@ -126,7 +149,7 @@ class Brian2Simulator:
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise UserError(f"batch_size must be a positive integer, not {batch_size!r}")
         if self.spiking:
-            batch_size = 1
+            self._batch_copies(int(batch_size), len(x))
         if test is not None:
             test = checked_data(self.network, *test, np.float64)
         if diagnostics is None:
@@ -172,9 +195,10 @@ class Brian2Simulator:
 
     def alignment(self, x: np.ndarray, t: np.ndarray) -> dict[str, list[float | None]]:
         """Angles in degrees, as the numpy backend records them. `update_angle` per
-        projection: between the change the Brian2 model makes on (x, t) in one batch (spiking:
-        online over the samples), measured and then undone, and the rate network's gradient
-        step −∂E/∂W at the same weights; `feedback_angle` per hidden layer: between the
+        projection: between the change the Brian2 model makes on (x, t) in one batch
+        (spiking: over the samples at η/|x|, in slots of the training batch's copies),
+        measured and then undone, and the rate network's gradient step −∂E/∂W at the same
+        weights; `feedback_angle` per hidden layer: between the
         backward matrix in the Brian2 synapses and (W^{h+1})ᵀ···(W^src)ᵀ."""
         weights = self.weights()
         self._live()

@@ -18,6 +18,9 @@ x = 1 fires max_rate · learn time spikes per sample), and a weight w moves v by
 potential of a unit driven by inputs x is S = Σ w x + b, as in the rate model.
 
 Every sample lasts `sample_time`; all samples of a call stream through one Brian2 `run()`.
+Minibatches of B samples run as B copies of every unit's state side by side (`copies`): the
+copies share the synapses and their weights, their learning terms accumulate in the synapse
+and the batch mean is applied at the end of each sample slot; B = 1 is online learning.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from ...network import Network
 from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway
 from .codegen import BACKWARD_NAMES, Brian2Rule
+from .copies import Copies
 from .model import Brian2Model
 from .neurons import NEURONS, get_neuron
 
@@ -41,6 +45,13 @@ NOT_REFRACTORY = "lastspike = -1e9*second\nnot_refractory = True"
 #: Learning gate of the event code: the stream's gate, closed during each sample's settle time.
 LEARN = ("learn_gate(t)*int(t - sample_time*floor(t/sample_time)"
          " >= settle_time)")
+#: Brian2's refractoriness, per copy (batch copies have their own events): the state update
+#: and synaptic jumps of ``(unless refractory)`` variables pause from the spike on.
+REFRACTORY = "not_refractory = timestep(t - lastspike, dt) >= timestep(refractory_period, dt)"
+#: Brian2's thresholder marks a spiking unit refractory before the synapses run (an event's
+#: own code runs after them), so right after the events: the same condition, marked.
+SPIKED = ("spiked = {threshold}\nlastspike = int(spiked)*t + (1 - int(spiked))*lastspike\n"
+          "not_refractory = not_refractory and not spiked")
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,7 @@ class SpikingModel(Brian2Model):
     output_error = "T = target_scale*targets(t, i) : 1\nB = T - r : 1\n"
 
     def __init__(self, network: Network, weights: Weights,
-                 pathways: tuple[Brian2Pathway, ...] = (), seed: int = 0,
+                 pathways: tuple[Brian2Pathway, ...] = (), seed: int = 0, copies: int = 1,
                  **parameters: float):
         import brian2 as b2
 
@@ -131,6 +142,8 @@ class SpikingModel(Brian2Model):
                                    f"spiking Brian2 model takes {', '.join(sorted(known))}")
         self.p = p = SpikingParameters(**parameters)
         self.neuron = get_neuron(p.neuron)
+        self.copies = Copies(copies)
+        self._pending: list[tuple[object, str, str]] = []
         self.sample_dt = p.sample_time * b2.second
         self.namespace = {"tau_m": p.tau_m * b2.second, "tau_r": p.tau_O * b2.second,
                           "max_rate": p.max_rate * b2.Hz, "target_scale": p.target_scale,
@@ -141,7 +154,8 @@ class SpikingModel(Brian2Model):
                           "sample_time": self.sample_dt, "settle_time": p.settle_time * b2.second,
                           "surrogate_low": p.surrogate_low, "surrogate_high": p.surrogate_high,
                           "tau_a": p.tau_a * b2.second, "adapt": p.adapt,
-                          "tau_syn": p.tau_syn * b2.second, "r_default": p.tau_m / p.tau_syn}
+                          "tau_syn": p.tau_syn * b2.second, "r_default": p.tau_m / p.tau_syn,
+                          "refractory_period": p.refractory * b2.second}
         self.seed = seed
         super().__init__(network, weights, pathways, b2.Clock(dt=p.dt * b2.second,
                                                               name="spike_clock"))
@@ -149,15 +163,41 @@ class SpikingModel(Brian2Model):
     trace = "dr/dt = -r/tau_r : 1\n"
 
     def _rest(self, group, code: str) -> None:
-        group.run_regularly(code, dt=self.sample_dt, when="start", name=f"{group.name}_rest")
+        group.run_regularly(self.copies.unit_code(code, group), dt=self.sample_dt,
+                            when="start", name=f"{group.name}_rest")
 
-    def input_group(self, population):
+    def _group(self, population, model: str, threshold: str, reset: str, refractory=None):
+        """A NeuronGroup firing on `threshold`; with B copies, B events ``spike_k`` with their
+        own reset and refractoriness."""
         import brian2 as b2
 
-        group = b2.NeuronGroup(population.size, self.trace + "rate = max_rate*clip("
-                               "stimulus(t, i), 0, inf) : Hz", threshold="rand() < rate*dt",
-                               reset="r += 1", method="exact", clock=self.clock,
-                               name=population.name)
+        copies, name = self.copies, population.name
+        if not copies.batched:
+            return b2.NeuronGroup(population.size, model, threshold=threshold, reset=reset,
+                                  refractory=False if refractory is None else refractory,
+                                  method="exact", clock=self.clock,
+                                  name=name)
+        model = copies.equations(model, name, population.size, refractory is not None)
+        if refractory is not None:
+            threshold = f"{threshold} and not_refractory"
+        names = copies.names[name]
+        group = b2.NeuronGroup(population.size, model, method="exact", clock=self.clock,
+                               name=name, events={f"spike_{k}": copies.rename(threshold, names, k)
+                                                  for k in range(copies.count)})
+        for k in range(copies.count):
+            group.run_on_event(f"spike_{k}", copies.rename(reset, names, k))
+        if refractory is not None:
+            group.run_regularly(copies.unit_code(REFRACTORY, group), when="groups", order=-1,
+                                name=f"{name}_refractory")
+            spiked = "\n".join(copies.rename(SPIKED.format(threshold=threshold),
+                                             names | {"spiked"}, k) for k in range(copies.count))
+            group.run_regularly(spiked, when="after_thresholds", order=1, name=f"{name}_spiked")
+        group.run_regularly(copies.updates[name], when="groups", name=f"{name}_copies_update")
+        return group
+
+    def input_group(self, population):
+        group = self._group(population, self.trace + "rate = max_rate*clip(stimulus(t, i), 0, "
+                            "inf) : Hz", threshold="rand() < rate*dt", reset="r += 1")
         self._rest(group, "r = 0")
         return group
 
@@ -170,10 +210,8 @@ class SpikingModel(Brian2Model):
     def unit_group(self, population, model: str):
         import brian2 as b2
 
-        group = b2.NeuronGroup(population.size, model, threshold=self.neuron.threshold,
-                               reset=f"{self.neuron.reset}\nr += 1",
-                               refractory=self.p.refractory * b2.second, method="exact",
-                               clock=self.clock, name=population.name)
+        group = self._group(population, model, self.neuron.threshold,
+                            f"{self.neuron.reset}\nr += 1", self.p.refractory * b2.second)
         for name, value in self.neuron.constants:
             setattr(group, name, float(self.namespace.get(value, value)))
         self._rest(group, f"{self.neuron.rest}\nr = 0\n{NOT_REFRACTORY}")
@@ -183,19 +221,59 @@ class SpikingModel(Brian2Model):
                          name: str):
         import brian2 as b2
 
+        copies = self.copies
         on_pre, on_post = [self.neuron.on_spike_in.format(x="weight_scale*w")], []
+        target = self._learned("w")
         if rule is not None:
             if rule.on_pre != "0":
-                on_pre.append(f"w += {LEARN}*eta_scale*({rule.on_pre})")
+                on_pre.append(f"{target} += {LEARN}*eta_scale*({rule.on_pre})")
             if rule.on_post != "0":
-                on_post.append(f"w += {LEARN}*eta_scale*({rule.on_post})")
-        syn = b2.Synapses(pre, post, model, on_pre="\n".join(on_pre),
-                          on_post="\n".join(on_post) or None, clock=self.clock, name=name)
+                on_post.append(f"{target} += {LEARN}*eta_scale*({rule.on_post})")
+        pre_code, post_code = "\n".join(on_pre), "\n".join(on_post)
+        model = copies.synapse_equations(model, pre, post)
+        if not copies.batched:
+            syn = b2.Synapses(pre, post, model, on_pre=pre_code, on_post=post_code or None,
+                              clock=self.clock, name=name)
+        else:
+            ways = {f"{side}_{k}": self._copy_gate(copies.synapse_code(code, pre, post, k), k)
+                    for k in range(copies.count)
+                    for side, code in (("pre", pre_code), ("post", post_code)) if code}
+            syn = b2.Synapses(pre, post, model, clock=self.clock, name=name,
+                              on_pre={w: c for w, c in ways.items() if w.startswith("pre")},
+                              on_post={w: c for w, c in ways.items() if w.startswith("post")}
+                              or None,
+                              on_event={w: f"spike_{w.rsplit('_', 1)[1]}" for w in ways})
         if rule is not None:
-            self.learning.append((f"{name} on_pre", "\n".join(on_pre)))
+            shown = {"pre": pre_code, "post": post_code}
+            if copies.batched:
+                shown = {side: f"{ways[f'{side}_0']}  # copy 0 of {copies.count}"
+                         for side in shown if shown[side]}
+            self.learning.append((f"{name} on_pre", shown["pre"]))
             if on_post:
-                self.learning.append((f"{name} on_post", "\n".join(on_post)))
+                self.learning.append((f"{name} on_post", shown["post"]))
+        if target != "w":
+            self._apply_batches(syn, "w", target)
         return syn
+
+    def _learned(self, variable: str) -> str:
+        """What learning code adds to: the variable itself (online), or with B copies its
+        batch accumulator (applied by `_apply_batches`)."""
+        return f"d{variable.lower()}_acc" if self.copies.batched else variable
+
+    @staticmethod
+    def _copy_gate(code: str, k: int) -> str:
+        """`code` reading copy k's learning gate."""
+        return code.replace("learn_gate(t)", f"learn_gate(t, {k})")
+
+    def _apply_batches(self, owner, variable: str, accumulator: str) -> None:
+        """Apply the accumulated batch at the start of every slot (the last one after the
+        run, `pending`)."""
+        owner.run_regularly(f"{variable} += {accumulator}\n{accumulator} = 0",
+                            dt=self.sample_dt, when="start", name=f"{owner.name}_{variable}_batch")
+        self._pending.append((owner, variable, accumulator))
+
+    def pending(self) -> list[tuple[object, str, str]]:
+        return self._pending
 
     def learn(self, owner, update, variable: str, layer: int, bias: bool = False,
               backward: bool = False) -> None:
@@ -209,21 +287,50 @@ class SpikingModel(Brian2Model):
         if isinstance(update, Brian2Rule):
             if update.on_clock == "0":
                 return
-            code = f"{variable} += {LEARN}*eta_scale*learn_dt_over_tau*({update.on_clock})"
+            term, scale = update.on_clock, "eta_scale*learn_dt_over_tau"
         else:
             if backward:  # O_j (the dest unit's trace) in the event code's units, ν/max_rate
                 pre = BACKWARD_NAMES["pre"]
                 update = re.sub(rf"\b{pre}\b", f"({pre}*trace_to_rate)", update)
-            code = f"{variable} += {LEARN}*tick_scale*({update})"
+            term, scale = update, "tick_scale"
+        copies, target = self.copies, self._learned(variable)
+        parts = []
+        for k in range(copies.count):
+            own = copies.synapse_code(term, owner.source, owner.target, k) \
+                if hasattr(owner, "source") else copies.group_code(term, owner, k)
+            parts.append(self._copy_gate(f"{LEARN}*{scale}*({own})", k) if copies.batched
+                         else f"{LEARN}*{scale}*({own})")
+        code = f"{target} += " + " + ".join(parts)
         name = f"{owner.name}_{variable}_clock_rule"
         owner.run_regularly(code, dt=self.p.learn_dt * b2.second, when="end", name=name)
+        if target != variable and not any(o is owner and v == variable
+                                           for o, v, _ in self._pending):
+            self._apply_batches(owner, variable, target)
         self.learning.append((f"{owner.name}.{variable} every {self.p.learn_dt * 1e3:g} ms",
                               code))
 
     def output_monitor(self, group):
         import brian2 as b2
 
-        return b2.SpikeMonitor(group, name="output_spikes")
+        if not self.copies.batched:
+            return b2.SpikeMonitor(group, name="output_spikes")
+        return [b2.EventMonitor(group, f"spike_{k}", name=f"output_spikes_{k}")
+                for k in range(self.copies.count)]
+
+    def stream_arrays(self, stream) -> dict[str, np.ndarray]:
+        """With B copies one row per slot: copy k's inputs, targets and learning gate in the
+        k-th block of columns (sample slot·B + k)."""
+        arrays = {name: stream.arrays()[name] for name in self.stream_names}
+        count = self.copies.count
+        if count == 1:
+            return arrays
+        out = {}
+        for name, values in arrays.items():
+            rows = self.slots(len(values)) * count
+            padded = np.zeros((rows, *values.shape[1:]))
+            padded[:len(values)] = values
+            out[name] = padded.reshape(rows // count, -1)
+        return out
 
     def before_run(self, batch_size: int = 1) -> None:
         """Seed Brian2's random numbers from the model seed and the run count, so every run
@@ -232,13 +339,22 @@ class SpikingModel(Brian2Model):
 
         b2.seed(self.seed + self.runs)
 
-    def recorded(self) -> int:
-        return int(self.monitor.num_spikes)
+    def recorded(self):
+        if not self.copies.batched:
+            return int(self.monitor.num_spikes)
+        return tuple(int(m.num_events) for m in self.monitor)
 
-    def outputs(self, n: int, recorded: int) -> np.ndarray:
-        """Output activity per sample of the last run: spike count · τ_O / sample_time."""
-        spike_i = np.asarray(self.monitor.i[recorded:])
-        sample = np.asarray(self.monitor.t[recorded:] / self.sample_dt).astype(int)
+    def outputs(self, n: int, recorded) -> np.ndarray:
+        """Output activity per sample of the last run: spike count · τ_O / sample_time
+        (copy k of slot s is sample s·B + k)."""
+        count = self.copies.count
+        monitors = self.monitor if self.copies.batched else [self.monitor]
+        starts = recorded if isinstance(recorded, tuple) else (recorded,) * count
         counts = np.zeros((n, self.network.output.size))
-        np.add.at(counts, (np.minimum(sample, n - 1), spike_i), 1.0)
+        for k, (monitor, start) in enumerate(zip(monitors, starts)):
+            spike_i = np.asarray(monitor.i[start:])
+            slot = np.asarray(monitor.t[start:] / self.sample_dt).astype(int)
+            sample = np.minimum(slot * count + k, n - 1) if count == 1 else slot * count + k
+            keep = sample < n
+            np.add.at(counts, (sample[keep], spike_i[keep]), 1.0)
         return counts * self.p.tau_O / self.p.sample_time

@@ -36,6 +36,9 @@ def activate_standalone() -> None:
 
     if isinstance(b2.get_device(), CPPStandaloneDevice):
         release_standalone()
+    # Brian2's default is `make -j` with no limit: a model with many code objects then starts
+    # hundreds of compilers at once and can exhaust the machine's memory
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
     b2.set_device("cpp_standalone", build_on_run=False)
 
 
@@ -89,7 +92,8 @@ class StandaloneProgram:
         self.arrays = {name: namespace[name] for name in model.stream_names}
         model.runs += 1
         model.before_run()
-        model.brian2_network.run(self.length * model.sample_dt, namespace=namespace)
+        model.brian2_network.run(model.slots(self.length) * model.sample_dt,
+                                 namespace=namespace)
         key = hashlib.sha1((model.equations() + repr(sorted(model.namespace.items()))
                             + str(self.length) + repr(model.network.sizes)).encode())
         self.directory = CACHE / key.hexdigest()[:16]
@@ -112,10 +116,12 @@ class StandaloneProgram:
 
         model = self.model
         n_out = model.network.output.size
-        if self.length is None:
-            self._build(SampleStream.build(x, t, n_out, learn, batch_size, length=len(x)))
+        if self.length is None:  # a whole number of slots (B samples side by side)
+            length = model.slots(len(x)) * model.copies.count
+            self._build(SampleStream.build(x, t, n_out, learn, batch_size, length=length))
         stream = SampleStream.build(x, t, n_out, learn, batch_size, length=self.length)
-        run_args = {self.arrays[name]: values for name, values in stream.arrays().items()
+        run_args = {self.arrays[name]: values
+                    for name, values in model.stream_arrays(stream).items()
                     if name in self.arrays}
         for obj, name in self.model.plastic_variables():
             if (obj.name, name) in self.values:
@@ -123,4 +129,7 @@ class StandaloneProgram:
         b2.device.run(directory=str(self.directory), with_output=False, run_args=run_args)
         for obj, name in self.model.plastic_variables():
             self.values[(obj.name, name)] = np.asarray(getattr(obj, name)[:]).copy()
+        for obj, name, accumulator in model.pending():  # the last slot's batch
+            self.values[(obj.name, name)] += self.values[(obj.name, accumulator)]
+            self.values[(obj.name, accumulator)][:] = 0.0
         return model.outputs(self.length, 0)[:stream.samples]

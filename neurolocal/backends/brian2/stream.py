@@ -68,10 +68,3 @@ class SampleStream:
     def arrays(self) -> dict[str, np.ndarray]:
         """The four per-sample arrays, by the names the equations use."""
         return dict(zip(STREAM_NAMES, (self.inputs, self.targets, self.learn, self.batch_end)))
-
-    def timed_arrays(self, dt, names: list[str] | None = None) -> dict:
-        """New `TimedArray`s (all four, or `names`), by the names the equations use."""
-        from brian2 import TimedArray
-
-        return {name: TimedArray(values.copy(), dt=dt, name=name)
-                for name, values in self.arrays().items() if names is None or name in names}
