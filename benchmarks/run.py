@@ -63,7 +63,7 @@ def main() -> int:
     unknown = sorted(set(args.names) - set(available))
     if unknown:
         parser.error(f"no benchmark {', '.join(unknown)}; there are {', '.join(available)}")
-    sections = {} if not args.names else previous_sections()
+    sections: dict[str, str] = {}
     failed = 0
     load_at_start = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     for name in args.names or available:
@@ -80,6 +80,8 @@ def main() -> int:
         load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
         sections[name] = f"{body.rstrip()}\n\n_Run {started}; load average at its end {load}._\n"
         print(sections[name], flush=True)
+    if args.names:  # read now, not at the start: another partial run may have ended meanwhile
+        sections = {**previous_sections(), **sections}
     text = "# Benchmark results\n\nWritten by `make bench`.\n\n## Machine\n\n" + machine_info() \
         + f"- load average (1, 5, 15 min) when the benchmarks started: {load_at_start}\n" \
         + "".join(f"\n<!-- bench {name} -->\n{sections[name]}<!-- /bench -->\n"
