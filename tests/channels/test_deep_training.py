@@ -106,27 +106,29 @@ def test_deep_layers_need_their_own_derivative():
 
 @pytest.mark.parametrize("dtype, order", [(np.float32, "C"), (np.float64, "C"),
                                           (np.float32, "F"), (np.float32, "strided")])
-def test_fused_update_against_a_loop(dtype, order):
+@pytest.mark.parametrize("n_post, n_pre", [(7, 5), (131, 140)])
+def test_fused_update_against_a_loop(dtype, order, n_post, n_pre):
     """A one-product rule k·B_i·O_j takes the fused in-place path W += (k/B) Bᵀ O; it must equal
-    a sum of outer products (and b += (k/B) Σ B), for C- and Fortran-ordered W; float32
-    tolerance 1e-5 relative."""
+    a sum of outer products (and b += (k/B) Σ B), for C- and Fortran-ordered W, small (numpy's
+    product) and above `blas.DIRECT_SIZE` (one gemm into W); float32 tolerance 1e-5."""
     from neurolocal import LocalRule
 
     rule = LocalRule("k*feedback*pre", k=0.9).compile()
     assert rule.single_product == (0.9, "feedback")
     rng = np.random.default_rng(0)
     if order == "strided":  # a view into a larger matrix: neither C- nor F-contiguous
-        w = rng.normal(size=(7, 10)).astype(dtype)[:, ::2]
+        w = rng.normal(size=(n_post, 2 * n_pre)).astype(dtype)[:, ::2]
     else:
-        w = np.asarray(rng.normal(size=(7, 5)), dtype=dtype, order=order)
-    b = rng.normal(size=7).astype(dtype)
-    x, pre = rng.normal(size=(3, 7)).astype(dtype), rng.normal(size=(3, 5)).astype(dtype)
+        w = np.asarray(rng.normal(size=(n_post, n_pre)), dtype=dtype, order=order)
+    b = rng.normal(size=n_post).astype(dtype)
+    x = rng.normal(size=(3, n_post)).astype(dtype)
+    pre = rng.normal(size=(3, n_pre)).astype(dtype)
     expected_w = w.astype(np.float64) + 0.3 * sum(np.outer(x[n], pre[n]) for n in range(3))
     expected_b = b.astype(np.float64) + 0.3 * x.sum(axis=0)
     rule.apply(w, b, pre, feedback=x)
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
-    np.testing.assert_allclose(w, expected_w, rtol=tolerance)
-    np.testing.assert_allclose(b, expected_b, rtol=tolerance)
+    np.testing.assert_allclose(w, expected_w, rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(b, expected_b, rtol=tolerance, atol=tolerance)
 
 
 def test_general_update_with_bias_against_a_loop():
