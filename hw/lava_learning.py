@@ -71,11 +71,7 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
             neurons = GradedLearningNeurons(shape=shape, bias=bias, learning_rule=rule,
                                             unit=proj.unit, steps=steps)
         synapses.a_out.connect(neurons.a_in)
-        for out, into in ((neurons.s_out_bap, synapses.s_in_bap),
-                          (neurons.s_out_y1, synapses.s_in_y1),
-                          (neurons.s_out_y2, synapses.s_in_y2),
-                          (neurons.s_out_y3, synapses.s_in_y3)):
-            out.connect(into)
+        _connect_post_traces(neurons, synapses)
         populations.append(neurons)
         synapses_all.append(synapses)
         port = neurons.s_out
@@ -94,12 +90,7 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
                 feedback = dense(next(learned), fb.weight_exp, learning_rule=Loihi3FLearningRule(
                     dw=fb.rule.dw, x1_tau=TRACE_TAU, rng_seed=seed, t_epoch=steps),
                     graded_spike_cfg=GradedSpikeCfg.OVERWRITE)
-                post = populations[fb.dest - 1]
-                for out, into in ((post.s_out_bap, feedback.s_in_bap),
-                                  (post.s_out_y1, feedback.s_in_y1),
-                                  (post.s_out_y2, feedback.s_in_y2),
-                                  (post.s_out_y3, feedback.s_in_y3)):
-                    out.connect(into)
+                _connect_post_traces(populations[fb.dest - 1], feedback)
                 synapses_all.append(feedback)
             sender.connect(feedback.s_in)
             receiver = populations[fb.dest - 1].a_third_factor_in
@@ -114,6 +105,13 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
     sink = Sink(shape=(populations[-1].s_out.shape[0],), buffer=len(x) * steps)
     populations[-1].o_out.connect(sink.a_in)
     return synapses_all, sink
+
+
+def _connect_post_traces(neurons, synapses) -> None:
+    """The postsynaptic side of a LearningDense: back-propagating spike and y1..y3 from
+    `neurons` (OutPorts fan out, so one population can serve several LearningDenses)."""
+    for name in ("bap", "y1", "y2", "y3"):
+        getattr(neurons, f"s_out_{name}").connect(getattr(synapses, f"s_in_{name}"))
 
 
 def _run(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
