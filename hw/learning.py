@@ -90,7 +90,7 @@ class FeedbackProjection:
     matrix: str
     fixed_weights: np.ndarray  # int64 (n_dest, n_source)
     weight_exp: int
-    scale: float  # C_int·2^exp ≈ C·scale, scale = E_dest / E_source
+    scale: float  # C_int·2^exp ≈ C·scale, scale = 2^RELAY_BITS·E_dest / E_source
     rule: LoihiRule | None = None
 
     @property
@@ -198,11 +198,12 @@ def _feedback(network: Network, pathway: Any, weights: list[tuple[np.ndarray, np
               profile: ChipProfile, dest_activity_unit: float | None = None,
               steps: int = 1, approximate: bool = True) -> FeedbackProjection:
     """Pathway's backward matrix C from the channel's own math (no redraw or dropout reaches
-    here, so the random generator is unused), quantized to C·E_dest/E_source; a learned
+    here, so the random generator is unused), quantized to C·2^RELAY_BITS·E_dest/E_source (the
+    relay's output unit, `hw.fixed_point`); a learned
     pathway keeps 2^WEIGHT_HEADROOM_BITS of room to grow and compiles its rule with
     `feedback` = B_src on x1 and `pre` = O_dest on y1 (`dest_activity_unit` A_dest)."""
     c = network.channel.backward_matrix(pathway, weights, state, np.random.default_rng(0))
-    scale = dest_unit / source_unit
+    scale = 2 ** fp.RELAY_BITS * dest_unit / source_unit
     rule = _pathway_rule(network, pathway)
     room = 0 if rule is None else fp.WEIGHT_HEADROOM_BITS
     q = quantize_weights(np.asarray(c, np.float64), scale / 2 ** room, profile)
