@@ -215,6 +215,39 @@ def test_learned_backward_synapse_follows_the_float_rule(digits):
     assert big.sum() > 5 and np.all(np.sign(change[big]) == np.sign(expected[big]))
 
 
+def test_learned_backward_synapses_compile_exactly(digits):
+    """ARBP (chained) and ASRBP through tanh units at η = 0.05 need no --approximate: C's own
+    unit Cu (integers per 1.0 of C) moves so that the engine coefficient of Δc_ik = η·B_k·O_i,
+    η·Cu·2^3/(E_src·A_dest) (3 bits dropped after x1·y1), is m·2^e; the destination's relay
+    gain g brings C_int·2^exp·g/2^8 back to the relay unit 2^6·E_dest/E_src within 2^-8
+    (g ∈ (128, 256]), so each relayed y2 is f'·(C B) in units E_dest with C = C_int/Cu: within
+    ½ LSB, the gain's 2^-8 and the relay's own floor (2^-6). Without the gain the relay would
+    be off by up to 2×."""
+    for channel in ("arbp", "asrbp"):
+        network = tanh_network(hidden=(16, 12))
+        network = Network(network.populations, network.projections, get_channel(channel))
+        learner = plan_of(network, digits, approximate=False)[0]
+        learner.check_exact()
+        assert len(learner.learned_feedback) == 2 and all(r.exact for r in learner.rules())
+        x, t = digits.x_train[:200], digits.t_train[:200]
+        _, pre = forward(learner, initial_weights(learner), x)
+        signals = errors(learner, pre, np.round(t * learner.error_unit).astype(np.int64))
+        for fb in learner.learned_feedback:
+            dest, src = learner.projections[fb.dest - 1], learner.projections[fb.source - 1]
+            cu = fb.scale / 2.0 ** fb.weight_exp
+            (term,) = fb.rule.terms
+            assert term.mantissa * 2.0 ** term.exponent == pytest.approx(
+                0.05 * cu * 8 / (src.err_unit * learner.projections[fb.dest].pre_unit))
+            relay = 2 ** 6 * dest.err_unit / src.err_unit
+            assert abs(fb.scale * dest.unit.gain / 2 ** 8 / relay - 1) <= 2 ** -8
+            exact = dest.unit.derivative(pre[fb.dest - 1]) / 128 * (
+                (signals[fb.source] / src.err_unit) @ (fb.fixed_weights / cu).T) * dest.err_unit
+            inside = np.abs(exact) < 127
+            assert inside.mean() > 0.9 and np.abs(signals[fb.dest][inside]).mean() > 2
+            assert np.all(np.abs(signals[fb.dest] - exact)[inside]
+                          <= 0.5 + 2 ** -6 + 2 ** -8 * np.abs(exact[inside]))
+
+
 def test_sign_concordant_feedback_follows_the_learned_signs(digits):
     learner, _, _ = plan_of(network_of("sign"), digits)
     w = initial_weights(learner)
