@@ -22,7 +22,12 @@ Units (integers per 1.0 of the float quantity), per projection h (pre layer h−
   S^h has U_h = 2·Wu_h·A_{h−1}·2^weight_exp units;
 - error: y2 = clip(B^h·E_h, −128, 127) (the third factor); the output error neurons compute
   E_L·(T − f(S^L/U_L)) from an integer table of f (no float at run time); a hidden layer's
-  y2 = f'(S)·(C_int B_src)·2^cexp with E_h = Cu·E_src·2^cexp, C_int = C·Cu.
+  y2 = round(f'(S)·R·g / 2^(7 + RELAY_BITS + GAIN_BITS)), R = (C_int B_src)·2^cexp the
+  backward pathway's output, R·g/2^GAIN_BITS in units E_h·2^RELAY_BITS (C_int·2^cexp ≈
+  C·2^RELAY_BITS·E_h/E_src·2^GAIN_BITS/g; g = 2^GAIN_BITS unless C learns): C B is rounded
+  once, with f', to nearest. (Relaying R in units E_h, as Lava's Dense shift floors it, biased
+  every hidden error by −½ LSB and rounded twice: tanh RBP lost 4.8 points to the float
+  model, and that bias alone was braking relu's runaway weight growth.)
 E_h is chosen so that the compiled rule's main coefficient is exactly m·2^e (`hw.rule_compiler`).
 
 Lava's fixed-point learning engine (`lava.magma.core.model.py.connection`,
@@ -64,10 +69,21 @@ ERROR_UNIT = 64  # E_L: output error y2 per 1.0 of T − O; relu/linear layers' 
 #: (measured: tanh SRBP 64-32-32-10 loses 6.5 points to the float model at E = 64, 1.3 at 256)
 TABLE_ERROR_UNIT = 256
 WEIGHT_HEADROOM_BITS = 2  # initial |w_int| ≤ 255 / 2^2: room for the weights to grow 4×
-ACTIVITY_HEADROOM = 4.0  # λ_h = 4 × the calibrated 99.9th percentile of O^h
+#: λ_h = 2 × the calibrated 99.9th percentile of O^h (relu, linear). Saturation (f' = 0 at the
+#: ceiling) is what stops online relu learning from running away; with unbiased relays
+#: (`RELAY_BITS`) 4× let it run (digits sign relu −3.2 points vs −2.2 at 2×, 5 seeds)
+ACTIVITY_HEADROOM = 2.0
 TABLE_RANGE = 12.0  # the output table covers |S^L| ≤ 12
 TABLE_SIZE = 1024
 DERIVATIVE_ONE = 128  # f' in units 2^-7 (the activity grid of `hw.activation`)
+#: fraction bits a backward pathway's output keeps below a hidden layer's error unit: Lava's
+#: Dense floors its output shift, so the relay carries E_h·2^6 per 1.0 of B (|R| ≤ 2^23 for
+#: |B|·E_h < 2^17) and the error neuron rounds once, to nearest (`hidden_error`)
+RELAY_BITS = 6
+#: a hidden error neuron multiplies the relay by g/2^8 (default 1): a learned backward
+#: synapse's unit Cu is chosen so that its rule is exact, and g brings its output back to
+#: E_h·2^RELAY_BITS (within 2^-8: g ∈ (2^7, 2^8]; `hw.learning`)
+GAIN_BITS = 8
 
 
 def epoch_steps(depth: int, hops: int) -> int:
@@ -166,6 +182,7 @@ class HiddenUnit:
     table: Any = None  # hw.activation.ActivationTable of f
     slope: Any = None  # the table whose derivatives give f' in units 2^-7 (default: table)
     signed: bool = False
+    gain: int = 2 ** GAIN_BITS  # the relay's gain g (units 2^-GAIN_BITS)
 
     @property
     def low(self) -> int:
@@ -193,9 +210,11 @@ class HiddenUnit:
 
 
 def hidden_error(s: np.ndarray, relayed: np.ndarray, unit: HiddenUnit) -> np.ndarray:
-    """y2 of a hidden layer: f'(S)·(C B) rounded from units 2^-7, clipped to 8 bits."""
-    product = unit.derivative(s) * relayed + DERIVATIVE_ONE // 2
-    return _clip(np.right_shift(product, 7), -TRACE_MAX - 1, TRACE_MAX)
+    """y2 of a hidden layer: f'(S)·R·g, R·g = C B in units E_h·2^(RELAY_BITS + GAIN_BITS) and
+    f' in units 2^-7, rounded to nearest (half up) in units E_h, clipped to 8 bits."""
+    bits = 7 + RELAY_BITS + GAIN_BITS
+    product = unit.derivative(s) * relayed * unit.gain + (1 << (bits - 1))
+    return _clip(np.right_shift(product, bits), -TRACE_MAX - 1, TRACE_MAX)
 
 
 # ----- Lava's learning engine --------------------------------------------------------------

@@ -90,7 +90,8 @@ class FeedbackProjection:
     matrix: str
     fixed_weights: np.ndarray  # int64 (n_dest, n_source)
     weight_exp: int
-    scale: float  # C_int·2^exp ≈ C·scale, scale = E_dest / E_source
+    scale: float  # C_int·2^exp ≈ C·scale: 2^RELAY_BITS·E_dest/E_source, or Cu·2^exp when C
+    # learns (the destination's relay gain makes up the difference: `_gain`)
     rule: LoihiRule | None = None
 
     @property
@@ -198,22 +199,45 @@ def _feedback(network: Network, pathway: Any, weights: list[tuple[np.ndarray, np
               profile: ChipProfile, dest_activity_unit: float | None = None,
               steps: int = 1, approximate: bool = True) -> FeedbackProjection:
     """Pathway's backward matrix C from the channel's own math (no redraw or dropout reaches
-    here, so the random generator is unused), quantized to C·E_dest/E_source; a learned
-    pathway keeps 2^WEIGHT_HEADROOM_BITS of room to grow and compiles its rule with
-    `feedback` = B_src on x1 and `pre` = O_dest on y1 (`dest_activity_unit` A_dest)."""
-    c = network.channel.backward_matrix(pathway, weights, state, np.random.default_rng(0))
-    scale = dest_unit / source_unit
+    here, so the random generator is unused), quantized to C·2^RELAY_BITS·E_dest/E_source (the
+    relay's output unit, `hw.fixed_point`). A learned pathway compiles its rule with
+    `feedback` = B_src on x1 and `pre` = O_dest on y1 (`dest_activity_unit` A_dest) and, as a
+    forward projection's Wu, its own unit Cu (integers per 1.0 of C; room to grow
+    2^WEIGHT_HEADROOM_BITS-fold) moves to make the main term exactly m·2^e; the relay's
+    output then differs from the unit above by a factor the destination's gain undoes."""
+    c = np.asarray(network.channel.backward_matrix(pathway, weights, state,
+                                                   np.random.default_rng(0)), np.float64)
+    relay = 2 ** fp.RELAY_BITS * dest_unit / source_unit
     rule = _pathway_rule(network, pathway)
-    room = 0 if rule is None else fp.WEIGHT_HEADROOM_BITS
-    q = quantize_weights(np.asarray(c, np.float64), scale / 2 ** room, profile)
-    compiled = None if rule is None else compile_rule(
-        rule, profile, approximate=approximate, t_epoch=steps,
-        units={"feedback": source_unit, "pre": dest_activity_unit},
-        weight_unit=scale / 2.0 ** (q.exp + room), constants={"feedback": -fp.TRACE_OFFSET},
-        factor_map=BACKWARD_FACTORS, decimate=True,
-        where=f" (backward pathway {pathway.source} -> {pathway.dest})")
-    return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix,
-                              q.stored.astype(np.int64), q.exp + room, scale, compiled)
+    if rule is None:
+        q = quantize_weights(c, relay, profile)
+        return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix,
+                                  q.stored.astype(np.int64), q.exp, relay)
+    compiled = partial(compile_rule, rule, profile, t_epoch=steps,
+                       units={"feedback": source_unit, "pre": dest_activity_unit},
+                       constants={"feedback": -fp.TRACE_OFFSET}, factor_map=BACKWARD_FACTORS,
+                       decimate=True,
+                       where=f" (backward pathway {pathway.source} -> {pathway.dest})")
+    largest = max(float(np.abs(c).max()), 1e-9)
+    cu = (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / largest
+    main = _main_term(compiled(approximate=True, weight_unit=cu), BACKWARD_FACTORS["feedback"])
+    if main is not None and main.factors.count("w") != 1:
+        m, e = nearest_scale(main.coefficient, profile)
+        exact = cu * ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
+        if exact * largest <= fp.WEIGHT_MAX:  # else keep cu: the term stays inexact, reported
+            cu = exact
+    low, high = profile.weight_exp_range
+    exp = min(max(math.ceil(math.log2(relay / cu)), low), high)
+    stored = np.clip(2 * np.round(c * cu / 2), fp.WEIGHT_MIN, fp.WEIGHT_MAX).astype(np.int64)
+    return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix, stored, exp,
+                              cu * 2.0 ** exp,
+                              compiled(approximate=approximate, weight_unit=cu))
+
+
+def _gain(fb: FeedbackProjection, dest_unit: float, source_unit: float) -> int:
+    """The destination's relay gain g: C_int·2^exp·g/2^GAIN_BITS ≈ C·2^RELAY_BITS·E_dest/E_src
+    (2^GAIN_BITS when the quantization put C in that unit)."""
+    return round(2 ** (fp.GAIN_BITS + fp.RELAY_BITS) * dest_unit / source_unit / fb.scale)
 
 
 #: A backward synapse c_ik (source k → dest i) reads B_k from its presynaptic trace and O_i
@@ -329,6 +353,10 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
                                projections[p.source - 1].err_unit, profile,
                                projections[p.dest].pre_unit, steps, approximate)
                      for p in pathways)
+    for fb in feedback:
+        dest = projections[fb.dest - 1]
+        gain = _gain(fb, dest.err_unit, projections[fb.source - 1].err_unit)
+        projections[fb.dest - 1] = replace(dest, unit=replace(dest.unit, gain=gain))
     table = fp.OutputTable.build(transfers[-1], projections[-1].s_unit, projections[-1].err_unit)
     relay = network.channel.architecture.name in ("distinct", "twin")
     return LearningPlan(network, tuple(projections), feedback, table, relay, steps,
@@ -370,9 +398,10 @@ def _compile(rule: LocalRule, profile: ChipProfile, steps: int, h: int, pre_unit
                         constants={"pre": -pre_offset}, decimate=True)
 
 
-def _main_term(rule: LoihiRule):
-    """The term whose coefficient the units make exact: the first that reads `feedback`."""
-    return next((t for t in rule.terms if "y2" in t.factors), None)
+def _main_term(rule: LoihiRule, factor: str = "y2"):
+    """The term whose coefficient the units make exact: the first that reads `feedback` (on
+    `factor`)."""
+    return next((t for t in rule.terms if factor in t.factors), None)
 
 
 def _act_shift(s_unit: float, activity: np.ndarray, signed: bool = False) -> int:
