@@ -83,7 +83,8 @@ def test_help_lists_choices_and_defaults(capsys):
     assert choices and {"linear", "logistic", "tanh", "relu", "clip", "step01", "sign"} \
         <= set(choices.group(1).split(","))
     assert "--backend {numpy,brian2}" in text
-    assert "(default 16)" in text or "(default: 16)" in text  # --batch-size
+    # --batch-size: the rate default, and the spiking one (online)
+    assert "minibatch size (default 16; 1 with --spiking" in text
     with pytest.raises(SystemExit):
         main(["deploy", "--help"])
     text = re.sub(r"\s+", " ", capsys.readouterr().out)
