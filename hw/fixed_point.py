@@ -44,6 +44,7 @@ step (`decay_trace`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -252,15 +253,28 @@ class Term:
 _ACC_MIN, _ACC_MAX = -(2 ** ACCUMULATOR_BITS) - 1, 2 ** ACCUMULATOR_BITS - 1
 
 
+@functools.cache
+def _product_plan(term: Term) -> tuple[tuple[tuple[str, int, int, int], ...], int, int]:
+    """((factor, constant, low, high) per factor, right shift, left shift) of a term."""
+    constants = term.constants or (0,) * len(term.factors)
+    clips = tuple((name, constant, -(2 ** FACTOR_WIDTH[name]), 2 ** FACTOR_WIDTH[name] - 1)
+                  for name, constant in zip(term.factors, constants))
+    return clips, product_shift(term.factors), term.exponent + WEIGHT_SHIFT
+
+
 def product(term: Term, factors: dict[str, np.ndarray]) -> np.ndarray:
     """One product in accumulator units (int64), as Lava's bit-approximate applier (which
-    multiplies full matrices in int32; here the factors broadcast, with the same integers)."""
+    multiplies full matrices in int32; here the factors broadcast, with the same integers:
+    exact, so the order of the multiplications does not matter)."""
+    clips, right, left = _product_plan(term)
     result = np.int64(term.mantissa)
-    for name, constant in zip(term.factors, term.constants or (0,) * len(term.factors)):
-        width = FACTOR_WIDTH[name]
-        result = result * _clip(factors[name] + constant, -(2 ** width), 2 ** width - 1)
-    result = np.right_shift(result, product_shift(term.factors))
-    return _clip(np.left_shift(result, term.exponent + WEIGHT_SHIFT), _ACC_MIN, _ACC_MAX)
+    for name, constant, low, high in clips:
+        value = factors[name] + constant if constant else factors[name]
+        result = result * _clip(value, low, high)
+    result = np.asarray(result)  # 0-d for a term without factors; otherwise our own array
+    np.right_shift(result, right, out=result)
+    np.left_shift(result, left, out=result)
+    return _clip(result, _ACC_MIN, _ACC_MAX, out=result)
 
 
 def decimated(term: Term, epoch: int) -> bool:
@@ -278,11 +292,13 @@ def apply_learning(w: np.ndarray, terms: tuple[Term, ...], factors: dict[str, np
     for term in terms:
         if decimated(term, epoch):
             continue
-        acc = _clip(acc + product(term, factors), _ACC_MIN, _ACC_MAX)
+        acc += product(term, factors)
+        _clip(acc, _ACC_MIN, _ACC_MAX, out=acc)
     fraction = acc & (2 ** WEIGHT_SHIFT - 1)
     threshold = 2 ** (WEIGHT_SHIFT - 1) - 0.5 if random is None else random * 2 ** WEIGHT_SHIFT
-    return _clip(np.right_shift(acc, WEIGHT_SHIFT) + (fraction > threshold), WEIGHT_MIN,
-                 WEIGHT_MAX)
+    np.right_shift(acc, WEIGHT_SHIFT, out=acc)
+    acc += fraction > threshold
+    return _clip(acc, WEIGHT_MIN, WEIGHT_MAX, out=acc)
 
 
 @dataclass(frozen=True)
