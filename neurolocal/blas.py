@@ -21,6 +21,7 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 #: (symbol name template, integer type) of cblas gemm in the builds numpy ships with
 _SYMBOLS = (("cblas_{}gemm64_", ctypes.c_int64), ("scipy_cblas_{}gemm64_", ctypes.c_int64),
             ("cblas_{}gemm", ctypes.c_int), ("scipy_cblas_{}gemm", ctypes.c_int))
+_KINDS = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}
 #: W's size from which one gemm call beats numpy's product + add (ctypes costs ~5 µs a call)
 DIRECT_SIZE = 1 << 14
 
@@ -52,8 +53,8 @@ def _gemm(kind: str):
 
 def accumulate_outer(w: np.ndarray, alpha: float, x: np.ndarray, y: np.ndarray) -> None:
     """w += alpha · xᵀ y in place; w (m, n), x (B, m), y (B, n), all of w's dtype."""
-    kind = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}.get(w.dtype)
-    gemm = _gemm(kind) if kind and w.size >= DIRECT_SIZE else None
+    kind = _KINDS.get(w.dtype) if w.size >= DIRECT_SIZE else None
+    gemm = _gemm(kind) if kind else None
     direct = (gemm is not None and x.dtype == w.dtype and y.dtype == w.dtype
               and all(a.ndim == 2 and a.flags.c_contiguous for a in (w, x, y))
               and w.flags.writeable and x.shape[0] == y.shape[0]
