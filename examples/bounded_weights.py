@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 
 from neurolocal.backends.numpy.layer import train_layer  # noqa: E402
 from neurolocal.data import load_dataset  # noqa: E402
+from neurolocal.plotting import save_figure  # noqa: E402
 from neurolocal.rules import get_rule  # noqa: E402
 from neurolocal.theory.bounded import bounded_hebb, is_stable_corner  # noqa: E402
 
@@ -57,10 +58,7 @@ def plot(result: dict, path: Path) -> Path:
            ylim=(1e-4, 1e12))
     ax.legend(fontsize=8)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def main(out: Path) -> None:

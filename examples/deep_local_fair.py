@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 
 from neurolocal.data import load_dataset  # noqa: E402
 from neurolocal.experiment import Setup, targets_for, train_channel  # noqa: E402
+from neurolocal.plotting import save_figure  # noqa: E402
 from neurolocal.theory.deep_local import (  # noqa: E402
     gradient_norms,
     hidden_direction_task,
@@ -91,10 +92,7 @@ def plot(rows: list[dict], path: Path) -> Path:
     axes[0].set_title("deep local learning vs channels")
     axes[1].set_title("unit diversity")
     fig.tight_layout(rect=(0, 0.08, 1, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def main(out: Path) -> None:

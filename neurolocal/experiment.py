@@ -190,7 +190,7 @@ def compare_channels(data: Dataset, channels: list[Channel | str], setup: Setup,
 
 def plot_curves(summaries: list[ChannelSummary], path: str, title: str = "") -> str:
     """Test accuracy per epoch (mean over seeds, band = ±1 std) for every channel, as PNG."""
-    from .plotting import pyplot, series_style
+    from .plotting import pyplot, save_figure, series_style
 
     plt = pyplot()
     figure, axis = plt.subplots(figsize=(7, 4.5))
@@ -213,6 +213,4 @@ def plot_curves(summaries: list[ChannelSummary], path: str, title: str = "") -> 
     axis.legend(fontsize=8, ncol=2)
     axis.set_title(title or "learning curves by channel")
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)

@@ -3,6 +3,7 @@ series stay distinguishable in colour and in black and white."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 #: matplotlib's tab10 colours and ten filled markers; series k gets colour k mod 10 and a
@@ -26,3 +27,12 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def save_figure(figure: Any, path: str | Path, dpi: int = 120) -> Path:
+    """Write `figure` to `path` (its folder created) and close it; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=dpi)
+    pyplot().close(figure)
+    return path

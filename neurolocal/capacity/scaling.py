@@ -83,7 +83,7 @@ def plot_sweep(result: Sweep, path: str) -> str:
     both panels. Written as PNG."""
     from matplotlib.lines import Line2D
 
-    from ..plotting import pyplot, series_style
+    from ..plotting import pyplot, save_figure, series_style
 
     plt = pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
@@ -117,6 +117,4 @@ def plot_sweep(result: Sweep, path: str) -> str:
     right.set_title("alignment with the gradient")
     figure.legend(handles=handles, loc="center right", fontsize=8, title="channel")
     figure.tight_layout(rect=(0, 0, 0.86, 1))
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)

@@ -82,12 +82,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _plot(results: list[dict], path: str, task: str) -> None:
-    import matplotlib
+    from ..plotting import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 4))
+    figure, axis = pyplot().subplots(figsize=(6, 4))
     for r in results:
         curves = np.array(r["losses"])
         axis.semilogy(curves.mean(axis=0), label=r["channel"])
@@ -95,5 +92,4 @@ def _plot(results: list[dict], path: str, task: str) -> None:
     axis.grid(alpha=0.3)
     axis.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    save_figure(figure, path)

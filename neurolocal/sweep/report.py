@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UserError
+from ..plotting import pyplot, save_figure
 from .store import Store
 
 #: Axes that can tell two conditions apart, in the order they appear in a condition's name.
@@ -130,17 +131,8 @@ def _panels(groups: list[Condition], without: tuple[str, ...] = ()
     return panels
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _grid(rows: int, columns: int, width: float = 4.6, height: float = 3.6):
-    figure, axes = _pyplot().subplots(rows, columns, figsize=(width * columns + 2.4,
+    figure, axes = pyplot().subplots(rows, columns, figsize=(width * columns + 2.4,
                                                               height * rows),
                                       squeeze=False)
     return figure, axes
@@ -162,9 +154,7 @@ def _finish(figure, axes, path: Path, styles: dict[str, tuple[str, str]],
     handles += [Line2D([], [], color="black", linestyle=s, label=label) for label, s in extra]
     figure.legend(handles=handles, loc="center right", fontsize=8, title="channel")
     figure.tight_layout(rect=(0, 0, 1 - 2.2 / figure.get_figwidth(), 1))
-    figure.savefig(path, dpi=120)
-    _pyplot().close(figure)
-    return path
+    return save_figure(figure, path)
 
 
 def plot_curves(groups: list[Condition], path: Path) -> Path:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .analysis import Analysis  # noqa: E402
+from ..plotting import pyplot, save_figure
+from .analysis import Analysis
 
 REFERENCES = {"principal": ("cos_principal", "principal eigenvector of E[I Iᵀ]"),
               "centre": ("cos_centre", "centre of gravity E[I]")}
@@ -22,9 +19,7 @@ def plot_analysis(analyses: list[Analysis], path: str | Path,
     eigenvector u of Σ, or the centre of gravity) per epoch, simulated (solid) and predicted
     (dashed), one colour per analysis."""
     key, reference_name = REFERENCES[reference]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig, (ax_norm, ax_angle) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax_norm, ax_angle) = pyplot().subplots(1, 2, figsize=(11, 4))
     for k, analysis in enumerate(analyses):
         colour = f"C{k}"
         curves = [("simulation", analysis.simulated, "-")]
@@ -45,6 +40,4 @@ def plot_analysis(analyses: list[Analysis], path: str | Path,
                  ylim=(0, 180 if reference == "centre" else 90))
     ax_norm.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
