@@ -249,7 +249,7 @@ def informed_weights(channel: str, sizes: list[int], bias: bool = True) -> int:
 
 def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 32,
            bias: bool = True, gradient: np.ndarray | None = None,
-           batch_size: int = 1, orthant: str = "uniform") -> Capacity:
+           batch_size: int = 1, orthant: str | None = None) -> Capacity:
     """The closed-form capacity of `channel` on a chain with population sizes `sizes`, read
     from the channel's declared `CostModel`.
 
@@ -257,7 +257,8 @@ def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 32,
     channel's pathways what it declares (BP: Σ_{h≥2} n_h n_{h−1}, SRBP: Σ_{h<L} n_h n_L), PALR's
     unit perturbations Σ_h n_h W_{>h}. Information: D for an exact gradient; for the random
     perturbation algorithms E[½ log₂ 1/(1 − c²)] over their exact cosine laws; PWLB's from its
-    cosine given the gradient (without one, a Gaussian gradient's).
+    cosine given the gradient (without one, a Gaussian gradient's), for `orthant` or else the
+    law the channel declares.
     """
     if parse_channel_spec(channel)[0] not in REGISTRY:
         raise UserError(f"unknown channel {channel!r} for the capacity table; known: "
@@ -281,7 +282,8 @@ def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 32,
     else:
         ops = {"pwlr": w + 2, "pwlb": w + 2, "pwgb": 3, "pwgbk": k + 2,
                "pwgrk": 2 * k + 1}[algorithm]
-    return perturbation_capacity(channel, algorithm, w, ops, k, d, gradient, orthant)
+    return perturbation_capacity(channel, algorithm, w, ops, k, d, gradient,
+                                 orthant or model.orthant)
 
 
 def perturbation_capacity(channel: str, algorithm: str, w: int, ops: float, k: int = 1,

@@ -130,19 +130,19 @@ def measure(network: Network, channel: str, x: np.ndarray, t: np.ndarray, sample
                        batch_size=batch_size)
     slices = [slice(layer.start, layer.start + layer.size) for layer in mlp.layers]
     return collect(predicted, samples, batch_size, counter, step, progress, slices,
-                   precision_bits)
+                   precision_bits, model.orthant if model.perturbation == "pwlb" else None)
 
 
 def collect(predicted: Capacity, samples: int, batch_size: int, counter: OpCounter,
             step: Callable[[], tuple[np.ndarray, np.ndarray]],
             progress: bool = False, slices: list[slice] | None = None,
-            precision_bits: float = 32) -> Measurement:
+            precision_bits: float = 32, pwlb_orthant: str | None = None) -> Measurement:
     """Draw `samples` pairs (g, Δθ) = step() — the true gradient and the update the channel
     delivers, its costs charged to `counter` — and summarize them per weight and sample next
     to the closed form `predicted` (PWLB's cosine and information are conditional on g, so
-    its closed form is averaged over the drawn gradients; top's cosine is the top layer's
-    share of ‖g‖). With `slices` (each projection's part of θ), also the cosine per
-    projection."""
+    its closed form, for `pwlb_orthant` when the channel is PWLB, is averaged over the drawn
+    gradients; top's cosine is the top layer's share of ‖g‖). With `slices` (each
+    projection's part of θ), also the cosine per projection."""
     cosines, norms, bits = np.empty(samples), np.empty(samples), np.empty(samples)
     pwlb, top_shares = np.empty(samples), np.empty(samples)
     layers = np.full((samples, len(slices or ())), np.nan)
@@ -155,15 +155,15 @@ def collect(predicted: Capacity, samples: int, batch_size: int, counter: OpCount
         cosines[n] = -(unit_d @ unit_g)
         residual = unit_d + cosines[n] * unit_g  # Δ̂ − (Δ̂·(−ĝ))(−ĝ): sin θ exactly near 0
         bits[n] = information(residual @ residual, cosines[n], precision_bits)
-        if predicted.channel == "pwlb":
-            pwlb[n] = pwlb_cos(g)
+        if pwlb_orthant is not None:
+            pwlb[n] = pwlb_cos(g, pwlb_orthant)
         for h, part in enumerate(slices or ()):
             size = np.linalg.norm(delta[part]) * np.linalg.norm(g[part])
             if size > 0:
                 layers[n, h] = -(delta[part] @ g[part]) / size
         if slices:
             top_shares[n] = np.linalg.norm(g[slices[-1]]) / norms[n]
-    if predicted.channel == "pwlb":
+    if pwlb_orthant is not None:
         cos = float(pwlb.mean())
         predicted = replace(predicted, cosine=cos, bits_per_weight=float(np.mean(
             information(1 - pwlb * pwlb, pwlb, precision_bits))))
@@ -186,7 +186,7 @@ def _deliverer(channel: str, k: int, network: Network, mlp: FlatMLP, theta: np.n
     code path follows the channel's declared `CostModel`."""
     model = cost_model(channel, network.sizes, k)
     if model.perturbation is not None:
-        algorithm = Perturbation(model.perturbation, model.k)
+        algorithm = Perturbation(model.perturbation, model.k, orthant=model.orthant)
         return lambda x, t: algorithm.direction(mlp, theta, x, t, rng, counter)
     return _rule_deliverer(channel, network, mlp, theta, rng, counter)
 

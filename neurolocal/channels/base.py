@@ -236,8 +236,9 @@ class CostModel:
     `extra_rule_rows` (+ `extra_rule_rows_per_sample`·B) rows each hidden projection's rule
     sees besides the batch. `exact_gradient`: the delivered update is
     −∂E/∂w itself. `perturbation`: the update comes from a perturbation algorithm of
-    `channels.perturbation` (priced by its own closed forms, k trials). `no_gradient`: why the
-    update cannot be compared with a gradient (None when it can)."""
+    `channels.perturbation` (priced by its own closed forms, k trials; `orthant`: PWLB's law of
+    magnitudes inside the gradient's orthant). `no_gradient`: why the update cannot be compared
+    with a gradient (None when it can)."""
 
     per_sample: int = 0
     per_batch: int = 0
@@ -248,6 +249,7 @@ class CostModel:
     exact_gradient: bool = False
     perturbation: str | None = None
     k: int = 1
+    orthant: str = "uniform"
     no_gradient: str | None = None
 
 

@@ -85,4 +85,5 @@ def measure_recurrent(net: RecurrentNetwork, channel: str, x: np.ndarray, t: np.
 
     predicted = theory_recurrent(channel, net, x.shape[1], k, precision_bits)
     return collect(predicted, samples, batch_size, counter, step, progress,
-                   precision_bits=precision_bits)
+                   precision_bits=precision_bits,
+                   pwlb_orthant=algorithm.orthant if channel == "pwlb" else None)

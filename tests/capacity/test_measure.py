@@ -203,3 +203,20 @@ def test_flat_loss_is_the_channels_matched_loss(data, output):
     mlp = FlatMLP(net)
     reference = output_loss(net, forward_pass(net, weights, x).O[-1], tt)
     assert mlp.loss(mlp.flatten(weights), x, tt) == pytest.approx(reference, rel=1e-9)
+
+
+def test_pwlb_orthant_option_reaches_the_measurement_and_its_prediction(data):
+    """`pwlb[orthant=sphere]` draws half-normal magnitudes, not uniform ones: its measured
+    cosine follows its own law (E cos ≈ 2/π vs √(3/(2π)) for Gaussian g) and the prediction,
+    averaged over the drawn gradients, is the sphere law's — not the uniform one's."""
+    x, t = data
+    net = capacity_network(SIZES)
+    uniform = measure(net, "pwlb", x, t, samples=400, seed=0)
+    sphere = measure(net, "pwlb[orthant=sphere]", x, t, samples=400, seed=0)
+    for m in (uniform, sphere):
+        assert abs(m.cosine - m.predicted.cosine) < 4 * m.cosine_se
+    # E[m_1/‖m‖] ≈ E[m]/√(W·E[m²]) for large W: U(0,1) gives (1/2)/√(1/3) = √3/2, the
+    # half-normal √(2/π)/1: the two predictions differ by that ratio
+    ratio = sphere.predicted.cosine / uniform.predicted.cosine
+    assert abs(ratio - math.sqrt(2 / math.pi) / (math.sqrt(3) / 2)) < 0.02
+    assert sphere.cosine < uniform.cosine - 4 * (sphere.cosine_se + uniform.cosine_se)

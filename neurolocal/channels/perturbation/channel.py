@@ -56,7 +56,8 @@ class PerturbationChannel(Channel):
 
     def cost_model(self, sizes: list[int]) -> CostModel:
         """Priced by the perturbation algorithm's own closed forms (`capacity.formulas`)."""
-        return CostModel(perturbation=self.name, k=self.perturbation.k)
+        return CostModel(perturbation=self.name, k=self.perturbation.k,
+                         orthant=self.perturbation.orthant)
 
     def check(self, network: Network) -> None:
         self.mlp(network)  # raises NetworkError for threshold units or unmatched outputs
