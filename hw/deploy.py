@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from neurolocal.data import Dataset
 from neurolocal.errors import UserError
-from neurolocal.network import Network
+from neurolocal.network import Network, get_transfer
 from neurolocal.network.fixed_point import TARGET_FORMATS
 
 from . import emulator
@@ -119,7 +119,8 @@ class DeployResult:
 
 
 def transfers_of(network: Network) -> list[str]:
-    return [p.transfer for p in network.populations[1:]]
+    """The transfer function of every layer h = 1..L, by canonical name (aliases resolved)."""
+    return [get_transfer(p.transfer).name for p in network.populations[1:]]
 
 
 def plan(network: Network, profile: ChipProfile | str, channel: bool = True

@@ -27,14 +27,15 @@ import numpy as np
 from tqdm import tqdm
 
 from neurolocal.backends.numpy.deep import DeepSimulator
+from neurolocal.channels.base import FORWARD_DERIVED
 from neurolocal.data import Dataset
 from neurolocal.network import Network
 from neurolocal.network.fixed_point import HOMOGENEOUS
 from neurolocal.rules import LocalRule
 
 from . import fixed_point as fp
-from .channel_map import ChannelMapping
-from .deploy import plan
+from .channel_map import ChannelMapping, map_channel
+from .deploy import plan, transfers_of
 from .errors import MappingError, RuleCompileError
 from .partition import ResourceReport
 from .profiles import ChipProfile, get_profile
@@ -42,10 +43,6 @@ from .quantize import quantize_weights
 from .rule_compiler import LoihiRule, compile_rule, nearest_scale
 from .runner import run_isolated
 from .spiking import float_activations
-
-#: Backward matrices computed from the forward weights: the host rewrites them from the
-#: learned weights before each pass over the data (the chip cannot read W from C's synapses).
-FROM_FORWARD = ("transpose", "sign", "sign_concordant")
 
 
 @dataclass(frozen=True)
@@ -180,8 +177,10 @@ class LearningPlan:
         return [w / p.weight_unit for p, w in zip(self.projections, weights)]
 
     def refresh_feedback(self, weights: list[np.ndarray]) -> LearningPlan:
-        """Backward matrices that follow the forward weights, recomputed from `weights`."""
-        if not any(f.matrix in FROM_FORWARD for f in self.feedback):
+        """Fixed backward matrices computed from the forward weights (`FORWARD_DERIVED`),
+        recomputed from `weights`: the host rewrites them before each pass over the data (the
+        chip cannot read W from C's synapses); a learned C keeps its own learned weights."""
+        if not any(f.matrix in FORWARD_DERIVED and f.rule is None for f in self.feedback):
             return self
         current = [(w, p.fixed_bias / p.s_unit)
                    for w, p in zip(self.float_weights(weights), self.projections)]
@@ -189,7 +188,7 @@ class LearningPlan:
             _feedback(self.network, f_path, current, self.channel_state,
                       self.projections[f_path.dest - 1].err_unit,
                       self.projections[f_path.source - 1].err_unit, self.profile)
-            if f_path.matrix in FROM_FORWARD else old
+            if f_path.follows_forward and old.rule is None else old
             for f_path, old in zip(self.network.channel.pathways(self.network.sizes),
                                    self.feedback)))
 
@@ -289,7 +288,7 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
     channel's backward matrices, and compile each projection's rule so that its main term
     (the first with `feedback`) is exact. Raises for what cannot be mapped."""
     pathways = _check_pathways(network)
-    transfers = [p.transfer for p in network.populations[1:]]
+    transfers = transfers_of(network)
     depth = network.depth
     steps = fp.epoch_steps(depth, _hops(pathways, depth))
     acts = float_activations(weights, transfers, calibration)
@@ -358,7 +357,9 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         gain = _gain(fb, dest.err_unit, projections[fb.source - 1].err_unit)
         projections[fb.dest - 1] = replace(dest, unit=replace(dest.unit, gain=gain))
     table = fp.OutputTable.build(transfers[-1], projections[-1].s_unit, projections[-1].err_unit)
-    relay = network.channel.architecture.name in ("distinct", "twin")
+    # the channel's own error neurons relay B when the mapping builds them (Distinct, Twin)
+    mapping = map_channel(network.channel, network.sizes)
+    relay = mapping is not None and any(p.role == "delivery" for p in mapping.projections)
     return LearningPlan(network, tuple(projections), feedback, table, relay, steps,
                         dict(channel_state), profile)
 
@@ -632,7 +633,7 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
     rules = learner.rules()
     notes = [f"{name}: {t.report()}" for name, r in learner.named_rules()
              for t in r.terms if not t.exact]
-    if any(f.matrix in FROM_FORWARD for f in learner.feedback):
+    if any(f.matrix in FORWARD_DERIVED and f.rule is None for f in learner.feedback):
         notes.append("backward matrices that follow the forward weights are rewritten by the "
                      "host once per pass over the data (the float reference: every sample)")
     return LearningResult(profile.name, sim, mapping, resources,

@@ -112,7 +112,7 @@ class Distinct(Architecture):
                         "output-to-layer connections (SRBP): any non-transposed pathway")
 
     def can_carry(self, pathway: Pathway) -> bool:
-        return pathway.matrix not in ("transpose", "sign", "sign_concordant")
+        return not pathway.follows_forward
 
 
 ARCHITECTURES: dict[str, Architecture] = {

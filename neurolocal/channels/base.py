@@ -50,6 +50,8 @@ MATRIX_KINDS: dict[str, str] = {
     "sign_concordant": "|M| ⊙ sign((W^src)ᵀ), M ~ N(0, 1/n_src) fixed or redrawn",
     "sign": "sign((W^src)ᵀ) / √n_src",
 }
+#: Matrix kinds computed from the forward weights W^src (they follow W as it learns).
+FORWARD_DERIVED = frozenset({"transpose", "sign", "sign_concordant"})
 
 
 class ChannelError(NetworkError):
@@ -90,7 +92,7 @@ class Pathway:
         if not 1 <= self.dest < self.source:
             raise ChannelError(f"a pathway goes from a higher layer to a lower hidden layer, "
                                f"not {self.source} -> {self.dest}")
-        if self.matrix in ("transpose", "sign", "sign_concordant") and not self.chained:
+        if self.follows_forward and not self.chained:
             raise ChannelError(f"a {self.matrix!r} pathway needs forward weights W^{self.source} "
                                f"between its ends: only chained pathways ({self.dest + 1} -> "
                                f"{self.dest}) can use it")
@@ -111,6 +113,11 @@ class Pathway:
         for name in ("sparsity", "dropout"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ChannelError(f"{name} must be in [0, 1), not {getattr(self, name)}")
+
+    @property
+    def follows_forward(self) -> bool:
+        """Whether the matrix is computed from the forward weights (`FORWARD_DERIVED`)."""
+        return self.matrix in FORWARD_DERIVED
 
     @property
     def chained(self) -> bool:

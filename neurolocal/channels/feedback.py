@@ -118,7 +118,7 @@ class FeedbackChannel(Channel):
         """The (n_dest, n_source) matrix the pathway applies in this minibatch."""
         shape = (weights[pathway.dest - 1][0].shape[0], weights[pathway.source - 1][0].shape[0])
         dtype = weights[0][0].dtype
-        if pathway.matrix in ("transpose", "sign", "sign_concordant"):
+        if pathway.follows_forward:
             forward_t = weights[pathway.source - 1][0].T
         if pathway.matrix == "transpose":
             c = forward_t

@@ -454,3 +454,15 @@ def test_emulator_equals_lava_bit_for_bit(digits, channel, hidden, rules):
                           {"plan": learner, "x": digits.x_test[:4], "weights": ours},
                           timeout=240)
     np.testing.assert_array_equal(scores, output_scores(learner, ours, digits.x_test[:4]))
+
+
+def test_a_learned_sign_concordant_pathway_keeps_its_learned_matrix(digits):
+    """`sign[learned_by=forward]`: the backward matrices start from |M|·sign(Wᵀ) but then learn
+    on chip; the host's refresh of forward-derived matrices must leave them (and their rules)
+    alone — `refresh_feedback` returns the learned projections unchanged."""
+    learner = plan_of(network_of("sign[learned_by=forward]", hidden=(16, 8)), digits)[0]
+    assert all(f.rule is not None for f in learner.feedback)
+    start = initial_weights(learner)
+    learned, _ = emulate_learning(learner, digits.x_train[:20], digits.t_train[:20], start)
+    assert learner.refresh_feedback(learned).feedback == learner.feedback
+    assert any(not np.array_equal(a, b) for a, b in zip(learned[3:], start[3:]))

@@ -34,8 +34,6 @@ from .copies import Copies
 from .transfer import transfer_expression
 
 FEEDBACK_ORDER = 100  # summed feedback runs after every forward sum, top layer first
-#: Backward matrices carried by the forward synapses in reverse (they follow the forward W).
-REVERSED = ("transpose", "sign", "sign_concordant")
 
 
 @dataclass(frozen=True)
@@ -96,10 +94,10 @@ def translate_channel(channel, network: Network, weights: Weights,
                                    f"{p.derivative!r} in channel {channel.name!r}: only the "
                                    "unit's own f' or none")
         magnitude = None
-        if p.matrix in REVERSED and (p.quantize or p.sparsity):
+        if p.follows_forward and (p.quantize or p.sparsity):
             raise UnsupportedError("the Brian2 backend cannot quantize or sparsify the forward "
                                    f"weights used in reverse ({p.matrix!r} feedback)")
-        if p.matrix in REVERSED:
+        if p.follows_forward:  # carried by the forward synapses in reverse
             matrix = None
             if p.matrix != "transpose":  # |C| = |sign(W)ᵀ C| with the channel's own draw
                 magnitude = np.abs(channel.backward_matrix(p, weights, state, rng))
