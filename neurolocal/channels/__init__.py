@@ -23,6 +23,7 @@ from .base import (
     forward_pass,
     output_error,
     output_loss,
+    score_outputs,
 )
 from .feedback import FeedbackChannel
 from .local import LocalChannel
@@ -45,4 +46,4 @@ __all__ = ["ARCHITECTURES", "CHANNELS", "MATRIX_KINDS", "SYMMETRIES", "Architect
            "SigPropChannel", "Twin", "available_channels", "backprop_signals",
            "channel_from_dict", "channel_label", "channel_network", "describe_channel",
            "forward_pass", "get_architecture", "get_channel", "output_error", "output_loss",
-           "parse_channel_spec", "split_channel_list"]
+           "parse_channel_spec", "score_outputs", "split_channel_list"]

@@ -210,6 +210,21 @@ def output_loss(network: Network, output: np.ndarray, target: np.ndarray) -> flo
     return float(loss.sum(axis=1).mean())
 
 
+def score_outputs(network: Network, out: np.ndarray, target: np.ndarray
+                  ) -> tuple[float, float]:
+    """(loss, accuracy) of outputs `out` against targets: the matched loss (`output_loss`) and
+    argmax of outputs against argmax of targets; with one output unit, both thresholded at the
+    middle of the output range (0.5 for logistic, 0 for tanh or linear)."""
+    target = np.asarray(target)
+    if out.shape[1] == 1:
+        transfer = get_transfer(network.output.transfer)
+        middle = (transfer.low + transfer.high) / 2 if np.isfinite(transfer.low) else 0.0
+        accuracy = float(np.mean((out > middle) == (target > middle)))
+    else:
+        accuracy = float(np.mean(out.argmax(axis=1) == target.argmax(axis=1)))
+    return output_loss(network, out, target), accuracy
+
+
 def derivatives(network: Network, forward: ForwardPass) -> list[np.ndarray | None]:
     """f'_h(S^h) for h = 0..L (None at the input), from O^h where the transfer allows."""
     out: list[np.ndarray | None] = [None]

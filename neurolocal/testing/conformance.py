@@ -204,6 +204,10 @@ class SpikingConformance(_Suite):
 
     options: ClassVar[dict] = {"spiking": True}
 
+    def build(self, network, **kwargs):
+        """Always spiking, whatever a subclass puts in `options`."""
+        return super().build(network, **{**kwargs, "spiking": True})
+
     def test_weights_round_trip_and_no_drive_means_no_spikes(self):
         """Tolerance: weights back within 1e-7 (float32 storage); with zero weights, zero
         bias and any input, the outputs are exactly 0 (no spike without drive); outputs are

@@ -141,3 +141,14 @@ def test_running_train_metrics_are_those_of_the_training_run():
     loss, accuracy = sim.evaluate(x, t)
     assert record.train_loss == pytest.approx(loss, abs=1e-12)
     assert record.train_accuracy == pytest.approx(accuracy, abs=1e-12)
+
+
+def test_one_output_unit_accuracy_is_thresholded_at_the_middle_of_its_range():
+    """A single logistic output: accuracy counts outputs on the target's side of 0.5 (an
+    argmax over one column would call every sample right)."""
+    from neurolocal.backends import get_backend
+    from neurolocal.channels import channel_network, get_channel
+
+    sim = get_backend("brian2").build(channel_network([3, 1], get_channel("bp")), seed=0)
+    out, t = np.array([[0.7], [0.2], [0.6]]), np.array([[1.0], [0.0], [0.0]])
+    assert sim.score(out, t)[1] == pytest.approx(2 / 3)

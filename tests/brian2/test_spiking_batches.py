@@ -14,7 +14,7 @@ import pytest
 
 from neurolocal.backends import get_backend
 from neurolocal.backends.brian2.targets import code_target
-from neurolocal.channels import get_channel
+from neurolocal.channels import channel_network, get_channel
 from neurolocal.errors import UserError
 from neurolocal.network import Network
 from neurolocal.rules import get_rule
@@ -159,3 +159,21 @@ def test_standalone_batches_equal_the_numpy_target():
     assert np.abs(weights[0][0] - w0[0][0]).max() > 1e-3  # it learned
     np.testing.assert_array_equal(out_s, out)
     np.testing.assert_allclose(extra_s["update_angle"], extra["update_angle"], atol=1e-6)
+
+
+def test_a_frozen_projection_stays_put_in_batches():
+    """`top` (hidden weights fixed, no rule): with two copies the frozen projection has no
+    batch accumulator to apply, its weights stay exactly as they were, and the learning top
+    layer moves by the mean of the single-copy changes."""
+    network = channel_network([6, 5, 3], get_channel("top"), eta=1e-6)
+    _, x, t, w0 = _problem("srbp", [6, 5, 3])
+    assert network.projections[0].rule is None
+    singles = [_single_change(network, w0, x[n], t[n], DETERMINISTIC)[0] for n in range(2)]
+    sim = _batched(network, w0, 2, DETERMINISTIC)
+    before = _state(sim)
+    with code_target("numpy"):
+        sim.model.run(x[:2], t[:2], learn=True, batch_size=2)
+    change = [a - b for a, b in zip(_state(sim), before)]
+    assert not np.any(change[0]) and not np.any(change[1])
+    for got, one, two in zip(change[2:4], *[s[2:4] for s in singles]):
+        np.testing.assert_allclose(got, (one + two) / 2, rtol=0, atol=TOLERANCE)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from ...channels import backprop_signals, forward_pass, output_loss
+from ...channels import backprop_signals, forward_pass, score_outputs
 from ...errors import UserError
 from ...network import Network
 from ..base import (
@@ -185,13 +185,12 @@ class Brian2Simulator:
 
     # ----- measurement ---------------------------------------------------------------------
     def evaluate(self, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
-        """(loss, accuracy) of the current weights on (x, t); accuracy compares argmaxes."""
+        """(loss, accuracy) of the current weights on (x, t), as `channels.score_outputs`."""
         return self.score(self.predict(x), t)
 
     def score(self, out: np.ndarray, t: np.ndarray) -> tuple[float, float]:
-        """(loss, accuracy) of outputs `out` against targets t."""
-        accuracy = float(np.mean(out.argmax(axis=1) == np.asarray(t).argmax(axis=1)))
-        return output_loss(self.network, out, np.asarray(t)), accuracy
+        """(loss, accuracy) of outputs `out` against targets t (`channels.score_outputs`)."""
+        return score_outputs(self.network, out, t)
 
     def alignment(self, x: np.ndarray, t: np.ndarray) -> dict[str, list[float | None]]:
         """Angles in degrees, as the numpy backend records them. `update_angle` per

@@ -251,7 +251,7 @@ class SpikingModel(Brian2Model):
             self.learning.append((f"{name} on_pre", shown["pre"]))
             if on_post:
                 self.learning.append((f"{name} on_post", shown["post"]))
-        if target != "w":
+        if rule is not None and target != "w":  # a frozen projection has no accumulator
             self._apply_batches(syn, "w", target)
         return syn
 

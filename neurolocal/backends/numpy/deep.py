@@ -22,10 +22,16 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from ...channels import Channel, LocalChannel, backprop_signals, forward_pass, output_loss
+from ...channels import (
+    Channel,
+    LocalChannel,
+    backprop_signals,
+    forward_pass,
+    score_outputs,
+)
 from ...channels.base import apply_rule
 from ...errors import UserError
-from ...network import Network, get_transfer
+from ...network import Network
 from ...network.fixed_point import Quantizer
 from ..base import EpochRecord, TrainingHistory, Weights, checked_data, checked_weights
 
@@ -147,13 +153,7 @@ class DeepSimulator:
 
     def score(self, out: np.ndarray, t: np.ndarray) -> tuple[float, float]:
         """(loss, accuracy) of outputs `out` against targets `t` (see `evaluate`)."""
-        if out.shape[1] == 1:
-            transfer = get_transfer(self.network.output.transfer)
-            middle = (transfer.low + transfer.high) / 2 if np.isfinite(transfer.low) else 0.0
-            accuracy = float(np.mean((out > middle) == (t > middle)))
-        else:
-            accuracy = float(np.mean(out.argmax(axis=1) == t.argmax(axis=1)))
-        return output_loss(self.network, out, t), accuracy
+        return score_outputs(self.network, out, t)
 
     def alignment(self, x: np.ndarray, t: np.ndarray) -> dict[str, list[float | None]]:
         """Angles in degrees, per projection h = 1..L: `update_angle` between the update the
