@@ -37,6 +37,7 @@ from scipy.integrate import quad
 from scipy.special import digamma, erf, gammaln
 
 from ..channels import CostModel, get_channel
+from ..channels.perturbation import uses_trials
 from ..channels.registry import CHANNELS as REGISTRY
 from ..channels.registry import parse_channel_spec
 from ..errors import UserError
@@ -46,7 +47,7 @@ def cost_model(channel: str, sizes: list[int], k: int = 1) -> CostModel:
     """What `channel` declares about its cost (`Channel.cost_model`), with k trials for the
     k-trial perturbation algorithms."""
     model = get_channel(channel).cost_model(sizes)
-    return replace(model, k=k) if model.perturbation in ("pwgbk", "pwgrk") else model
+    return replace(model, k=k) if uses_trials(model.perturbation) else model
 
 
 _PROBE = [3, 3, 3, 2]  # any chain: what a channel declares about gradients does not depend on it

@@ -32,7 +32,7 @@ from tqdm import tqdm
 from ..channels import get_channel
 from ..channels.base import apply_rule
 from ..channels.network import channel_network
-from ..channels.perturbation import FlatMLP, OpCounter, Perturbation
+from ..channels.perturbation import FlatMLP, OpCounter, Perturbation, uses_trials
 from ..errors import UserError
 from ..network import Network, Projection
 from .formulas import (
@@ -73,7 +73,7 @@ class Measurement:
 
     @property
     def label(self) -> str:
-        return f"{self.channel}(k={self.k})" if self.channel in ("pwgbk", "pwgrk") \
+        return f"{self.channel}(k={self.k})" if uses_trials(self.channel) \
             else self.channel
 
     def to_dict(self) -> dict:

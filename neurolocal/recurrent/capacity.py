@@ -15,7 +15,7 @@ import numpy as np
 
 from ..capacity.formulas import Capacity, perturbation_capacity
 from ..capacity.measure import Measurement, collect
-from ..channels.perturbation import OpCounter, Perturbation
+from ..channels.perturbation import OpCounter, Perturbation, uses_trials
 from ..errors import UserError
 from .network import CHANNELS, RecurrentNetwork, flat
 
@@ -65,7 +65,7 @@ def measure_recurrent(net: RecurrentNetwork, channel: str, x: np.ndarray, t: np.
                          f"{', '.join(RECURRENT_CAPACITY)}")
     if not isinstance(samples, int) or samples < 2:
         raise UserError(f"samples must be an integer ≥ 2, not {samples!r}")
-    if channel not in ("pwgbk", "pwgrk"):
+    if not uses_trials(channel):
         k = 1
     rng = np.random.default_rng(seed)
     counter = OpCounter(precision_bits=precision_bits)

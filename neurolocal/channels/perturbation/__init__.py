@@ -1,9 +1,15 @@
 """Perturbation learning (PWLR, PWLB, PALR, PWGB, PWGBk, PWGRk) on differentiable networks,
 with the operation counter the capacity measurements read."""
 
-from .algorithms import ALGORITHMS, Perturbation, PerturbationError, random_unit_vectors
+from .algorithms import (
+    ALGORITHMS,
+    Perturbation,
+    PerturbationError,
+    random_unit_vectors,
+    uses_trials,
+)
 from .counter import OpCounter
 from .mlp import FlatMLP
 
 __all__ = ["ALGORITHMS", "FlatMLP", "OpCounter", "Perturbation", "PerturbationError",
-           "random_unit_vectors"]
+           "random_unit_vectors", "uses_trials"]

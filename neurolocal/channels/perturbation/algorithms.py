@@ -47,6 +47,11 @@ ALGORITHMS: dict[str, tuple[str, str, str, bool]] = {
 }
 
 
+def uses_trials(name: str | None) -> bool:
+    """Whether algorithm `name` runs k trials (PWGBk, PWGRk; `ALGORITHMS`' last field)."""
+    return name in ALGORITHMS and ALGORITHMS[name][3]
+
+
 #: PWLB's i.i.d. magnitudes m inside the orthant: (rng, W) -> m ≥ 0.
 ORTHANT_MAGNITUDES = {
     "uniform": lambda rng, size: rng.uniform(0.0, 1.0, size),

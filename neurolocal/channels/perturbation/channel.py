@@ -25,7 +25,7 @@ from ..base import (
     forward_pass,
 )
 from . import FlatMLP, OpCounter, Perturbation
-from .algorithms import activity_signals
+from .algorithms import activity_signals, uses_trials
 
 #: Default number of trials for the k-trial algorithms.
 DEFAULT_K = 8
@@ -40,7 +40,7 @@ class PerturbationChannel(Channel):
     def __init__(self, name: str = "pwgb", k: int | None = None, epsilon: float = 1e-6,
                  precision_bits: int = 32, orthant: str = "uniform"):
         if k is None:
-            k = DEFAULT_K if name in ("pwgbk", "pwgrk") else 1
+            k = DEFAULT_K if uses_trials(name) else 1
         self.name = name
         self.perturbation = Perturbation(name, int(k), float(epsilon), orthant)
         self.counter = OpCounter(precision_bits=int(precision_bits))
