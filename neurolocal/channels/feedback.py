@@ -76,9 +76,7 @@ class FeedbackChannel(Channel):
         """n_dst·n_src multiply-adds per pathway and sample; the exact gradient when every
         pathway is BP's (transposed weights, own f', linear relay, nothing quantized, sparse
         or dropped)."""
-        exact = self._pathway == dict(matrix="transpose", redraw=False, learned_by=None,
-                                      derivative="own", nonlinearity=None, quantize=None,
-                                      sparsity=0.0, dropout=0.0)
+        exact = Pathway(2, 1, **self._pathway) == Pathway(2, 1)  # all of BP's defaults
         return replace(super().cost_model(sizes), exact_gradient=exact)
 
     def symmetries(self, sizes: list[int]) -> frozenset[str]:

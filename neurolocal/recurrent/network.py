@@ -223,7 +223,7 @@ class RecurrentRun:
     accuracy: float
     initial_cosine: float
     diverged_at: int | None = None  # the epoch whose updates broke the weights or the loss
-    divergence: str | None = None  # why (backends.base.named_divergence)
+    divergence: str | None = None  # why (neurolocal.divergence.named_divergence)
 
 
 def accuracy(net: RecurrentNetwork, x: np.ndarray, t: np.ndarray,

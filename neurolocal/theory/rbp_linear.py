@@ -87,7 +87,7 @@ def simulate_chain(x: np.ndarray, t: np.ndarray, c: float, a1: float, a2: float,
     t = np.asarray(t, dtype=np.float64).reshape(-1, 1)
     path = [(a1, a2)]
     for _ in range(epochs):
-        simulator.train(x, t, 1, batch_size=len(x))
+        simulator.train(x, t, 1, batch_size=len(x), diagnostics=False)
         (w1, _), (w2, _) = simulator.weights()
         path.append((float(w1[0, 0]), float(w2[0, 0])))
     trajectory = np.array(path)
