@@ -20,6 +20,7 @@ import numpy as np
 from neurolocal.errors import UserError
 from neurolocal.network import get_transfer
 
+from . import fixed_point as fp
 from .graded import GradedLayer, GradedNetwork
 from .quantize import DECAY_UNITY
 from .spiking import SpikingLayer, SpikingNetwork
@@ -38,11 +39,7 @@ def _decay(state: np.ndarray, decay: int) -> np.ndarray:
     return np.sign(product) * np.right_shift(np.abs(product), 12)
 
 
-def shift_input(accumulated: np.ndarray, weight_exp: int) -> np.ndarray:
-    """The Dense output: the summed input shifted by the shared weight exponent."""
-    if weight_exp > 0:
-        return np.left_shift(accumulated, weight_exp)
-    return np.right_shift(accumulated, -weight_exp)
+shift_input = fp.shift  # the Dense output: the summed input shifted by the weight exponent
 
 
 @dataclass

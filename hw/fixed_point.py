@@ -57,7 +57,6 @@ _clip = np.core.umath.clip  # the ufunc: np.clip's Python wrapper dominates on s
 TRACE_MAX = 127  # x1, y1..y3: 7-bit traces
 SIGNED_MAX = 63  # a signed activity x ∈ [−63, 63] ...
 TRACE_OFFSET = 64  # ... travels as x1 = x + 64 on the trace step
-PAYLOAD_MAX = 2 * TRACE_MAX
 FACTOR_WIDTH = {"x1": 7, "x2": 7, "y1": 7, "y2": 7, "y3": 7, "w": 9}
 MANTISSA_WIDTH = 4
 ACCUMULATOR_BITS = 15

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -64,8 +64,9 @@ class LearningProjection:
     def is_output(self) -> bool:
         return self.unit is None
 
-    @property
+    @cached_property
     def terms(self) -> tuple[fp.Term, ...]:
+        """The engine's products (computed once: the emulator reads them every sample)."""
         return _engine_terms(self.rule)
 
 
@@ -91,8 +92,9 @@ class FeedbackProjection:
     # learns (the destination's relay gain makes up the difference: `_gain`)
     rule: LoihiRule | None = None
 
-    @property
+    @cached_property
     def terms(self) -> tuple[fp.Term, ...]:
+        """The engine's products (computed once: the emulator reads them every sample)."""
         return _engine_terms(self.rule)
 
 
