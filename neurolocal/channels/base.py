@@ -210,6 +210,15 @@ def output_loss(network: Network, output: np.ndarray, target: np.ndarray) -> flo
     return float(loss.sum(axis=1).mean())
 
 
+def forward_product(weights: Weights, pathway: Pathway) -> np.ndarray:
+    """(W^{dest+1})ᵀ ··· (W^source)ᵀ: what back-propagation would carry from layer `source` to
+    `dest` (linear part), the reference of a backward matrix's feedback angle."""
+    product = weights[pathway.dest][0].T
+    for layer in range(pathway.dest + 1, pathway.source):
+        product = product @ weights[layer][0].T
+    return product
+
+
 def score_outputs(network: Network, out: np.ndarray, target: np.ndarray
                   ) -> tuple[float, float]:
     """(loss, accuracy) of outputs `out` against targets: the matched loss (`output_loss`) and

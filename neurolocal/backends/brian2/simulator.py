@@ -12,6 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ...channels import backprop_signals, forward_pass, score_outputs
+from ...channels.base import forward_product
 from ...errors import UserError
 from ...network import Network
 from ..base import (
@@ -206,11 +207,8 @@ class Brian2Simulator:
         channel = self.network.channel
         pathways = channel.pathways(self.network.sizes) if backward else ()
         for p in pathways:
-            product = weights[p.dest][0].T
-            for layer in range(p.dest + 1, p.source):
-                product = product @ weights[layer][0].T
             if p.dest in backward:
-                feedback_angle[p.dest - 1] = angle(backward[p.dest], product)
+                feedback_angle[p.dest - 1] = angle(backward[p.dest], forward_product(weights, p))
         state = self._runner.snapshot()
         with code_target(self.target):
             self._runner.run(x, t, learn=True, batch_size=len(x))

@@ -29,7 +29,7 @@ from ...channels import (
     forward_pass,
     score_outputs,
 )
-from ...channels.base import apply_rule
+from ...channels.base import apply_rule, forward_product
 from ...errors import UserError
 from ...network import Network
 from ...network.fixed_point import Quantizer
@@ -178,9 +178,7 @@ class DeepSimulator:
         feedback_angle: list[float | None] = [None] * (self.network.depth - 1)
         matrix = getattr(self.channel, "backward_matrix", None)
         for p in self.channel.pathways(self.network.sizes) if matrix else ():
-            product = self._weights[p.dest][0].T
-            for layer in range(p.dest + 1, p.source):
-                product = product @ self._weights[layer][0].T
+            product = forward_product(self._weights, p)
             feedback_angle[p.dest - 1] = angle(matrix(p, self._weights, self.channel_state,
                                                       rng), product)
         return {"update_angle": update_angle, "feedback_angle": feedback_angle}
