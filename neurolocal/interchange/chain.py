@@ -18,7 +18,7 @@ import nir
 import numpy as np
 
 from ..errors import UserError
-from .neurons import NEURON_TYPES, Neuron, NeuronError
+from .neurons import NEURON_TYPES, Neuron, NeuronError, node_vector
 
 SUPPORTED = ("Input", "Output", "Affine", "Linear", "Scale", "Delay", *NEURON_TYPES)
 
@@ -87,12 +87,10 @@ def walk(graph: nir.NIRGraph) -> list[tuple[str, nir.NIRNode]]:
 
 
 def _vector(name: str, node: nir.NIRNode, key: str, size: int) -> np.ndarray:
-    value = np.asarray(getattr(node, key), np.float64)
     try:
-        return np.broadcast_to(value, (size,)).copy()
-    except ValueError:
-        raise NIRImportError(f"{_describe(name, node)}: {key} has shape {value.shape}, the "
-                             f"layer has {size} units") from None
+        return node_vector(name, node, key, size)
+    except NeuronError as error:
+        raise NIRImportError(str(error)) from None
 
 
 def chain_from_graph(graph: nir.NIRGraph) -> list[Stage]:

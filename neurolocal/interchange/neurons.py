@@ -24,6 +24,7 @@ solves the linear ODEs exactly over the step; the threshold is tested at the ste
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import nir
 import numpy as np
@@ -45,6 +46,17 @@ class NeuronError(UserError):
     """A neuron node neurolocal cannot use; the message names the node and its type."""
 
 
+def node_vector(name: str, node: Any, key: str, size: int) -> np.ndarray:
+    """Parameter `key` of node `name` as one float per unit of a `size`-unit layer (a scalar
+    or any broadcastable shape); a shape that does not fit is a NeuronError naming both."""
+    value = np.asarray(getattr(node, key), np.float64)
+    try:
+        return np.broadcast_to(value, (size,)).copy()
+    except ValueError:
+        raise NeuronError(f"node {name!r} ({type(node).__name__}): {key} has shape "
+                          f"{value.shape}, the layer has {size} units") from None
+
+
 @dataclass(frozen=True)
 class Neuron:
     """One NIR neuron layer: its type and per-unit parameters (each an array of shape (n,))."""
@@ -59,10 +71,10 @@ class Neuron:
             raise NeuronError(f"node {name!r} ({kind}) is not a supported neuron type")
         params = {}
         for key in PARAMETERS[kind]:
-            value = np.broadcast_to(np.asarray(getattr(node, key), np.float64), (size,))
+            value = node_vector(name, node, key, size)
             if not np.isfinite(value).all():
                 raise NeuronError(f"node {name!r} ({kind}): {key} holds NaN or infinite values")
-            params[key] = value.copy()
+            params[key] = value
         for key in ("tau", "tau_mem", "tau_syn"):
             if key in params and (params[key] <= 0).any():
                 raise NeuronError(f"node {name!r} ({kind}): {key} must be positive")

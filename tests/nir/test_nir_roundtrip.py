@@ -258,6 +258,15 @@ def test_unsupported_graphs_are_named(graph, message):
         chain_from_graph(graph)
 
 
+def test_a_neuron_parameter_of_the_wrong_length_is_named():
+    from neurolocal.interchange.neurons import Neuron, NeuronError
+
+    node = nir.LIF(tau=np.ones(3), r=np.ones(3), v_leak=np.zeros(3), v_threshold=np.ones(3))
+    with pytest.raises(NeuronError, match=r"node 'lif' \(LIF\): tau has shape \(3,\), the "
+                                          r"layer has 2 units"):
+        Neuron.from_node("lif", node, 2)
+
+
 def test_branching_graph_is_refused():
     a = nir.Affine(np.ones((2, 3)), np.zeros(2))
     graph = nir.NIRGraph(
