@@ -236,6 +236,23 @@ def load_nir(path: str | Path, **options: Any) -> Model:
     return read_nir(path, **options)
 
 
+def json_ready(value: Any) -> Any:
+    """JSON-ready data: numpy scalars and arrays as Python values, NaN and ±inf as null."""
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(json_ready(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return json_ready(value.tolist())
+    if isinstance(value, np.generic):
+        return json_ready(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()

@@ -29,6 +29,7 @@ import numpy as np
 from .data import Dataset, load_dataset
 from .data.dataset import split
 from .errors import UserError
+from .io import json_ready
 
 #: Published anchors, each with its exact source. `value` None: not verified (see `note`).
 PUBLISHED: dict[str, dict[str, Any]] = {
@@ -318,17 +319,9 @@ def run(out: str | Path, quick: bool = False, seed: int = 0, mnist_dir: str | No
               "sections": sections, "published": PUBLISHED,
               "expectation_table": [{k: v for k, v in r.items() if k != "explicit"}
                                     for r in table]}
-    (out / "report.json").write_text(json.dumps(report, indent=2, default=_plain))
+    (out / "report.json").write_text(json.dumps(json_ready(report), indent=2, default=str))
     (out / "report.md").write_text(markdown(report, expectation_markdown(table)))
     return report
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
 
 
 def _published(keys: list[str]) -> list[str]:

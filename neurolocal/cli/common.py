@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, NoReturn, TypeVar
 
-import numpy as np
-
 from ..errors import UserError
+from ..io import json_ready
 
 T = TypeVar("T")
 
@@ -103,27 +101,10 @@ def name_list(text: str, flag: str) -> list[str]:
     return items
 
 
-def _finite(value: Any) -> Any:
-    """JSON-ready data: numpy scalars and arrays as Python values, NaN and ±inf as null."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted(_finite(v) for v in value)
-    if isinstance(value, np.ndarray):
-        return _finite(value.tolist())
-    if isinstance(value, np.generic):
-        return _finite(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def print_json(data: Any) -> None:
     """`data` as one complete JSON document on stdout (non-finite numbers as null): the text
     is built before anything is written, so an error never leaves half a document."""
-    text = json.dumps(_finite(data), indent=2, allow_nan=False)
+    text = json.dumps(json_ready(data), indent=2, allow_nan=False)
     sys.stdout.write(text + "\n")
 
 

@@ -8,13 +8,13 @@ The file carries its schema version; a store from a newer version is refused, ne
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..io import json_ready
 
 #: Bumped whenever the table layout changes; stores with a larger version are refused.
 SCHEMA_VERSION = 1
@@ -137,15 +137,6 @@ class Store:
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(_finite(value), sort_keys=True)
+    return json.dumps(json_ready(value), sort_keys=True)  # diverged runs' NaN as null
 
 
-def _finite(value: Any) -> Any:
-    """NaN and infinities (diverged runs) as null, so the JSON is standard."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
