@@ -83,6 +83,12 @@ def test_output_table_is_the_transfer_in_integers():
     expected = np.round(64 / (1 + np.exp(-s / 1000)))
     assert np.abs(table(s) - expected).max() <= 1
     assert table(np.array([0])).dtype == np.int64
+    # exactly: |S| ≤ 12 units in 1024 bins of 2^⌈log2(24000/1024)⌉ = 32 integers, each read at
+    # its centre (an index offset by one bin would move these values by up to 1)
+    s = np.array([-20000, -1000, -33, -1, 0, 31, 32, 1000, 2000, 5000, 20000])
+    bins = np.clip(np.floor_divide(s, 32), -512, 511)
+    centres = (bins * 32 + 15.5) / 1000
+    np.testing.assert_array_equal(table(s), np.round(64 / (1 + np.exp(-centres))))
 
 
 # ----- rules in the chip's units --------------------------------------------------------------
