@@ -51,14 +51,13 @@ def cost_model(channel: str, sizes: list[int], k: int = 1) -> CostModel:
 
 
 _PROBE = [3, 3, 3, 2]  # any chain: what a channel declares about gradients does not depend on it
+_DECLARED = {name: get_channel(name).cost_model(_PROBE) for name in REGISTRY}
 #: Registry channels that cannot be measured, with the reason they declare.
-NOT_MEASURABLE: dict[str, str] = {
-    name: reason for name in REGISTRY
-    if (reason := get_channel(name).cost_model(_PROBE).no_gradient) is not None}
+NOT_MEASURABLE: dict[str, str] = {name: model.no_gradient for name, model in _DECLARED.items()
+                                  if model.no_gradient is not None}
 #: Every channel the capacity table knows.
 CHANNELS = tuple(name for name in REGISTRY if name not in NOT_MEASURABLE)
-PERTURBATION = tuple(name for name in CHANNELS
-                     if get_channel(name).cost_model(_PROBE).perturbation is not None)
+PERTURBATION = tuple(name for name in CHANNELS if _DECLARED[name].perturbation is not None)
 DEFAULT_CHANNELS = ("bp", "rbp", "srbp", *PERTURBATION)
 
 
