@@ -23,6 +23,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as the sections print them."""
+    return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def machine_info() -> str:
     import numpy as np
 
@@ -39,7 +44,7 @@ def machine_info() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    load = load_average()
     return (f"- date: {datetime.datetime.now().isoformat(timespec='seconds')}\n"
             f"- load average (1, 5, 15 min) when the results were written: {load}\n"
             f"- cpu: {cpu}, {os.cpu_count()} logical cores\n"
@@ -65,7 +70,7 @@ def main() -> int:
         parser.error(f"no benchmark {', '.join(unknown)}; there are {', '.join(available)}")
     sections: dict[str, str] = {}
     failed = 0
-    load_at_start = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    load_at_start = load_average()
     for name in args.names or available:
         print(f"== benchmark {name}", flush=True)
         spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / f"bench_{name}.py")
@@ -77,8 +82,8 @@ def main() -> int:
         except Exception:
             failed += 1
             body = f"## {name}\n\nFAILED:\n```\n{traceback.format_exc()}```\n"
-        load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-        sections[name] = f"{body.rstrip()}\n\n_Run {started}; load average at its end {load}._\n"
+        sections[name] = (f"{body.rstrip()}\n\n_Run {started}; load average at its end "
+                          f"{load_average()}._\n")
         print(sections[name], flush=True)
     if args.names:  # read now, not at the start: another partial run may have ended meanwhile
         sections = {**previous_sections(), **sections}

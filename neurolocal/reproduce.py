@@ -130,9 +130,8 @@ def _summaries(data: Dataset, channels: list[str], hidden: tuple[int, ...], epoc
                seeds: int, seed: int, eta: float = 0.1) -> list:
     from .experiment import Setup, compare_channels
 
-    setup = Setup(hidden=hidden, epochs=epochs, eta=eta)
-    summaries = compare_channels(data, channels, setup, seeds=seeds, seed=seed)
-    return summaries
+    return compare_channels(data, channels, Setup(hidden=hidden, epochs=epochs, eta=eta),
+                            seeds=seeds, seed=seed)
 
 
 def mnist_channels(scale: Scale, seed: int, out: Path, mnist_dir: str | None) -> dict:
