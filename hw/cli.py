@@ -118,8 +118,11 @@ def _run(args: argparse.Namespace):
         raise UserError("give a model file (saved by `neurolocal train --save`) or --targets")
     if args.steps is not None and args.steps < 1:
         raise UserError(f"--steps must be positive, not {args.steps}")
-    if args.predictions and not args.predictions.endswith((".npz", ".csv")):
-        raise UserError(f"--predictions {args.predictions}: the file must end in .npz or .csv")
+    from .deploy import PREDICTION_FORMATS, default_neuron, deploy
+
+    if args.predictions and not args.predictions.endswith(PREDICTION_FORMATS):
+        raise UserError(f"--predictions {args.predictions}: the file must end in "
+                        f"{' or '.join(PREDICTION_FORMATS)}")
     profile = get_profile(args.target)
     model = load_model(args.model)
     data = load_dataset(args.dataset, seed=args.seed)
@@ -138,9 +141,7 @@ def _run(args: argparse.Namespace):
                                seed=args.seed, from_scratch=not args.fine_tune,
                                timeout=args.timeout, progress=args.progress)
         return result.to_dict(), result.format()
-    from .deploy import deploy
-
-    if args.nir and (args.neuron or ("graded" if profile.graded_spike_bits else "if")) != "if":
+    if args.nir and (args.neuron or default_neuron(profile)) != "if":
         raise UserError("--nir exports integrate-and-fire conversions (NIR has no graded "
                          "activation neuron): add --neuron if")
     result = deploy(model.network, model.weights, data, profile, sim=args.sim, fixed=args.fixed,

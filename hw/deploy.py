@@ -118,6 +118,12 @@ class DeployResult:
         return "\n".join(lines)
 
 
+def default_neuron(profile: ChipProfile) -> str:
+    """Graded activation neurons where the chip sends graded spikes (Loihi 2), else
+    integrate-and-fire."""
+    return "graded" if profile.graded_spike_bits > 0 else "if"
+
+
 def transfers_of(network: Network) -> list[str]:
     """The transfer function of every layer h = 1..L, by canonical name (aliases resolved)."""
     return [get_transfer(p.transfer).name for p in network.populations[1:]]
@@ -166,7 +172,7 @@ def convert_for(network: Network, weights: Weights, calibration: np.ndarray,
     target (`trained_for`, from its metadata) is converted with that target's format and no
     rescaling, as it was trained."""
     if neuron is None:
-        neuron = "graded" if profile.graded_spike_bits > 0 else "if"
+        neuron = default_neuron(profile)
     if neuron not in NEURONS:
         raise MappingError(f"unknown neuron model {neuron!r}; choose from {', '.join(NEURONS)}")
     notes = []
