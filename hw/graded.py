@@ -38,7 +38,7 @@ from .quantize import (
     quantize_bias,
     quantize_weights,
 )
-from .spiking import float_activations
+from .spiking import activity_percentile, float_activations
 
 
 @dataclass(frozen=True)
@@ -150,11 +150,9 @@ def convert_graded(weights: list[tuple[np.ndarray, np.ndarray]], transfers: list
     if calibration is not None:
         acts = float_activations(weights, transfers, calibration)
         for k, name in enumerate(transfers[:-1], start=1):
-            if get_transfer(name).name in HOMOGENEOUS:
-                magnitude = np.abs(acts[k])
-                if np.any(magnitude > 0):  # the percentile lands at half the table's range
-                    scales[k] = float(np.percentile(magnitude[magnitude > 0], percentile)) \
-                        / (fmt.table_range / 2)
+            scale = activity_percentile(acts[k], percentile, signed=True)
+            if get_transfer(name).name in HOMOGENEOUS and scale is not None:
+                scales[k] = scale / (fmt.table_range / 2)  # the percentile at half the range
         scales[-1] = output_scale(weights[-1], scales[-2], profile, fmt)
     layers = []
     for k, (w, b) in enumerate(weights):

@@ -42,7 +42,7 @@ from .profiles import ChipProfile, get_profile
 from .quantize import quantize_weights
 from .rule_compiler import LoihiRule, compile_rule, nearest_scale
 from .runner import run_isolated
-from .spiking import float_activations
+from .spiking import activity_percentile, float_activations
 
 
 @dataclass(frozen=True)
@@ -411,9 +411,8 @@ def _act_shift(s_unit: float, activity: np.ndarray, signed: bool = False) -> int
     """act_shift so that x = S >> act_shift reaches its ceiling (127, or 63 signed) at λ =
     ACTIVITY_HEADROOM × the 99.9th percentile of the calibrated |activity| (relu: of the
     positive activity)."""
-    values = np.abs(activity[activity != 0]) if signed else activity[activity > 0]
-    scale = fp.ACTIVITY_HEADROOM * (float(np.percentile(values, 99.9)) if values.size
-                                    else 1.0)
+    found = activity_percentile(activity, 99.9, signed)
+    scale = fp.ACTIVITY_HEADROOM * (1.0 if found is None else found)
     top = fp.SIGNED_MAX if signed else fp.TRACE_MAX
     return max(0, int(round(math.log2(scale * s_unit / top))))
 

@@ -107,6 +107,14 @@ class SpikingNetwork:
                 for k, layer in enumerate(self.layers)]
 
 
+def activity_percentile(activity: np.ndarray, percentile: float, signed: bool = False
+                        ) -> float | None:
+    """The calibration scale of a layer: the `percentile` of its positive activities (or,
+    `signed`, of |activity| over its non-zero values); None when there are none."""
+    values = np.abs(activity[activity != 0]) if signed else activity[activity > 0]
+    return float(np.percentile(values, percentile)) if values.size else None
+
+
 def float_activations(weights: list[tuple[np.ndarray, np.ndarray]], transfers: list[str],
                       x: np.ndarray) -> list[np.ndarray]:
     """Activities a_0 = x, a_1, …, and the output S_L (pre-transfer) of the float model."""
@@ -140,8 +148,8 @@ def convert(weights: list[tuple[np.ndarray, np.ndarray]], transfers: list[str],
     acts = float_activations(weights, transfers, calibration)
     scales = [1.0]
     for a in acts[1:-1]:
-        positive = a[a > 0]
-        scales.append(float(np.percentile(positive, percentile)) if positive.size else 1.0)
+        scale = activity_percentile(a, percentile)
+        scales.append(1.0 if scale is None else scale)
     scales.append(1.0)
     layers = []
     for k, (w, b) in enumerate(weights):
