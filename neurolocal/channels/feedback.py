@@ -111,21 +111,27 @@ class FeedbackChannel(Channel):
                 state[f"mask{p.dest}"] = (rng.random(p.shape(sizes)) >= p.sparsity).astype(dtype)
         return state
 
+    def backward_magnitude(self, pathway: Pathway, shape: tuple[int, int], state: State,
+                           rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
+        """|C| of a pathway that carries the forward weights' signs: 1/√n_src (sign), or |M|,
+        the channel's own draw (sign-concordant; drawn anew when redrawn)."""
+        if pathway.matrix == "sign":
+            return np.full(shape, 1.0 / np.sqrt(shape[1]), dtype=dtype)
+        magnitude = _random_matrix(shape, rng, dtype) if pathway.redraw else state[pathway.key]
+        return np.abs(magnitude)
+
     def backward_matrix(self, pathway: Pathway, weights: Weights, state: State,
                         rng: np.random.Generator) -> np.ndarray:
         """The (n_dest, n_source) matrix the pathway applies in this minibatch."""
         shape = (weights[pathway.dest - 1][0].shape[0], weights[pathway.source - 1][0].shape[0])
         dtype = weights[0][0].dtype
-        if pathway.follows_forward:
-            forward_t = weights[pathway.source - 1][0].T
         if pathway.matrix == "transpose":
-            c = forward_t
-        elif pathway.matrix == "sign":
-            c = np.sign(forward_t) * dtype.type(1.0 / np.sqrt(shape[1]))
+            c = weights[pathway.source - 1][0].T
+        elif pathway.follows_forward:  # sign, sign-concordant: |C| ⊙ sign((W^src)ᵀ)
+            c = self.backward_magnitude(pathway, shape, state, rng, dtype) * np.sign(
+                weights[pathway.source - 1][0].T)
         else:
-            magnitude = _random_matrix(shape, rng, dtype) if pathway.redraw else state[pathway.key]
-            c = np.abs(magnitude) * np.sign(forward_t) if pathway.matrix == "sign_concordant" \
-                else magnitude
+            c = _random_matrix(shape, rng, dtype) if pathway.redraw else state[pathway.key]
         if pathway.quantize is not None:
             c = _quantize(c, pathway.quantize)
         if pathway.sparsity:

@@ -152,3 +152,21 @@ def test_one_output_unit_accuracy_is_thresholded_at_the_middle_of_its_range():
     sim = get_backend("brian2").build(channel_network([3, 1], get_channel("bp")), seed=0)
     out, t = np.array([[0.7], [0.2], [0.6]]), np.array([[1.0], [0.0], [0.0]])
     assert sim.score(out, t)[1] == pytest.approx(2 / 3)
+
+
+def test_sign_concordant_magnitudes_survive_zero_forward_weights():
+    """Sign-concordant feedback is |M| ⊙ sign(Wᵀ) with M the channel's own draw: where W is 0
+    now, the Brian2 synapse must still hold |M| (it carries sign(w) live), not |M|·|sign(0)| = 0;
+    `sign` feedback has magnitude 1/√n_src everywhere."""
+    from neurolocal.backends.brian2.channel import translate_channel
+
+    for name in ("sign", "sign_unit"):
+        channel = get_channel(name)
+        network = Network.layered([3, 4, 2], channel=channel)
+        weights = network.init_weights(0)
+        weights[1] = (np.zeros_like(weights[1][0]), weights[1][1])
+        state = channel.init_state(network, weights, np.random.default_rng(5))
+        (pathway,) = translate_channel(channel, network, weights, np.random.default_rng(5))
+        expected = np.abs(state["C1"]) if channel.pathways([3, 4, 2])[0].matrix == \
+            "sign_concordant" else np.full((4, 2), 1 / np.sqrt(2))
+        np.testing.assert_allclose(pathway.magnitude, expected, rtol=1e-6)

@@ -99,8 +99,9 @@ def translate_channel(channel, network: Network, weights: Weights,
                                    f"weights used in reverse ({p.matrix!r} feedback)")
         if p.follows_forward:  # carried by the forward synapses in reverse
             matrix = None
-            if p.matrix != "transpose":  # |C| = |sign(W)ᵀ C| with the channel's own draw
-                magnitude = np.abs(channel.backward_matrix(p, weights, state, rng))
+            if p.matrix != "transpose":  # |C|, the channel's own: sign((W^src)ᵀ) stays live
+                magnitude = channel.backward_magnitude(p, p.shape(network.sizes), state, rng,
+                                                       weights[0][0].dtype)
         elif p.learned_by:
             matrix = np.asarray(state[p.key], dtype=np.float64)  # the learned matrix itself
         else:
