@@ -17,6 +17,7 @@ from .base import (
     ChannelError,
     CostModel,
     ForwardPass,
+    ForwardSignals,
     LayerVariables,
     Pathway,
     backprop_signals,
@@ -42,8 +43,9 @@ from .sigprop import SigPropChannel
 
 __all__ = ["ARCHITECTURES", "CHANNELS", "MATRIX_KINDS", "SYMMETRIES", "Architecture",
            "Bidirectional", "Channel", "ChannelError", "CostModel", "Conjoined", "Distinct",
-           "FeedbackChannel", "ForwardPass", "LayerVariables", "LocalChannel", "Pathway",
-           "SigPropChannel", "Twin", "available_channels", "backprop_signals",
+           "FeedbackChannel", "ForwardPass", "ForwardSignals", "LayerVariables",
+           "LocalChannel", "Pathway", "SigPropChannel", "Twin", "available_channels",
+           "backprop_signals",
            "channel_from_dict", "channel_label", "channel_network", "describe_channel",
            "forward_pass", "get_architecture", "get_channel", "output_error", "output_loss",
            "parse_channel_spec", "score_outputs", "split_channel_list"]

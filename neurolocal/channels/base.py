@@ -284,6 +284,18 @@ class CostModel:
     no_gradient: str | None = None
 
 
+@dataclass(frozen=True)
+class ForwardSignals:
+    """Target rows that travel forward through the same weights as the input (Signal
+    Propagation's class contexts t_0^c = E_c): `context` (C, n_0), one row per class;
+    `learned`: the rows change during training; `per_sample`: one row per sample (E_{y_b})
+    instead of one per class."""
+
+    context: np.ndarray
+    learned: bool = False
+    per_sample: bool = False
+
+
 class Channel(ABC):
     """A learning channel: `name`, `delivers` (None, "feedback" or "targets"), `architecture`
     (an `Architecture` or None), `options` (what `get_channel(name, **options)` rebuilds it
@@ -314,6 +326,11 @@ class Channel(ABC):
         synapse of each declared backward pathway and sample, not BP's exact gradient."""
         return CostModel(per_sample=sum(a * b for a, b in
                                         (p.shape(sizes) for p in self.pathways(sizes))))
+
+    def forward_signals(self, state: State) -> ForwardSignals | None:
+        """The target rows that travel forward through the forward weights (`ForwardSignals`),
+        or None: what a backend running the network as several copies reads."""
+        return None
 
     def init_state(self, network: Network, weights: Weights,
                    rng: np.random.Generator) -> State:

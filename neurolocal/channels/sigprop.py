@@ -23,6 +23,7 @@ from .base import (
     ChannelError,
     CostModel,
     ForwardPass,
+    ForwardSignals,
     LayerVariables,
     State,
     Weights,
@@ -84,6 +85,11 @@ class SigPropChannel(Channel):
         shape = (network.output.size, network.input.size)
         return {"context": (rng.standard_normal(shape) * self.context_scale).astype(
             weights[0][0].dtype)}
+
+    def forward_signals(self, state: State) -> ForwardSignals:
+        """The class contexts E (C, n_0) that travel forward."""
+        return ForwardSignals(state["context"], learned=self.context_eta > 0,
+                              per_sample=self.targets == "samples")
 
     def class_signals(self, network: Network, weights: Weights, state: State) -> ForwardPass:
         """t_h^c for every class c (rows), through the same forward weights."""

@@ -88,7 +88,8 @@ def test_network_matches_the_numpy_backend(channel, batch):
 
 @pytest.mark.parametrize("channel,construct", [
     ("arbp[architecture=twin]", "learned backward synapses"), ("sign[quantize=1]", "quantize"),
-    ("rbp_redrawn", "redrawn"), ("rbp[dropout=0.5]", "dropout"), ("sigprop", "SigProp")])
+    ("rbp_redrawn", "redrawn"), ("rbp[dropout=0.5]", "dropout"),
+    ("sigprop[context_eta=0.1]", "learned forward-signal rows")])
 def test_unexpressible_channels_name_the_construct(channel, construct):
     network = Network.layered([4, 3, 2], channel=get_channel(channel))
     with pytest.raises(UnsupportedError, match=construct):
@@ -166,7 +167,7 @@ def test_sign_concordant_magnitudes_survive_zero_forward_weights():
         weights = network.init_weights(0)
         weights[1] = (np.zeros_like(weights[1][0]), weights[1][1])
         state = channel.init_state(network, weights, np.random.default_rng(5))
-        (pathway,) = translate_channel(channel, network, weights, np.random.default_rng(5))
+        (pathway,), _ = translate_channel(channel, network, weights, np.random.default_rng(5))
         expected = np.abs(state["C1"]) if channel.pathways([3, 4, 2])[0].matrix == \
             "sign_concordant" else np.full((4, 2), 1 / np.sqrt(2))
         np.testing.assert_allclose(pathway.magnitude, expected, rtol=1e-6)

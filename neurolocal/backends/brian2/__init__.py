@@ -26,7 +26,6 @@ class Brian2Backend:
     name = "brian2"
     unsupported: frozenset[str] = frozenset({
         "redrawn_feedback",  # matrices redrawn every minibatch, feedback dropout
-        "sigprop",  # Signal Propagation's forward-travelling targets
         "deep_targets",  # channels that deliver targets to hidden layers
         "quantization_aware",  # training for a chip's fixed-point formats
     })

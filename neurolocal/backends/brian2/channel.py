@@ -31,6 +31,7 @@ from ...rules import LocalRule, get_rule
 from ..base import UnsupportedError, Weights
 from .codegen import compile_rule
 from .copies import Copies
+from .forward_signals import Brian2Signals
 from .transfer import transfer_expression
 
 FEEDBACK_ORDER = 100  # summed feedback runs after every forward sum, top layer first
@@ -64,18 +65,31 @@ class Brian2Pathway:
         return f"B_in : 1\nB = {'fp*' if self.derivative else ''}({relay}) : 1\n"
 
 
-def translate_channel(channel, network: Network, weights: Weights,
-                      rng: np.random.Generator) -> tuple[Brian2Pathway, ...]:
-    """The Brian2 pathways of `channel` (none for channels that deliver nothing)."""
+def translate_channel(channel, network: Network, weights: Weights, rng: np.random.Generator
+                      ) -> tuple[tuple[Brian2Pathway, ...], Brian2Signals | None]:
+    """The Brian2 pathways of `channel` (none for channels that deliver nothing), and the rows
+    it sends forward as signal copies (`Brian2Signals`, Signal Propagation) or None."""
     if channel is None or channel.delivers is None:
-        return ()
+        return (), None
     from ...channels import FeedbackChannel
 
+    state = channel.init_state(network, weights, rng)
+    forward = channel.forward_signals(state)
+    if forward is not None:
+        for flag, what in ((forward.learned, "learned forward-signal rows"),
+                           (forward.per_sample, "one forward-signal row per sample")):
+            if flag:
+                raise UnsupportedError(f"the Brian2 backend cannot express {what} in channel "
+                                       f"{channel.name!r}: its signal copies carry fixed "
+                                       "class rows")
+        if network.depth < 2:
+            return (), None
+        return (), Brian2Signals(np.asarray(forward.context, dtype=np.float64))
     if not isinstance(channel, FeedbackChannel):
         raise UnsupportedError(f"the Brian2 backend cannot express channel {channel.name!r} "
                                f"({type(channel).__name__}): only feedback channels with "
-                               "fixed pathways become Brian2 synapses")
-    state = channel.init_state(network, weights, rng)
+                               "fixed pathways or forward-travelling signals become Brian2 "
+                               "synapses")
     architecture = channel.architecture.name if channel.architecture is not None else None
     pathways = []
     for p in channel.pathways(network.sizes):
@@ -109,7 +123,7 @@ def translate_channel(channel, network: Network, weights: Weights,
         pathways.append(Brian2Pathway(p.source, p.dest, matrix, p.derivative == "own",
                                       p.nonlinearity, twin, _backward_rule(p, network),
                                       magnitude))
-    return tuple(pathways)
+    return tuple(pathways), None
 
 
 def _backward_rule(pathway, network: Network) -> LocalRule | None:

@@ -10,6 +10,11 @@ sum over copies is plain accumulation; at the start of each sample slot ``w += d
 the previous slot's batch (and the simulator applies the last one after the run). Summed
 variables (feedback) get one line per copy. With B = 1 nothing is renamed and Brian2's own
 spike event and refractoriness are used, so the model is the online one.
+
+Signal Propagation adds C *signal copies* (k = B … B+C−1) to the input and hidden groups
+(`signals`): the class signals t^c travel forward through the same synapses. A group has
+`of(group)` copies (B + C, or B for the output group); a synapse has a pathway per copy both of
+its ends hold; a group with one copy is not renamed.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import functools
 import re
 
 #: Parameters that hold a copy's value (targets of summed feedback variables).
-PER_COPY_PARAMETERS = frozenset({"B_in"})
+PER_COPY_PARAMETERS = frozenset({"B_in", "S_in"})
 #: A model line: defined name (``dX/dt`` or ``X``), right-hand side, unit, flags.
 LINE = re.compile(r"^\s*(?:d(?P<ode>\w+)/dt|(?P<name>\w+))\s*(?:=\s*(?P<rhs>.*?))?\s*:"
                   r"\s*(?P<unit>[^()]*?)\s*(?:\((?P<flags>[^)]*)\))?\s*$")
@@ -42,18 +47,39 @@ def solve_exact(odes: str, gated: frozenset[str]) -> str:
 
 
 class Copies:
-    """Renames a model's per-copy names for copy k; `count` = B. `names` maps a group name to
-    its per-copy names (registered by `equations`)."""
+    """Renames a model's per-copy names for copy k; `count` = B sample copies, `signals` = C
+    signal copies. `names` maps a group name to its per-copy names (registered by
+    `equations`)."""
 
-    def __init__(self, count: int = 1):
+    def __init__(self, count: int = 1, signals: int = 0):
         self.count = count
+        self.signals = signals
         self.names: dict[str, frozenset[str]] = {}
+        self.sizes: dict[str, int] = {}  # group name -> its number of copies
         self.updates: dict[str, str] = {}  # group name -> state update code of all copies
         self.gated: dict[str, frozenset[str]] = {}  # group name -> (unless refractory) names
 
     @property
+    def total(self) -> int:
+        """B + C: every copy a signal-carrying group holds."""
+        return self.count + self.signals
+
+    @property
     def batched(self) -> bool:
-        return self.count > 1
+        """More than one copy anywhere: learning accumulates and applies once per slot."""
+        return self.total > 1
+
+    def of(self, group) -> int:
+        """How many copies `group` (or a group name) holds."""
+        return self.sizes.get(getattr(group, "name", group), self.count)
+
+    def shared(self, pre, post) -> int:
+        """How many copies a synapse pre → post carries (those both ends hold)."""
+        return min(self.of(pre), self.of(post))
+
+    def event(self, group, k: int) -> str:
+        """The spike event of copy k of `group` (Brian2's own when it is not renamed)."""
+        return f"spike_{k}" if getattr(group, "name", group) in self.names else "spike"
 
     def rename(self, code: str, names, k: int, suffix: str = "") -> str:
         """`code` with every name X (followed by `suffix`, e.g. ``_post``) → X_k[suffix]."""
@@ -62,14 +88,18 @@ class Copies:
         pattern = r"\b(" + "|".join(sorted(names, key=len, reverse=True)) + rf"){suffix}\b"
         return re.sub(pattern, lambda m: f"{m.group(1)}_{k}{suffix}", code)
 
-    def equations(self, text: str, name: str, size: int, refractory: bool = False) -> str:
+    def equations(self, text: str, name: str, size: int, refractory: bool = False,
+                  signals: bool = False) -> str:
         """The model `text` of group `name` (of `size` units) with its state, subexpressions
-        and feedback inputs copied B times (stream reads ``(t, i)`` shifted to copy k's
-        columns). Identity for B = 1. The copies' differential equations become parameters
-        integrated by `updates[name]`: Brian2's exact solution of ONE copy (its
-        ``(unless refractory)`` variables held while ``not_refractory_k`` is false), renamed
-        per copy (solving all copies as one linear system is needlessly slow in sympy)."""
-        if not self.batched:
+        and feedback inputs copied B times, or B + C times with `signals` (stream reads
+        ``(t, i)`` shifted to copy k's columns). Identity for one copy. The copies'
+        differential equations become parameters integrated by `updates[name]`: Brian2's
+        exact solution of ONE copy (its ``(unless refractory)`` variables held while
+        ``not_refractory_k`` is false), renamed per copy (solving all copies as one linear
+        system is needlessly slow in sympy)."""
+        copies = self.total if signals else self.count
+        self.sizes[name] = copies
+        if copies == 1:
             return text
         lines = [line for line in text.splitlines() if line.strip()]
         parsed = [(line, LINE.match(line)) for line in lines]
@@ -89,7 +119,7 @@ class Copies:
         update = solve_exact("\n".join(odes), self.gated[name]) if odes else ""
         temporaries = {f"_{m['ode']}" for _, m in parsed if m is not None and m["ode"]}
         updates = []
-        for k in range(self.count):
+        for k in range(copies):
             if refractory:
                 out += [f"lastspike_{k} : second", f"not_refractory_{k} : boolean"]
             for line, m in parsed:
@@ -104,11 +134,11 @@ class Copies:
         return "\n".join(out) + "\n"
 
     def unit_code(self, code: str, group) -> str:
-        """Code on a group run for every copy (B lines per line)."""
-        if not self.batched:
+        """Code on a group run for every copy (a line per copy per line)."""
+        if group.name not in self.names:
             return code
         return "\n".join(self.rename(code, self.names[group.name], k)
-                         for k in range(self.count))
+                         for k in range(self.of(group)))
 
     def group_code(self, code: str, group, k: int) -> str:
         """Code on a group for copy k."""
@@ -125,13 +155,14 @@ class Copies:
         return self.rename(code, self.names.get(post.name, ()), k, "_post")
 
     def synapse_equations(self, text: str, pre, post) -> str:
-        """Synapse model with each summed variable copied B times."""
+        """Synapse model with each summed variable copied once per copy of the synapse."""
         if not self.batched:
             return text
         out = []
         for line in text.splitlines():
             if "(summed)" in line:
-                out += [self.synapse_code(line, pre, post, k) for k in range(self.count)]
+                out += [self.synapse_code(line, pre, post, k)
+                        for k in range(self.shared(pre, post))]
             else:
                 out.append(line)
         return "\n".join(out) + "\n"

@@ -18,15 +18,15 @@ from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway, build_pathways, connect_dense
 from .codegen import BACKWARD_NAMES, Brian2Rule, compile_rule
 from .copies import Copies
+from .forward_signals import SIGNAL_UNIT, Brian2Signals, build_similarity, class_labels
 from .stream import STREAM_NAMES, SampleStream
 
 REPORT_PERIOD = 1.0  # seconds of wall time between progress reports
 
 
-def check_rules(network: Network, pathways: tuple[Brian2Pathway, ...]) -> list[Brian2Rule | None]:
+def check_rules(network: Network, delivered: set[int]) -> list[Brian2Rule | None]:
     """The Brian2 code of every projection's rule; raises when a rule reads what the Brian2
-    objects do not deliver."""
-    delivered = {p.dest for p in pathways}
+    objects do not deliver (feedback reaches the layers in `delivered`)."""
     rules = []
     for layer, projection in enumerate(network.projections, start=1):
         rule = projection.rule
@@ -45,7 +45,8 @@ def check_rules(network: Network, pathways: tuple[Brian2Pathway, ...]) -> list[B
 class Brian2Model:
     """The Brian2 objects of a `Network`: `groups` (one NeuronGroup per population),
     `synapses` (one per projection), `feedback` (channel objects), `learning` ((object, code)
-    pairs) and `brian2_network`, the `brian2.Network` holding them all."""
+    pairs) and `brian2_network`, the `brian2.Network` holding them all. `signals`: the class
+    rows Signal Propagation sends forward as C more copies of the input and hidden groups."""
 
     #: Model lines of the output unit: its target and error B = T − r.
     output_error = "T = targets(t, i) : 1\nB = T - r : 1\n"
@@ -54,18 +55,25 @@ class Brian2Model:
     stream_names: tuple[str, ...] = STREAM_NAMES  # the stream arrays the equations read
     runs: int = 0  # Brian2 runs so far (seeds the spiking model's random numbers)
     report = None  # a Brian2 `report` callable for the next run (progress), or None
-    copies: Copies = Copies(1)  # samples simulated side by side (spiking minibatches)
+    copies: Copies = Copies(1)  # samples (and class signals) simulated side by side
+    #: O of a unit as the similarity of Signal Propagation reads it: ``r`` times this factor.
+    signal_scale = ""
 
     def __init__(self, network: Network, weights: Weights,
-                 pathways: tuple[Brian2Pathway, ...], clock) -> None:
+                 pathways: tuple[Brian2Pathway, ...], clock,
+                 signals: Brian2Signals | None = None) -> None:
         import brian2 as b2
 
         self.network = network
         self.clock = clock
+        self.signals = signals
+        if signals is not None:
+            self.stream_names = (*self.stream_names, "classes")
         self.learning: list[tuple[str, str]] = []  # (object, code), for equations()
-        rules = check_rules(network, pathways)
-        receivers = {p.dest: p for p in pathways}
         depth = network.depth
+        receivers = {p.dest: p for p in pathways}
+        delivered = set(range(1, depth)) if signals is not None else set(receivers)
+        rules = check_rules(network, delivered)
         groups = []
         for index, population in enumerate(network.populations):
             if index == 0:
@@ -77,10 +85,13 @@ class Brian2Model:
                 model += self.output_error
             elif index in receivers:
                 model += receivers[index].unit_equations()
+            elif signals is not None:
+                model += SIGNAL_UNIT
             bias_rule = rules[index - 1] if projection.bias else None
             if bias_rule is not None:
                 model += bias_rule.bias_parameter_declarations + "\ndb_acc : 1\n"
-            group = self.unit_group(population, model)
+            group = self.unit_group(population, model,
+                                    signals=signals is not None and index < depth)
             group.b = np.asarray(b, dtype=np.float64)
             if bias_rule is not None:
                 for name, value in bias_rule.bias_parameters.items():
@@ -106,6 +117,9 @@ class Brian2Model:
                 self.learn(syn, brule, "w", layer)
             self.synapses.append(syn)
         self.feedback = build_pathways(pathways, groups, self.synapses, self.clock, self.copies)
+        if signals is not None:
+            self.feedback += build_similarity(signals, groups, self.copies, self.clock,
+                                              self.gate, self.signal_scale)
         for pathway in (p for p in pathways if p.learned_by is not None):
             name = f"feedback_{groups[pathway.source].name}_to_{groups[pathway.dest].name}"
             syn = next(obj for obj in self.feedback if obj.name == name)
@@ -126,8 +140,9 @@ class Brian2Model:
         """Model lines of a hidden or output unit: r (O), fp (f'(S)) and the bias b."""
         raise NotImplementedError
 
-    def unit_group(self, population, model: str):
-        """A hidden or output population's NeuronGroup with `model`."""
+    def unit_group(self, population, model: str, signals: bool = False):
+        """A hidden or output population's NeuronGroup with `model` (`signals`: with the
+        signal copies too)."""
         raise NotImplementedError
 
     def forward_synapses(self, pre, post, model: str, rule: Brian2Rule | None, layer: int,
@@ -144,6 +159,18 @@ class Brian2Model:
     def output_monitor(self, group):
         raise NotImplementedError
 
+    def gate(self, k: int) -> str:
+        """The learning gate copy k reads (a stream expression)."""
+        return "learn_gate(t)"
+
+    def per_copy(self, code: str, owner) -> list[str]:
+        """`code` of a synapse or group once per copy it carries (copy k's names)."""
+        copies = self.copies
+        if hasattr(owner, "source"):
+            return [copies.synapse_code(code, owner.source, owner.target, k)
+                    for k in range(copies.shared(owner.source, owner.target))]
+        return [copies.group_code(code, owner, k) for k in range(copies.of(owner))]
+
     # ----- running -------------------------------------------------------------------------
     def slots(self, n: int) -> int:
         """Sample slots (of `sample_dt`) that n samples take: B samples side by side."""
@@ -151,8 +178,12 @@ class Brian2Model:
 
     def stream_arrays(self, stream: SampleStream) -> dict[str, np.ndarray]:
         """The stream's arrays as the equations read them (spiking copies: one row per slot,
-        copy k's values in the k-th block of columns)."""
-        return stream.arrays()
+        copy k's values in the k-th block of columns), with each sample's class (`classes`)
+        when signals travel forward."""
+        arrays = stream.arrays()
+        if self.signals is not None:
+            arrays["classes"] = class_labels(arrays["targets"])
+        return arrays
 
     def pending(self) -> list[tuple[object, str, str]]:
         """(object, variable, accumulator) of batch updates the model applies at the start of

@@ -20,6 +20,8 @@ from ...network import Network
 from ..base import Weights
 from .channel import Brian2Pathway
 from .codegen import Brian2Rule
+from .copies import Copies
+from .forward_signals import Brian2Signals
 from .model import Brian2Model
 from .transfer import transfer_equations
 
@@ -50,40 +52,46 @@ class RateModel(Brian2Model):
 
     def __init__(self, network: Network, weights: Weights,
                  pathways: tuple[Brian2Pathway, ...] = (), sample_dt: float = 1e-3,
-                 standalone: bool = False):
+                 standalone: bool = False, signals: Brian2Signals | None = None):
         import brian2 as b2
 
+        self.copies = Copies(1, 0 if signals is None else signals.classes)
         self.sample_dt = sample_dt * b2.second
         self.namespace: dict = {}
         self.standalone = standalone
         self.rule_objects: dict[str, list] = {"online": [], "batch": []}
         super().__init__(network, weights, pathways,
-                         b2.Clock(dt=self.sample_dt, name="sample_clock"))
+                         b2.Clock(dt=self.sample_dt, name="sample_clock"), signals)
 
     def input_group(self, population):
         import brian2 as b2
 
-        return b2.NeuronGroup(population.size, "S = stimulus(t, i) : 1\n"
-                              + transfer_equations(population.transfer), clock=self.clock,
-                              name=population.name)
+        model = "S = stimulus(t, i) : 1\n" + transfer_equations(population.transfer)
+        return b2.NeuronGroup(population.size, self.copies.equations(
+            model, population.name, population.size, signals=self.signals is not None),
+            clock=self.clock, name=population.name)
 
     def unit_equations(self, biased: bool) -> str:
         # a unit without bias (never learned, all zero) skips the addition
         return "S_in : 1\nb : 1\n" + ("S = S_in + b : 1\n" if biased else "S = S_in : 1\n")
 
-    def unit_group(self, population, model: str):
+    def unit_group(self, population, model: str, signals: bool = False):
         import brian2 as b2
 
-        return b2.NeuronGroup(population.size, model + transfer_equations(population.transfer),
-                              clock=self.clock, name=population.name)
+        model = model + transfer_equations(population.transfer)
+        return b2.NeuronGroup(population.size, self.copies.equations(
+            model, population.name, population.size, signals=signals),
+            clock=self.clock, name=population.name)
 
     def forward_synapses(self, pre, post, model: str, rule: Brian2Rule | None, layer: int,
                          name: str):
         import brian2 as b2
 
-        syn = b2.Synapses(pre, post, model + "S_in_post = w*r_pre : 1 (summed)\n",
-                          clock=self.clock, name=name)
-        syn.summed_updaters["S_in_post"].order = layer
+        syn = b2.Synapses(pre, post, self.copies.synapse_equations(
+            model + "S_in_post = w*r_pre : 1 (summed)\n", pre, post),
+            clock=self.clock, name=name)
+        for updater in self.copies.summed_updaters(syn, "S_in_post"):
+            updater.order = layer
         return syn
 
     def learn(self, owner, update, variable: str, layer: int, bias: bool = False,
@@ -92,6 +100,8 @@ class RateModel(Brian2Model):
         `before_run` activates the one the run needs."""
         if isinstance(update, Brian2Rule):
             update = update.update
+        if self.copies.batched:  # every copy's terms (Signal Propagation's class signals)
+            update = " + ".join(f"({own})" for own in self.per_copy(update, owner))
         order = layer + (BIAS_ORDER if bias else LEARNED_FEEDBACK_ORDER if backward else 0)
         accumulator = f"d{variable.lower()}_acc"
         label = f"{owner.name}.{variable}" if bias else owner.name
@@ -107,6 +117,15 @@ class RateModel(Brian2Model):
 
         return b2.StateMonitor(group, "r", record=True, when="end", order=MONITOR_ORDER,
                                name="output_monitor")
+
+    def stream_arrays(self, stream) -> dict[str, np.ndarray]:
+        """The stream's arrays; with signal copies, the context rows after each sample's
+        inputs (copy 1 + c reads row c)."""
+        arrays = super().stream_arrays(stream)
+        if self.signals is not None:
+            arrays["stimulus"] = np.hstack([arrays["stimulus"], np.tile(
+                self.signals.context.ravel(), (len(arrays["stimulus"]), 1))])
+        return arrays
 
     def before_run(self, batch_size: int = 1) -> None:
         """Run the online learning code for batch 1, the accumulating one otherwise (the

@@ -53,18 +53,18 @@ class Brian2Simulator:
         initial = weights if weights is not None else network.init_weights(self.rng, np.float32)
         initial = checked_weights(network, initial)
         as_float32 = [(w.astype(np.float32), b.astype(np.float32)) for w, b in initial]
-        pathways = translate_channel(network.channel, network, as_float32, self.rng)
+        pathways, signals = translate_channel(network.channel, network, as_float32, self.rng)
         self.rng.integers(2**31)  # the numpy backend's diagnostic seed: same stream after it
         initial = [(w.astype(np.float64), b.astype(np.float64)) for w, b in initial]
         self._initial = initial
-        self._build_args = (pathways, seed, options)
+        self._build_args = (pathways, signals, seed, options)
         self.copies = 1  # spiking: samples simulated side by side (the training batch size)
         _quiet_brian2()
         self._build_model()
 
     def _build_model(self) -> None:
         """The Brian2 model (and, for cpp_standalone, its program) from the initial weights."""
-        pathways, seed, options = self._build_args
+        pathways, signals, seed, options = self._build_args
         if self.target == "cpp_standalone":
             activate_standalone()
         with code_target(self.target):
@@ -72,7 +72,7 @@ class Brian2Simulator:
                 from .spiking import SpikingModel
 
                 self.model = SpikingModel(self.network, self._initial, pathways, seed=seed,
-                                          copies=self.copies, **options)
+                                          copies=self.copies, signals=signals, **options)
             else:
                 if options:
                     raise UnsupportedError(f"rate Brian2 models take no options "
@@ -80,7 +80,8 @@ class Brian2Simulator:
                 from .rate import RateModel
 
                 self.model = RateModel(self.network, self._initial, pathways,
-                                       standalone=self.target == "cpp_standalone")
+                                       standalone=self.target == "cpp_standalone",
+                                       signals=signals)
         self._runner = StandaloneProgram(self.model) if self.target == "cpp_standalone" \
             else self.model
 

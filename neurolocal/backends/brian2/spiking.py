@@ -35,6 +35,7 @@ from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway
 from .codegen import BACKWARD_NAMES, Brian2Rule
 from .copies import Copies
+from .forward_signals import Brian2Signals
 from .model import Brian2Model
 from .neurons import NEURONS, get_neuron
 
@@ -130,9 +131,11 @@ class SpikingModel(Brian2Model):
     stream_names = ("stimulus", "targets", "learn_gate")  # spiking learning is online
     output_error = "T = target_scale*targets(t, i) : 1\nB = T - r : 1\n"
 
+    signal_scale = "*trace_to_rate"  # Signal Propagation's O: ν/max_rate, as inputs' x
+
     def __init__(self, network: Network, weights: Weights,
                  pathways: tuple[Brian2Pathway, ...] = (), seed: int = 0, copies: int = 1,
-                 **parameters: float):
+                 signals: Brian2Signals | None = None, **parameters: float):
         import brian2 as b2
 
         known = {f.name for f in fields(SpikingParameters)}
@@ -142,7 +145,7 @@ class SpikingModel(Brian2Model):
                                    f"spiking Brian2 model takes {', '.join(sorted(known))}")
         self.p = p = SpikingParameters(**parameters)
         self.neuron = get_neuron(p.neuron)
-        self.copies = Copies(copies)
+        self.copies = Copies(copies, 0 if signals is None else signals.classes)
         self._pending: list[tuple[object, str, str]] = []
         self.sample_dt = p.sample_time * b2.second
         self.namespace = {"tau_m": p.tau_m * b2.second, "tau_r": p.tau_O * b2.second,
@@ -158,7 +161,7 @@ class SpikingModel(Brian2Model):
                           "refractory_period": p.refractory * b2.second}
         self.seed = seed
         super().__init__(network, weights, pathways, b2.Clock(dt=p.dt * b2.second,
-                                                              name="spike_clock"))
+                                                              name="spike_clock"), signals)
 
     trace = "dr/dt = -r/tau_r : 1\n"
 
@@ -166,38 +169,40 @@ class SpikingModel(Brian2Model):
         group.run_regularly(self.copies.unit_code(code, group), dt=self.sample_dt,
                             when="start", name=f"{group.name}_rest")
 
-    def _group(self, population, model: str, threshold: str, reset: str, refractory=None):
-        """A NeuronGroup firing on `threshold`; with B copies, B events ``spike_k`` with their
-        own reset and refractoriness."""
+    def _group(self, population, model: str, threshold: str, reset: str, refractory=None,
+               signals: bool = False):
+        """A NeuronGroup firing on `threshold`; with several copies (B, or B + C with
+        `signals`), events ``spike_k`` with their own reset and refractoriness."""
         import brian2 as b2
 
         copies, name = self.copies, population.name
-        if not copies.batched:
+        model = copies.equations(model, name, population.size, refractory is not None, signals)
+        if name not in copies.names:
             return b2.NeuronGroup(population.size, model, threshold=threshold, reset=reset,
                                   refractory=False if refractory is None else refractory,
                                   method="exact", clock=self.clock,
                                   name=name)
-        model = copies.equations(model, name, population.size, refractory is not None)
         if refractory is not None:
             threshold = f"{threshold} and not_refractory"
-        names = copies.names[name]
+        names, count = copies.names[name], copies.of(name)
         group = b2.NeuronGroup(population.size, model, method="exact", clock=self.clock,
                                name=name, events={f"spike_{k}": copies.rename(threshold, names, k)
-                                                  for k in range(copies.count)})
-        for k in range(copies.count):
+                                                  for k in range(count)})
+        for k in range(count):
             group.run_on_event(f"spike_{k}", copies.rename(reset, names, k))
         if refractory is not None:
             group.run_regularly(copies.unit_code(REFRACTORY, group), when="groups", order=-1,
                                 name=f"{name}_refractory")
             spiked = "\n".join(copies.rename(SPIKED.format(threshold=threshold),
-                                             names | {"spiked"}, k) for k in range(copies.count))
+                                             names | {"spiked"}, k) for k in range(count))
             group.run_regularly(spiked, when="after_thresholds", order=1, name=f"{name}_spiked")
         group.run_regularly(copies.updates[name], when="groups", name=f"{name}_copies_update")
         return group
 
     def input_group(self, population):
         group = self._group(population, self.trace + "rate = max_rate*clip(stimulus(t, i), 0, "
-                            "inf) : Hz", threshold="rand() < rate*dt", reset="r += 1")
+                            "inf) : Hz", threshold="rand() < rate*dt", reset="r += 1",
+                            signals=self.signals is not None)
         self._rest(group, "r = 0")
         return group
 
@@ -207,11 +212,12 @@ class SpikingModel(Brian2Model):
         constants = "".join(f"{name} : 1 (constant)\n" for name, _ in self.neuron.constants)
         return self.trace + self.neuron.equations + "b : 1\n" + derivative + constants
 
-    def unit_group(self, population, model: str):
+    def unit_group(self, population, model: str, signals: bool = False):
         import brian2 as b2
 
         group = self._group(population, model, self.neuron.threshold,
-                            f"{self.neuron.reset}\nr += 1", self.p.refractory * b2.second)
+                            f"{self.neuron.reset}\nr += 1", self.p.refractory * b2.second,
+                            signals)
         for name, value in self.neuron.constants:
             setattr(group, name, float(self.namespace.get(value, value)))
         self._rest(group, f"{self.neuron.rest}\nr = 0\n{NOT_REFRACTORY}")
@@ -235,18 +241,20 @@ class SpikingModel(Brian2Model):
             syn = b2.Synapses(pre, post, model, on_pre=pre_code, on_post=post_code or None,
                               clock=self.clock, name=name)
         else:
-            ways = {f"{side}_{k}": self._copy_gate(copies.synapse_code(code, pre, post, k), k)
-                    for k in range(copies.count)
+            ways = {f"{side}_{k}": self.gate_code(copies.synapse_code(code, pre, post, k), k)
+                    for k in range(copies.shared(pre, post))
                     for side, code in (("pre", pre_code), ("post", post_code)) if code}
             syn = b2.Synapses(pre, post, model, clock=self.clock, name=name,
                               on_pre={w: c for w, c in ways.items() if w.startswith("pre")},
                               on_post={w: c for w, c in ways.items() if w.startswith("post")}
                               or None,
-                              on_event={w: f"spike_{w.rsplit('_', 1)[1]}" for w in ways})
+                              on_event={w: copies.event(pre if w.startswith("pre") else post,
+                                                        int(w.rsplit("_", 1)[1]))
+                                        for w in ways})
         if rule is not None:
             shown = {"pre": pre_code, "post": post_code}
             if copies.batched:
-                shown = {side: f"{ways[f'{side}_0']}  # copy 0 of {copies.count}"
+                shown = {side: f"{ways[f'{side}_0']}  # copy 0 of {copies.shared(pre, post)}"
                          for side in shown if shown[side]}
             self.learning.append((f"{name} on_pre", shown["pre"]))
             if on_post:
@@ -260,10 +268,13 @@ class SpikingModel(Brian2Model):
         batch accumulator (applied by `_apply_batches`)."""
         return f"d{variable.lower()}_acc" if self.copies.batched else variable
 
-    @staticmethod
-    def _copy_gate(code: str, k: int) -> str:
+    def gate(self, k: int) -> str:
+        """Copy k's learning gate: with several copies, its column of the stream's gate."""
+        return f"learn_gate(t, {k})" if self.copies.batched else "learn_gate(t)"
+
+    def gate_code(self, code: str, k: int) -> str:
         """`code` reading copy k's learning gate."""
-        return code.replace("learn_gate(t)", f"learn_gate(t, {k})")
+        return code.replace("learn_gate(t)", self.gate(k))
 
     def _apply_batches(self, owner, variable: str, accumulator: str) -> None:
         """Apply the accumulated batch at the start of every slot (the last one after the
@@ -293,13 +304,9 @@ class SpikingModel(Brian2Model):
                 pre = BACKWARD_NAMES["pre"]
                 update = re.sub(rf"\b{pre}\b", f"({pre}*trace_to_rate)", update)
             term, scale = update, "tick_scale"
-        copies, target = self.copies, self._learned(variable)
-        parts = []
-        for k in range(copies.count):
-            own = copies.synapse_code(term, owner.source, owner.target, k) \
-                if hasattr(owner, "source") else copies.group_code(term, owner, k)
-            parts.append(self._copy_gate(f"{LEARN}*{scale}*({own})", k) if copies.batched
-                         else f"{LEARN}*{scale}*({own})")
+        target = self._learned(variable)
+        parts = [self.gate_code(f"{LEARN}*{scale}*({own})", k)
+                 for k, own in enumerate(self.per_copy(term, owner))]
         code = f"{target} += " + " + ".join(parts)
         name = f"{owner.name}_{variable}_clock_rule"
         owner.run_regularly(code, dt=self.p.learn_dt * b2.second, when="end", name=name)
@@ -312,17 +319,19 @@ class SpikingModel(Brian2Model):
     def output_monitor(self, group):
         import brian2 as b2
 
-        if not self.copies.batched:
+        if group.name not in self.copies.names:
             return b2.SpikeMonitor(group, name="output_spikes")
         return [b2.EventMonitor(group, f"spike_{k}", name=f"output_spikes_{k}")
                 for k in range(self.copies.count)]
 
     def stream_arrays(self, stream) -> dict[str, np.ndarray]:
-        """With B copies one row per slot: copy k's inputs, targets and learning gate in the
-        k-th block of columns (sample slot·B + k)."""
-        arrays = {name: stream.arrays()[name] for name in self.stream_names}
+        """With several copies one row per slot: copy k's inputs, targets, learning gate (and
+        class) in the k-th block of columns (sample slot·B + k); signal copies follow with
+        their context rows and the slot's gate."""
+        arrays = {name: values for name, values in super().stream_arrays(stream).items()
+                  if name in self.stream_names}
         count = self.copies.count
-        if count == 1:
+        if not self.copies.batched:
             return arrays
         out = {}
         for name, values in arrays.items():
@@ -330,6 +339,13 @@ class SpikingModel(Brian2Model):
             padded = np.zeros((rows, *values.shape[1:]))
             padded[:len(values)] = values
             out[name] = padded.reshape(rows // count, -1)
+        if self.signals is not None:
+            slots = len(out["stimulus"])
+            out["stimulus"] = np.hstack([out["stimulus"],
+                                         np.tile(self.signals.context.ravel(), (slots, 1))])
+            gate = out["learn_gate"].max(axis=1, keepdims=True)
+            out["learn_gate"] = np.hstack([out["learn_gate"],
+                                           np.repeat(gate, self.signals.classes, axis=1)])
         return out
 
     def before_run(self, batch_size: int = 1) -> None:
@@ -340,7 +356,7 @@ class SpikingModel(Brian2Model):
         b2.seed(self.seed + self.runs)
 
     def recorded(self):
-        if not self.copies.batched:
+        if not isinstance(self.monitor, list):
             return int(self.monitor.num_spikes)
         return tuple(int(m.num_events) for m in self.monitor)
 
@@ -348,7 +364,7 @@ class SpikingModel(Brian2Model):
         """Output activity per sample of the last run: spike count · τ_O / sample_time
         (copy k of slot s is sample s·B + k)."""
         count = self.copies.count
-        monitors = self.monitor if self.copies.batched else [self.monitor]
+        monitors = self.monitor if isinstance(self.monitor, list) else [self.monitor]
         starts = recorded if isinstance(recorded, tuple) else (recorded,) * count
         counts = np.zeros((n, self.network.output.size))
         for k, (monitor, start) in enumerate(zip(monitors, starts)):

@@ -1,0 +1,96 @@
+"""Signal Propagation on Brian2: the class signals as C more copies of the input and hidden
+groups, and a similarity unit per hidden layer (`backends/brian2/forward_signals.py`).
+
+Rate mode is checked against the numpy channel (`channels/sigprop.py`, the reference math on
+stacked [O; t] rows, itself checked against finite differences in tests/channels): the two
+share no code, so a softmax without its maximum, a sign of Y − P, a dropped f' or signal-copy
+term, a context row read by the wrong copy or a batch gate off by a factor all show up as a
+difference far above float32 rounding (1e-5 on changes of ~1e-2). Spiking mode is checked
+for the batch bookkeeping, against single-sample runs from the same weights (deterministic
+spikes, as in test_spiking_batches): each sample's change includes the change its own
+similarity feedback causes through the signal copies, so a batch must apply their mean.
+"""
+
+import numpy as np
+import pytest
+
+from neurolocal.backends import UnsupportedError, get_backend
+from neurolocal.backends.brian2.targets import code_target
+from neurolocal.channels import SigPropChannel, get_channel
+from neurolocal.network import Network
+from neurolocal.rules import get_rule
+
+pytestmark = pytest.mark.brian2
+
+
+def _data(n=12, d=5, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, d)), np.eye(classes)[rng.integers(0, classes, n)]
+
+
+@pytest.mark.parametrize("sizes, batch", [([5, 4, 3], 1), ([5, 4, 3], 4), ([5, 4, 4, 3], 4)])
+def test_rate_sigprop_equals_the_numpy_channel(sizes, batch):
+    x, t = _data(d=sizes[0], classes=sizes[-1])
+    network = Network.layered(sizes, channel=get_channel("sigprop"))
+    start = get_backend("numpy").build(network, seed=3).weights()
+    ref = get_backend("numpy").build(network, seed=3)
+    ref.train(x, t, epochs=2, batch_size=batch)
+    sim = get_backend("brian2").build(network, seed=3)  # same seed: same weights and context E
+    sim.train(x, t, epochs=2, batch_size=batch, diagnostics=False)
+    for (w, b), (w_ref, b_ref), (w0, _) in zip(sim.weights(), ref.weights(), start):
+        assert np.abs(w_ref - w0).max() > 5e-3  # every layer learned
+        np.testing.assert_allclose(w, w_ref, rtol=0, atol=1e-5)
+        np.testing.assert_allclose(b, b_ref, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("options, what", [({"context_eta": 0.1}, "learned forward-signal"),
+                                           ({"targets": "samples"}, "one forward-signal row")])
+def test_sigprop_variants_brian2_cannot_express_are_refused(options, what):
+    network = Network.layered([5, 4, 3], channel=SigPropChannel(**options))
+    with pytest.raises(UnsupportedError, match=what):
+        get_backend("brian2").build(network)
+
+
+class BinaryContext(SigPropChannel):
+    """SigProp with a 0/1 context, so signal inputs at max_rate = 1/dt spike deterministically."""
+
+    def init_state(self, network, weights, rng):
+        shape = (network.output.size, network.input.size)
+        return {"context": (rng.random(shape) < 0.5).astype(weights[0][0].dtype)}
+
+
+DETERMINISTIC = dict(dt=1e-3, sample_time=0.03, settle_time=0.005, max_rate=1000.0)
+
+
+def _state(sim):
+    return [a for w, b in sim.weights() for a in (w, b)]
+
+
+@pytest.mark.slow
+def test_a_spiking_sigprop_batch_applies_the_mean_of_single_sample_changes():
+    rule = get_rule("backprop", eta=1e-6)
+    network = Network.layered([6, 5, 4, 3], channel=BinaryContext(), rule=rule, hidden_rule=rule)
+    rng = np.random.default_rng(0)
+    x = (rng.random((3, 6)) < 0.5).astype(float)
+    t = np.eye(3)[[0, 2, 1]]
+    w0 = [(3 * w, b + 1.2) for w, b in network.init_weights(np.random.default_rng(1))]
+    singles = []
+    for s in range(3):
+        sim = get_backend("brian2").build(network, weights=w0, seed=0, spiking=True,
+                                          **DETERMINISTIC)
+        assert sim.model.copies.total == 4  # the sample and 3 class signals
+        before = _state(sim)
+        with code_target("numpy"):
+            sim.model.run(x[s][None], t[s][None], learn=True)
+        singles.append([a - b for a, b in zip(_state(sim), before)])
+    sim = get_backend("brian2").build(network, weights=w0, seed=0, spiking=True,
+                                      **DETERMINISTIC)
+    sim.train(np.zeros((3, 6)), np.zeros((3, 3)), epochs=0, batch_size=3)
+    assert (sim.model.copies.count, sim.model.copies.total) == (3, 6)
+    before = _state(sim)
+    with code_target("numpy"):
+        sim.model.run(x, t, learn=True, batch_size=3)
+    for k, (after, start) in enumerate(zip(_state(sim), before)):
+        expected = np.mean([single[k] for single in singles], axis=0)
+        assert np.abs(expected).max() > 100 * 1e-12  # every weight and bias learned
+        np.testing.assert_allclose(after - start, expected, rtol=0, atol=1e-12)
