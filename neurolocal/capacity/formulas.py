@@ -213,6 +213,13 @@ def rule_terms(rule) -> tuple[int, int]:
     return sum(len(group) for group in rule.plan.values()), sum(1 for p in rule.plan if p)
 
 
+def declared_ops(model: CostModel, batch: int, forward_weights: int) -> int:
+    """Multiply-adds per minibatch of `batch` samples besides the learning rules: the forward
+    pass (B·W) and what the channel declares (B·per_sample + per_batch + B²·per_pair)."""
+    return (batch * (forward_weights + model.per_sample) + model.per_batch
+            + batch * batch * model.per_pair)
+
+
 def channel_ops(channel: str, sizes: list[int], bias: bool = True, batch_size: int = 1) -> float:
     """Multiply-adds per minibatch of `batch_size` samples of a channel that delivers through
     pathways or rules, on the chain `sizes` wired by `channel_network`: the forward pass (B·W),
@@ -224,14 +231,13 @@ def channel_ops(channel: str, sizes: list[int], bias: bool = True, batch_size: i
     model = cost_model(channel, sizes)
     per_layer = layer_sizes(sizes, bias)
     batch = batch_size
-    ops = (batch * sum(per_layer) + batch * model.per_sample + model.per_batch
-           + batch * batch * model.per_pair)
+    ops = declared_ops(model, batch, sum(per_layer))
+    extra = model.extra_rule_rows + batch * model.extra_rule_rows_per_sample
     wired = channel_network(sizes, get_channel(channel))
     for h, (projection, size) in enumerate(zip(wired.projections, per_layer), 1):
         if projection.rule is None:
             continue
         products, w_groups = rule_terms(projection.rule.compile())
-        extra = model.extra_rule_rows + batch * model.extra_rule_rows_per_sample
         rows = batch + (extra if h < len(per_layer) else 0)
         ops += (rows * products + w_groups) * size
     return ops

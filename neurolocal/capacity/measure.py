@@ -38,6 +38,7 @@ from ..network import Network, Projection
 from .formulas import (
     Capacity,
     cost_model,
+    declared_ops,
     information,
     informed_weights,
     pwlb_cos,
@@ -106,7 +107,10 @@ def measure(network: Network, channel: str, x: np.ndarray, t: np.ndarray, sample
             progress: bool = False) -> Measurement:
     """Measure `channel` (one of formulas.CHANNELS) on `network` at `weights` (default: the
     network's initial weights for `seed`) over `samples` minibatches of (x, t)."""
-    theory(channel, network.sizes)  # refuses unknown and non-differentiable channels
+    bias = all(p.bias for p in network.projections)
+    # the closed form; refuses unknown and non-differentiable channels
+    predicted = theory(channel, network.sizes, k, precision_bits, bias=bias,
+                       batch_size=batch_size)
     if not isinstance(samples, int) or samples < 2:
         raise UserError(f"samples must be an integer ≥ 2, not {samples!r}")
     x = np.asarray(x, dtype=np.float64)
@@ -120,14 +124,11 @@ def measure(network: Network, channel: str, x: np.ndarray, t: np.ndarray, sample
     theta = mlp.flatten(weights if weights is not None else network.init_weights(seed))
     counter = OpCounter(precision_bits=precision_bits)
     deliver = _deliverer(channel, k, network, mlp, theta, rng, counter)
-    bias = all(p.bias for p in network.projections)
 
     def step() -> tuple[np.ndarray, np.ndarray]:
         rows = rng.integers(0, len(x), size=batch_size)
         return mlp.gradient(theta, x[rows], t[rows]), deliver(x[rows], t[rows])
 
-    predicted = theory(channel, network.sizes, k, precision_bits, bias=bias,
-                       batch_size=batch_size)
     slices = [slice(layer.start, layer.start + layer.size) for layer in mlp.layers]
     return collect(predicted, samples, batch_size, counter, step, progress, slices,
                    precision_bits, model.orthant if model.perturbation == "pwlb" else None)
@@ -235,8 +236,7 @@ def _rule_deliverer(channel: str, network: Network, mlp: FlatMLP, theta: np.ndar
         variables = wiring.local_variables(wired, weights, state, x, t, rng)
         update = delivered_update(rules, weights, biased, variables)
         batch = len(x)
-        counter.add_ops(batch * (mlp.num_weights + model.per_sample) + model.per_batch
-                        + batch * batch * model.per_pair)
+        counter.add_ops(declared_ops(model, batch, mlp.num_weights))
         counter.forward_passes += 1 + model.extra_forward_passes
         for layer, rule, v in zip(mlp.layers, rules, variables):
             if rule is not None:
