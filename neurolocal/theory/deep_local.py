@@ -29,9 +29,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..backends.numpy.layer import with_bias
+from ..backends.numpy.layer import train_layer, with_bias
 from ..data import Dataset
 from ..data.dataset import split
+from ..network import Network
+from ..rules import get_rule
 
 
 @dataclass
@@ -109,53 +111,45 @@ def train_deep_local(data: Dataset, hidden: tuple[int, ...] = (20, 20), epochs: 
         weights.append(layer.effective())
         codes.append(layer(codes[-1]))
     targets = data.targets(data.y_train)
-    top = _fit_top(codes[-1], targets, top_epochs, top_eta)
+    top = train_layer(get_rule("delta", eta=top_eta), with_bias(codes[-1]), targets,
+                      transfer="logistic", epochs=top_epochs, mode="average",
+                      w0=np.zeros((targets.shape[1], codes[-1].shape[1] + 1)),
+                      record=False).weights
     weights.append((top[:, :-1], top[:, -1]))
-    accuracy = {}
-    for split_name, x, y in (("train", data.x_train, data.y_train),
-                             ("test", data.x_test, data.y_test)):
-        o = _forward(weights, x)[-1]
-        accuracy[split_name] = float((o.argmax(axis=1) == y).mean())
     outs = _forward(weights, data.x_train)
+    test = _forward(weights, data.x_test)[-1]
     return DeepLocalResult(
-        accuracy["train"], accuracy["test"],
+        float((outs[-1].argmax(axis=1) == data.y_train).mean()),
+        float((test.argmax(axis=1) == data.y_test).mean()),
         [mean_abs_cos(w) for w, _ in weights[:-1]],
         [float((np.abs(o) > 0.99).mean()) for o in outs[1:-1]],
         [float(o.std(axis=0).min()) for o in outs[1:-1]],
         gradient_norms(weights, data.x_train, targets), weights)
 
 
-def _fit_top(code: np.ndarray, targets: np.ndarray, epochs: int, eta: float) -> np.ndarray:
-    """Delta rule Δw = η (T − O) O_j on logistic units (full-batch means), from zero."""
-    x = with_bias(code)
-    w = np.zeros((targets.shape[1], x.shape[1]))
-    for _ in range(epochs):
-        o = 0.5 * (1 + np.tanh(0.5 * x @ w.T))
-        w += eta * (targets - o).T @ x / len(x)
-    return w
+def _network(weights: list[tuple[np.ndarray, np.ndarray]]) -> Network:
+    """The tanh chain with logistic outputs that `weights` parametrize."""
+    sizes = [weights[0][0].shape[1], *(w.shape[0] for w, _ in weights)]
+    return Network.layered(sizes, "tanh", "logistic", hidden_rule="oja")
 
 
 def _forward(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> list[np.ndarray]:
-    outs = [np.asarray(x, dtype=np.float64)]
-    for h, (w, b) in enumerate(weights):
-        s = outs[-1] @ w.T + b
-        outs.append(np.tanh(s) if h < len(weights) - 1 else 0.5 * (1 + np.tanh(0.5 * s)))
-    return outs
+    """O^0..O^L of the network (the channels' forward pass)."""
+    from ..channels.base import forward_pass
+
+    return forward_pass(_network(weights), weights, np.asarray(x, dtype=np.float64)).O
 
 
 def gradient_norms(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray,
                    targets: np.ndarray) -> list[float]:
     """‖∂E/∂(W^h, b^h)‖ per projection of the tanh network with logistic outputs and
-    cross-entropy error E (mean over samples), by back-propagation."""
-    outs = _forward(weights, x)
-    delta = (outs[-1] - targets) / len(x)  # ∂E/∂S^L for logistic + cross-entropy
-    norms = []
-    for h in range(len(weights) - 1, -1, -1):
-        gw, gb = delta.T @ outs[h], delta.sum(axis=0)
-        norms.append(float(np.sqrt((gw ** 2).sum() + (gb ** 2).sum())))
-        if h:
-            delta = (delta @ weights[h][0]) * (1 - outs[h] ** 2)
-    return norms[::-1]
+    cross-entropy error E (mean over samples), by back-propagation (`FlatMLP.gradient`)."""
+    from ..channels.perturbation import FlatMLP
+
+    mlp = FlatMLP(_network(weights))
+    g = mlp.gradient(mlp.flatten(weights), x, targets)
+    return [float(np.linalg.norm(g[layer.start:layer.start + layer.size]))
+            for layer in mlp.layers]
 
 
 def hidden_direction_task(samples: int = 3000, inputs: int = 12, nuisance_std: float = 1.0,
