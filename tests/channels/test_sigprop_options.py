@@ -95,3 +95,57 @@ def test_per_sample_cost_by_hand():
     assert m.ops_per_weight == pytest.approx(expected, rel=1e-12)
     with pytest.raises(Exception, match="targets"):
         get_channel("sigprop", targets="pairs")
+
+
+def layer2_loss(w2, b2, o1, t1, labels, per_sample):
+    """L_2 on layer 2 with the layer-1 activities O^1 (inputs) and t^1 (signal rows) fixed."""
+    o, t = np.tanh(o1 @ w2.T + b2), np.tanh(t1 @ w2.T + b2)
+    z = o @ t.T
+    logp = z - z.max(axis=1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    y = (labels[:, None] == labels[None, :]).astype(float) if per_sample \
+        else np.eye(t.shape[0])[labels]
+    y /= y.sum(axis=1, keepdims=True)
+    return -np.mean(np.sum(y * logp, axis=1))
+
+
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_second_hidden_layer_update_is_its_own_layer_loss_gradient(per_sample):
+    """With two hidden layers, layer 2 sees [O^1; t^1] (not layer 1's rows, not the input's)
+    and its update is −η ∂L_2/∂W^2 (and −η ∂L_2/∂b^2) with O^1, t^1 held fixed."""
+    x, t, labels = data()
+    channel = get_channel("sigprop", targets="samples" if per_sample else "classes")
+    net = channel_network([4, 3, 3, 2], channel, eta=0.1)
+    weights = net.init_weights(0, np.float64)
+    state = channel.init_state(net, weights, np.random.default_rng(1))
+    variables = channel.local_variables(net, weights, state, x, t, None)
+    (w1, b1), (w2, b2) = weights[0], weights[1]
+    o1 = np.tanh(x @ w1.T + b1)
+    rows = state["context"][labels] if per_sample else state["context"]
+    t1 = np.tanh(rows @ w1.T + b1)
+    w, b = w2.copy(), b2.copy()
+    apply_rule(net.projections[1].rule.compile(), w, b, variables[1])
+    grad_w = numeric_gradient(lambda m: layer2_loss(m, b2, o1, t1, labels, per_sample), w2)
+    grad_b = numeric_gradient(lambda v: layer2_loss(w2, v, o1, t1, labels, per_sample), b2)
+    np.testing.assert_allclose(w - w2, -0.1 * grad_w, rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(b - b2, -0.1 * grad_b, rtol=1e-5, atol=1e-9)
+
+
+@pytest.mark.parametrize("targets, expected", [
+    # [3, 4, 2, 2]: W = 16 + 10 + 6 = 32, hidden units 4 + 2 = 6, C = 2, B = 4.
+    # classes: forward 4·32 = 128, class signals C·W = 64, z, (Y − P) t, (Y − P)ᵀ O on every
+    # hidden layer 3·B·C·6 = 144, hidden rules on B + C = 6 rows 6·(16 + 10) = 156, top 4·6
+    ("classes", (128 + 64 + 144 + 156 + 24) / 128),
+    # samples: forward 128, one signal row per sample B·W = 128, pairs B²·3·6 = 288, hidden
+    # rules on 2B = 8 rows 8·26 = 208, top 24
+    ("samples", (128 + 128 + 288 + 208 + 24) / 128),
+])
+def test_cost_with_two_unequal_hidden_layers_by_hand(targets, expected):
+    sizes = [3, 4, 2, 2]
+    name = f"sigprop[targets={targets}]"
+    assert theory(name, sizes, batch_size=4).ops_per_weight == pytest.approx(expected)
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal((20, 3)), np.eye(2)[rng.integers(0, 2, 20)]
+    m = measure(capacity_network(sizes), name, x, t, samples=3, batch_size=4)
+    assert m.ops_per_weight == pytest.approx(expected, rel=1e-12)
+    assert m.forward_passes == 2  # the input batch and the signal rows
