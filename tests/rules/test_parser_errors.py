@@ -1,10 +1,13 @@
 """Bad input raises one RuleError that points at the problem, never a raw exception."""
 
+import math
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neurolocal import LocalRule, RuleError, get_rule
+from neurolocal.rules.bounds import MAX_DEGREE, MAX_TERMS
 from neurolocal.rules.parse import SYMBOLS
 
 
@@ -66,8 +69,9 @@ def test_fuzz_token_soup_never_crashes(text):
     except RuleError as error:
         assert str(error)
         return
-    # an accepted rule is a genuine polynomial in the local variables
-    assert rule.apparent_degree >= 0
+    # an accepted rule is a genuine polynomial in the local variables, within the limits
+    assert 0 <= rule.apparent_degree <= MAX_DEGREE and len(rule.terms) <= MAX_TERMS
+    assert all(math.isfinite(c) for c, _ in rule.numeric_terms())
     # (all six symbols: with none given, sympy would also ask for a polynomial in parameters)
     assert rule.expr.is_polynomial(*SYMBOLS.values())
     assert all(n >= 0 for t in rule.terms for _, n in t.powers)
@@ -77,6 +81,7 @@ def test_fuzz_token_soup_never_crashes(text):
 @given(st.text(max_size=40))
 def test_fuzz_arbitrary_text_never_crashes(text):
     try:
-        LocalRule(text)
+        rule = LocalRule(text)
     except RuleError:
-        pass
+        return
+    assert rule.apparent_degree <= MAX_DEGREE and len(rule.terms) <= MAX_TERMS
