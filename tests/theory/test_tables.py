@@ -40,6 +40,11 @@ def test_rule_search_theorem_agrees_with_simulation():
     # −O_i^3 O_j^0: q = −E[x³] w³: odd degree, negative leading → converges everywhere (to 0)
     assert not names["−O_i^2 O_j"].converges_everywhere
     assert names["−O_i^3"].converges_everywhere and names["−O_i^3"].q[3] < 0
+    # the coefficients themselves, from the sample's own third moment (O_i = w x, O_j = x)
+    third = np.mean(x ** 3)
+    np.testing.assert_allclose(names["−O_i^2 O_j"].q, [0, 0, -third], atol=1e-12)
+    np.testing.assert_allclose(names["−O_i^3"].q, [0, 0, 0, -third], atol=1e-12)
+    assert names["−O_i^3"].predicted == (0.0,) * len(starts)
     pairs = rule_search(x, starts, max_degree=3, sizes=(2,))
     chosen = singles + [pairs[i] for i in np.random.default_rng(0).choice(len(pairs), 40,
                                                                           replace=False)]
