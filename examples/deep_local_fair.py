@@ -30,6 +30,7 @@ from neurolocal.data import load_dataset  # noqa: E402
 from neurolocal.experiment import Setup, targets_for, train_channel  # noqa: E402
 from neurolocal.plotting import save_figure  # noqa: E402
 from neurolocal.theory.deep_local import (  # noqa: E402
+    activities,
     gradient_norms,
     hidden_direction_task,
     mean_abs_cos,
@@ -56,9 +57,7 @@ def run(quick: bool = False, seed: int = 0) -> list[dict]:
                                     seed=seed)
             weights = [(np.asarray(w, float), np.asarray(b, float))
                        for w, b in trained.simulator.weights()]
-            outs = [np.asarray(data.x_train, float)]
-            for w, b in weights[:-1]:
-                outs.append(np.tanh(outs[-1] @ w.T + b))
+            outs = activities(weights, data.x_train)[:-1]  # input and hidden layers
             rows.append({"task": data.name, "method": channel,
                          "test_accuracy": trained.test_accuracy,
                          "diversity": [mean_abs_cos(w) for w, _ in weights[:-1]],

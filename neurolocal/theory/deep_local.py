@@ -116,8 +116,8 @@ def train_deep_local(data: Dataset, hidden: tuple[int, ...] = (20, 20), epochs: 
                       w0=np.zeros((targets.shape[1], codes[-1].shape[1] + 1)),
                       record=False).weights
     weights.append((top[:, :-1], top[:, -1]))
-    outs = _forward(weights, data.x_train)
-    test = _forward(weights, data.x_test)[-1]
+    outs = activities(weights, data.x_train)
+    test = activities(weights, data.x_test)[-1]
     return DeepLocalResult(
         float((outs[-1].argmax(axis=1) == data.y_train).mean()),
         float((test.argmax(axis=1) == data.y_test).mean()),
@@ -133,8 +133,9 @@ def _network(weights: list[tuple[np.ndarray, np.ndarray]]) -> Network:
     return Network.layered(sizes, "tanh", "logistic", hidden_rule="oja")
 
 
-def _forward(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> list[np.ndarray]:
-    """O^0..O^L of the network (the channels' forward pass)."""
+def activities(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> list[np.ndarray]:
+    """O^0..O^L of the tanh network with logistic outputs that `weights` parametrize, for
+    inputs x (the channels' forward pass)."""
     from ..channels.base import forward_pass
 
     return forward_pass(_network(weights), weights, np.asarray(x, dtype=np.float64)).O
