@@ -18,7 +18,7 @@ from .channels import Channel, channel_network
 from .channels.registry import channel_label, get_channel
 from .data import Dataset
 from .errors import UserError
-from .network import get_transfer
+from .network import get_transfer, projection_sizes
 from .network.fixed_point import Quantizer
 from .resources import require_memory
 
@@ -118,7 +118,7 @@ def training_bytes(sizes: list[int], samples: int, bytes_per_weight: int) -> int
     costs the backend's `bytes_per_weight` (numpy: W, ΔW, a backward matrix and the last
     finite checkpoint in float32) and a full-data evaluation holds S, O and f'(S) of every
     unit for every sample (float32)."""
-    weights = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    weights = sum(projection_sizes(sizes))
     return weights * bytes_per_weight + 3 * 4 * samples * sum(sizes)
 
 

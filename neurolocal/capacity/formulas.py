@@ -41,6 +41,7 @@ from ..channels.perturbation import uses_trials
 from ..channels.registry import CHANNELS as REGISTRY
 from ..channels.registry import parse_channel_spec
 from ..errors import UserError
+from ..network import projection_sizes
 
 
 def cost_model(channel: str, sizes: list[int], k: int = 1) -> CostModel:
@@ -199,11 +200,6 @@ class Capacity:
         return {**asdict(self), "rate": self.rate}
 
 
-def layer_sizes(sizes: list[int], bias: bool = True) -> list[int]:
-    """Weights per projection of a chain with population sizes `sizes`."""
-    return [a * b + (b if bias else 0) for a, b in zip(sizes, sizes[1:])]
-
-
 def rule_terms(rule) -> tuple[int, int]:
     """(P, G) of a compiled rule as `CompiledRule` and the trainer's `apply_rule` execute it:
     P matrix products Xᵀ·pre (one per monomial; B·n_post·n_pre multiply-adds each, a bias
@@ -229,7 +225,7 @@ def channel_ops(channel: str, sizes: list[int], bias: bool = True, batch_size: i
     from ..channels import channel_network
 
     model = cost_model(channel, sizes)
-    per_layer = layer_sizes(sizes, bias)
+    per_layer = projection_sizes(sizes, bias)
     batch = batch_size
     ops = declared_ops(model, batch, sum(per_layer))
     extra = model.extra_rule_rows + batch * model.extra_rule_rows_per_sample
@@ -248,7 +244,7 @@ def informed_weights(channel: str, sizes: list[int], bias: bool = True) -> int:
     from ..channels import channel_network
 
     wired = channel_network(sizes, get_channel(channel))
-    return sum(size for projection, size in zip(wired.projections, layer_sizes(sizes, bias))
+    return sum(size for projection, size in zip(wired.projections, projection_sizes(sizes, bias))
                if projection.rule is not None
                and projection.rule.compile().needs & {"feedback", "target"})
 
@@ -272,7 +268,7 @@ def theory(channel: str, sizes: list[int], k: int = 1, precision_bits: int = 32,
     model = cost_model(channel, sizes, k)
     if model.no_gradient is not None:
         raise UserError(f"channel {channel!r} is not measurable: {model.no_gradient}")
-    per_layer = layer_sizes(sizes, bias)
+    per_layer = projection_sizes(sizes, bias)
     w = sum(per_layer)
     d = precision_bits
     algorithm = model.perturbation

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..network import Network
+from ..network import Network, projection_sizes
 from .base import (
     Channel,
     ChannelError,
@@ -72,7 +72,7 @@ class SigPropChannel(Channel):
         one signal row per sample (W per sample), the three products per pair of rows
         (3·n_h · B² per minibatch), one extra rule row per sample."""
         classes = sizes[-1]
-        weights = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+        weights = sum(projection_sizes(sizes))
         hidden = sum(sizes[1:-1])
         if self.targets == "samples":
             return CostModel(per_sample=weights, per_pair=3 * hidden,

@@ -50,8 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..capacity import CHANNELS, capacity_table, plot_sweep, sweep
-    from ..capacity.formulas import NOT_MEASURABLE, layer_sizes
+    from ..capacity.formulas import NOT_MEASURABLE
     from ..data import load_dataset
+    from ..network import projection_sizes
 
     hidden = int_list(args.hidden, "--hidden")
     if not 1 <= args.precision <= 50:
@@ -79,12 +80,12 @@ def run(args: argparse.Namespace) -> int:
     data = load_dataset(args.dataset, seed=args.seed)
     x, t = data.x_train, data.t_train
     sizes = [x.shape[1], *hidden, t.shape[1]]
+    num_weights = sum(projection_sizes(sizes))
     # float64 weights, their gradient, the channel's update and feedback, perturbed copies
-    require_memory(6 * 8 * sum(layer_sizes(sizes)),
+    require_memory(6 * 8 * num_weights,
                    f"measuring capacity on a {'-'.join(map(str, sizes))} network")
     rows = capacity_table(sizes, x, t, channels, args.samples, args.k, args.seed,
                           args.precision, args.progress) if channels else []
-    num_weights = sum(layer_sizes(sizes))
     result = {"dataset": data.name, "sizes": sizes, "num_weights": num_weights,
               "samples": args.samples, "k": args.k, "precision_bits": args.precision,
               "channels": [r.to_dict() for r in rows], "not_measurable": skipped,

@@ -70,6 +70,12 @@ class Projection:
         return f"{self.pre}->{self.post}"
 
 
+def projection_sizes(sizes: list[int], bias: bool = True) -> list[int]:
+    """Weights (with biases when `bias`) of each projection of a chain with population sizes
+    `sizes`: n_{h−1}·n_h (+ n_h)."""
+    return [a * b + (b if bias else 0) for a, b in zip(sizes, sizes[1:])]
+
+
 @dataclass(frozen=True)
 class Network:
     """A feed-forward chain of populations; the first is the input, the last the output."""
