@@ -21,6 +21,14 @@ def test_cubic_by_hand():
     assert chain.verdict(1.0, 1.0).converges_everywhere
     a1, a2 = chain.limit(1.0, 1.0)
     assert a1 == pytest.approx(0.5 ** (1 / 3)) and a1 * a2 == pytest.approx(0.5)
+    # a start off K = 0, so the linear coefficient −βKc counts: at (1, 2), K = 2 − 1 = 1,
+    # Q = 1 − 2 a1 − 2 a1³; its one real root solves 2a³ + 2a − 1 = 0 (numpy's roots)
+    np.testing.assert_allclose(chain.cubic(1.0, 2.0), [1.0, -2.0, 0.0, -2.0])
+    assert chain.invariant(1.0, 2.0) == pytest.approx(1.0)
+    root = next(r.real for r in np.roots([2.0, 0.0, 2.0, -1.0]) if abs(r.imag) < 1e-12)
+    a1, a2 = chain.limit(1.0, 2.0)
+    assert a1 == pytest.approx(root) and a2 == pytest.approx(root ** 2 + 1.0)
+    assert a1 * a2 == pytest.approx(0.5)
     with pytest.raises(ValueError):
         RBPChain(1.0, 1.0, 0.0)
 
