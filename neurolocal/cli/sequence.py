@@ -82,12 +82,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _plot(results: list[dict], path: str, task: str) -> None:
-    from ..plotting import pyplot, save_figure
+    from ..plotting import pyplot, save_figure, series_style
 
     figure, axis = pyplot().subplots(figsize=(6, 4))
-    for r in results:
-        curves = np.array(r["losses"])
-        axis.semilogy(curves.mean(axis=0), label=r["channel"])
+    for index, r in enumerate(results):
+        # seeds that diverged stop early: the mean runs over the epochs every seed reached
+        length = min(len(c) for c in r["losses"])
+        mean = np.mean([c[:length] for c in r["losses"]], axis=0)
+        axis.semilogy(mean, label=r["channel"], markevery=max(1, length // 8), markersize=5,
+                      **series_style(index))
     axis.set(xlabel="epoch", ylabel="error E (mean over seeds)", title=f"{task} task")
     axis.grid(alpha=0.3)
     axis.legend()

@@ -121,6 +121,17 @@ def test_recurrent_trainer_reports_divergence(capsys):
     assert len(data["channels"][0]["losses"][0]) == diverged["epoch"] + 1
 
 
+def test_sequence_plot_with_seeds_diverging_at_different_epochs(tmp_path, capsys):
+    """Seeds that stop at different epochs leave loss curves of different lengths: the plot
+    averages over the epochs every seed reached (it used to end in an internal error)."""
+    path = tmp_path / "curves.png"
+    assert main(["sequence", "--lr", "1e6", "--epochs", "6", "--seeds", "3", "--sequences",
+                 "32", "--channels", "bptt", "--json", "--quiet", "--plot", str(path)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len({d["epoch"] for d in data["channels"][0]["diverged"]}) > 1
+    assert path.stat().st_size > 0
+
+
 def test_deep_targets_trainer_reports_divergence():
     """A perceptron step on XOR (one gate always errs) moves a weight by η × (mean of the
     error × input over the 4 patterns) = η/4 in epoch 1: with η = 1e7 that is 2.5e6, beyond
