@@ -130,20 +130,27 @@ def measure(network: Network, channel: str, x: np.ndarray, t: np.ndarray, sample
         return mlp.gradient(theta, x[rows], t[rows]), deliver(x[rows], t[rows])
 
     slices = [slice(layer.start, layer.start + layer.size) for layer in mlp.layers]
+    # a wiring that keeps every hidden projection fixed trains the top one alone, with its
+    # exact gradient (T − O at the output): read from the wiring, not the channel's name
+    top_only = model.perturbation is None and network.depth > 1 and all(
+        p.rule is None for p in wired_network(network, channel).projections[:-1])
     return collect(predicted, samples, batch_size, counter, step, progress, slices,
-                   precision_bits, model.orthant if model.perturbation == "pwlb" else None)
+                   precision_bits, model.orthant if model.perturbation == "pwlb" else None,
+                   top_only)
 
 
 def collect(predicted: Capacity, samples: int, batch_size: int, counter: OpCounter,
             step: Callable[[], tuple[np.ndarray, np.ndarray]],
             progress: bool = False, slices: list[slice] | None = None,
-            precision_bits: float = 32, pwlb_orthant: str | None = None) -> Measurement:
+            precision_bits: float = 32, pwlb_orthant: str | None = None,
+            top_only: bool = False) -> Measurement:
     """Draw `samples` pairs (g, Δθ) = step() — the true gradient and the update the channel
     delivers, its costs charged to `counter` — and summarize them per weight and sample next
     to the closed form `predicted` (PWLB's cosine and information are conditional on g, so
     its closed form, for `pwlb_orthant` when the channel is PWLB, is averaged over the drawn
-    gradients; top's cosine is the top layer's share of ‖g‖). With `slices` (each
-    projection's part of θ), also the cosine per projection."""
+    gradients; with `top_only`, a channel that trains the top projection alone by its exact
+    gradient, the cosine is the top layer's share of ‖g‖). With `slices` (each projection's
+    part of θ), also the cosine per projection."""
     cosines, norms, bits = np.empty(samples), np.empty(samples), np.empty(samples)
     pwlb, top_shares = np.empty(samples), np.empty(samples)
     layers = np.full((samples, len(slices or ())), np.nan)
@@ -168,7 +175,7 @@ def collect(predicted: Capacity, samples: int, batch_size: int, counter: OpCount
         cos = float(pwlb.mean())
         predicted = replace(predicted, cosine=cos, bits_per_weight=float(np.mean(
             information(1 - pwlb * pwlb, pwlb, precision_bits))))
-    if predicted.channel == "top" and slices:  # the top layer's exact gradient, nothing else
+    if top_only and slices:  # the top layer's exact gradient, nothing else
         predicted = replace(predicted, cosine=float(top_shares.mean()))
     layer_cosines = None if slices is None else tuple(
         None if np.all(np.isnan(column)) else float(np.nanmean(column)) for column in layers.T)

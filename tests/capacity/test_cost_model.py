@@ -35,6 +35,12 @@ def test_a_new_channel_class_is_priced_by_its_declaration(whisper):
     x, t = rng.standard_normal((10, 3)), np.eye(2)[rng.integers(0, 2, 10)]
     m = measure(capacity_network(sizes), whisper, x, t, samples=3)
     assert m.ops_per_weight == pytest.approx(33 / 14, rel=1e-12)
+    # its wiring keeps the hidden layer fixed, like `top`: the same closed-form cosine (the
+    # top layer's share of ‖g‖, on the same draws), read from the wiring, not from a name
+    top = measure(capacity_network(sizes), "top", x, t, samples=3)
+    assert m.predicted.cosine is not None
+    assert m.predicted.cosine == pytest.approx(top.predicted.cosine, rel=1e-12)
+    assert m.cosine == pytest.approx(top.cosine, rel=1e-12)
 
 
 def test_declarations_of_the_registry_channels():
