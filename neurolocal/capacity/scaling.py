@@ -101,7 +101,8 @@ def plot_sweep(result: Sweep, path: str) -> str:
         if None not in predicted:
             right.plot(w, predicted, "-", color=style["color"], alpha=0.5)
         asymptotic = [asymptotic_cos(name, int(n), rows[0].k) for n in w]
-        if None not in asymptotic and name not in ("bp", "pwlr", "palr", "pwlb"):
+        # a law that varies with W (a constant one, exact channels' 1 or PWLB's, adds nothing)
+        if None not in asymptotic and len(set(asymptotic)) > 1:
             right.plot(w, asymptotic, ":", color=style["color"], alpha=0.7)
         handles.append(Line2D([], [], linestyle="none", label=rows[0].label, **style))
     handles += [Line2D([], [], color="grey", linestyle="-", label="exact closed form"),
