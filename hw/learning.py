@@ -97,6 +97,12 @@ class FeedbackProjection:
         """The engine's products (computed once: the emulator reads them every sample)."""
         return _engine_terms(self.rule)
 
+    @property
+    def host_refreshed(self) -> bool:
+        """A fixed matrix computed from the forward weights (`FORWARD_DERIVED`): the chip cannot
+        read W from C's synapses, so the host rewrites it (a learned C keeps its own)."""
+        return self.rule is None and self.matrix in FORWARD_DERIVED
+
 
 @dataclass(frozen=True)
 class LearningPlan:
@@ -115,7 +121,7 @@ class LearningPlan:
 
     def rules(self) -> list[LoihiRule]:
         """Every compiled rule: the forward projections', then the learned pathways'."""
-        return [p.rule for p in self.projections] + [f.rule for f in self.learned_feedback]
+        return [rule for _, rule in self.named_rules()]
 
     @property
     def learned_feedback(self) -> tuple[FeedbackProjection, ...]:
@@ -179,10 +185,9 @@ class LearningPlan:
         return [w / p.weight_unit for p, w in zip(self.projections, weights)]
 
     def refresh_feedback(self, weights: list[np.ndarray]) -> LearningPlan:
-        """Fixed backward matrices computed from the forward weights (`FORWARD_DERIVED`),
-        recomputed from `weights`: the host rewrites them before each pass over the data (the
-        chip cannot read W from C's synapses); a learned C keeps its own learned weights."""
-        if not any(f.matrix in FORWARD_DERIVED and f.rule is None for f in self.feedback):
+        """The `host_refreshed` backward matrices recomputed from `weights`: the host rewrites
+        them before each pass over the data."""
+        if not any(f.host_refreshed for f in self.feedback):
             return self
         current = [(w, p.fixed_bias / p.s_unit)
                    for w, p in zip(self.float_weights(weights), self.projections)]
@@ -190,7 +195,7 @@ class LearningPlan:
             _feedback(self.network, f_path, current, self.channel_state,
                       self.projections[f_path.dest - 1].err_unit,
                       self.projections[f_path.source - 1].err_unit, self.profile)
-            if f_path.follows_forward and old.rule is None else old
+            if old.host_refreshed else old
             for f_path, old in zip(self.network.channel.pathways(self.network.sizes),
                                    self.feedback)))
 
@@ -525,6 +530,7 @@ class LearningResult:
     sim: str
     channel: ChannelMapping | None
     resources: ResourceReport
+    rule_names: list[str]  # "projection h", "backward pathway s -> d"
     rule_strings: list[str]
     rules_exact: bool
     epochs: int
@@ -537,7 +543,6 @@ class LearningResult:
     seconds: float
     notes: list[str] = field(default_factory=list)
     graph: str = ""
-    rule_names: list[str] = field(default_factory=list)  # "projection h", "backward pathway …"
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "sim": self.sim,
@@ -560,8 +565,7 @@ class LearningResult:
             lines.append(self.graph)
         lines.append("learning rules (dw per projection"
                      + ("" if self.rules_exact else ", approximated") + "):")
-        names = self.rule_names or [f"projection {h}" for h in range(1, len(self.rule_strings) + 1)]
-        lines += [f"  {name}: dw = {s}" for name, s in zip(names, self.rule_strings)]
+        lines += [f"  {name}: dw = {s}" for name, s in zip(self.rule_names, self.rule_strings)]
         lines.append(f"float model (the channel's math, same samples): "
                      f"{100 * self.float_model_accuracy:.2f}%")
         lines.append(f"on-chip before learning:          {100 * self.initial_accuracy:.2f}%")
@@ -572,8 +576,6 @@ class LearningResult:
                      + ", ".join(f"{100 * a:.1f}%" for a in self.online_accuracy))
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
-
-
 
 
 def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2",
@@ -631,14 +633,12 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
                               {"plan": learner, "x": x_test, "weights": weights},
                               timeout=timeout)
     learned = float(np.mean(scores.argmax(1) == y_test))
-    rules = learner.rules()
-    notes = [f"{name}: {t.report()}" for name, r in learner.named_rules()
-             for t in r.terms if not t.exact]
-    if any(f.matrix in FORWARD_DERIVED and f.rule is None for f in learner.feedback):
+    named = learner.named_rules()
+    notes = [f"{name}: {t.report()}" for name, r in named for t in r.terms if not t.exact]
+    if any(f.host_refreshed for f in learner.feedback):
         notes.append("backward matrices that follow the forward weights are rewritten by the "
                      "host once per pass over the data (the float reference: every sample)")
-    return LearningResult(profile.name, sim, mapping, resources,
-                          [r.dw for r in rules], all(r.exact for r in rules), epochs,
+    return LearningResult(profile.name, sim, mapping, resources, [name for name, _ in named],
+                          [r.dw for _, r in named], all(r.exact for _, r in named), epochs,
                           len(x_train), len(x_test), float_acc, initial, learned, online,
-                          time.perf_counter() - start, notes, learner.format_graph(),
-                          [name for name, _ in learner.named_rules()])
+                          time.perf_counter() - start, notes, learner.format_graph())
