@@ -40,7 +40,7 @@ from .errors import MappingError, RuleCompileError
 from .partition import ResourceReport
 from .profiles import ChipProfile, get_profile
 from .quantize import quantize_weights
-from .rule_compiler import LoihiRule, compile_rule, nearest_scale
+from .rule_compiler import CompiledTerm, LoihiRule, compile_rule, nearest_scale
 from .runner import run_isolated
 from .spiking import activity_percentile, float_activations
 
@@ -224,20 +224,37 @@ def _feedback(network: Network, pathway: Any, weights: list[tuple[np.ndarray, np
                        constants={"feedback": -fp.TRACE_OFFSET}, factor_map=BACKWARD_FACTORS,
                        decimate=True,
                        where=f" (backward pathway {pathway.source} -> {pathway.dest})")
-    largest = max(float(np.abs(c).max()), 1e-9)
-    cu = (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / largest
+    cu = _headroom_unit(c)
     main = _main_term(compiled(approximate=True, weight_unit=cu), BACKWARD_FACTORS["feedback"])
-    if main is not None and main.factors.count("w") != 1:
-        m, e = nearest_scale(main.coefficient, profile)
-        exact = cu * ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
-        if exact * largest <= fp.WEIGHT_MAX:  # else keep cu: the term stays inexact, reported
-            cu = exact
+    exact = _exact_unit(cu, main, profile)
+    if exact * np.abs(c).max() <= fp.WEIGHT_MAX:  # else keep cu: the term stays inexact, reported
+        cu = exact
     low, high = profile.weight_exp_range
     exp = min(max(math.ceil(math.log2(relay / cu)), low), high)
-    stored = np.clip(2 * np.round(c * cu / 2), fp.WEIGHT_MIN, fp.WEIGHT_MAX).astype(np.int64)
-    return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix, stored, exp,
+    return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix, _stored(c, cu), exp,
                               cu * 2.0 ** exp,
                               compiled(approximate=approximate, weight_unit=cu))
+
+
+def _headroom_unit(matrix: np.ndarray) -> float:
+    """Integers per 1.0 that put the largest |entry| 2^WEIGHT_HEADROOM_BITS below the 9-bit
+    limit (room for the learned weights to grow)."""
+    return (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / max(float(np.abs(matrix).max()),
+                                                                     1e-9)
+
+
+def _exact_unit(unit: float, main: CompiledTerm | None, profile: ChipProfile) -> float:
+    """The weight unit that makes the main term's engine coefficient α·unit^(1−n_w)·… exactly
+    its nearest m·2^e (unchanged without a main term or when it reads w once: unit-free)."""
+    if main is None or main.factors.count("w") == 1:
+        return unit
+    m, e = nearest_scale(main.coefficient, profile)
+    return unit * ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
+
+
+def _stored(matrix: np.ndarray, unit: float) -> np.ndarray:
+    """The initial 9-bit integers of a learned matrix: even (Lava's 8-bit mantissa 2m), clipped."""
+    return np.clip(2 * np.round(matrix * unit / 2), fp.WEIGHT_MIN, fp.WEIGHT_MAX).astype(np.int64)
 
 
 def _gain(fb: FeedbackProjection, dest_unit: float, source_unit: float) -> int:
@@ -315,16 +332,14 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         # continuous unit makes the main term exactly m·2^e: Wu where S's unit is free (relu
         # and linear hidden layers, the output), E where S must sit on a table's grid (Wu then
         # moves in powers of 2 through weight_exp).
-        wu = (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / max(np.abs(w).max(), 1e-9)
+        wu = _headroom_unit(w)
         err_unit = float(fp.ERROR_UNIT if table is None else fp.TABLE_ERROR_UNIT)
         signed = transfers[h - 1] == "linear"
         exp = 0
         if table is None:
             main = _main_term(compiled(wu, err_unit, _post_unit(wu, pre_unit, acts, h, depth,
                                                                 signed), True))
-            if main is not None and main.factors.count("w") != 1:
-                m, e = nearest_scale(main.coefficient, profile)
-                wu *= ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
+            wu = _exact_unit(wu, main, profile)
         else:  # S on the table's grid: U_h = 2^state_frac; a main coefficient below the
             # engine's smallest m·2^e is split between a finer Wu (power of 2) and a coarser E
             main = _main_term(compiled(wu, err_unit, 2.0 ** table.format.activity_frac, True))
@@ -347,11 +362,10 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
                 m, e = nearest_scale(main.coefficient, profile)
                 err_unit *= (main.coefficient / (m * 2.0 ** e)) ** (
                     1 / main.factors.count("y2"))
-        stored = 2 * np.round(w * wu / 2)
         projections.append(LearningProjection(
-            np.clip(stored, fp.WEIGHT_MIN, fp.WEIGHT_MAX).astype(np.int64),
-            np.round(np.asarray(b, np.float64) * s_unit).astype(np.int64), wu, exp, pre_unit,
-            pre_offset, s_unit, unit, err_unit, compiled(wu, err_unit, post_unit, approximate)))
+            _stored(w, wu), np.round(np.asarray(b, np.float64) * s_unit).astype(np.int64), wu,
+            exp, pre_unit, pre_offset, s_unit, unit, err_unit,
+            compiled(wu, err_unit, post_unit, approximate)))
         pre_unit, pre_offset = post_unit, 0 if unit is None else unit.offset
     float_w = [(np.asarray(w, np.float64), np.asarray(b, np.float64)) for w, b in weights]
     feedback = tuple(_feedback(network, p, float_w, channel_state,
