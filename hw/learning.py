@@ -29,7 +29,7 @@ from tqdm import tqdm
 from neurolocal.backends.numpy.deep import DeepSimulator
 from neurolocal.channels.base import FORWARD_DERIVED
 from neurolocal.data import Dataset
-from neurolocal.network import Network
+from neurolocal.network import Network, get_transfer
 from neurolocal.network.fixed_point import HOMOGENEOUS
 from neurolocal.rules import LocalRule
 
@@ -324,7 +324,8 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         if rule is None:
             raise MappingError(f"projection {h} has no learning rule")
         shifted = h == depth or transfers[h - 1] in HOMOGENEOUS
-        table, slope = (None, None) if shifted else _tables(transfers[h - 1])
+        signed = get_transfer(transfers[h - 1]).low < 0  # x ∈ [−63, 63], sent as x1 = x + 64
+        table, slope = (None, None) if shifted else _tables(transfers[h - 1], signed)
         compiled = partial(_compile, rule, profile, steps, h, pre_unit, pre_offset)
 
         # weight unit Wu: room for the weights to grow 2^WEIGHT_HEADROOM_BITS-fold; error unit
@@ -334,7 +335,6 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         # moves in powers of 2 through weight_exp).
         wu = _headroom_unit(w)
         err_unit = float(fp.ERROR_UNIT if table is None else fp.TABLE_ERROR_UNIT)
-        signed = transfers[h - 1] == "linear"
         exp = 0
         if table is None:
             main = _main_term(compiled(wu, err_unit, _post_unit(wu, pre_unit, acts, h, depth,
@@ -355,7 +355,7 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
             unit = fp.HiddenUnit(act_shift=_act_shift(s_unit, acts[h], signed), signed=signed)
             post_unit = s_unit / 2 ** unit.act_shift
         else:
-            unit = fp.HiddenUnit(table=table, slope=slope, signed=table.values.min() < 0)
+            unit = fp.HiddenUnit(table=table, slope=slope, signed=signed)
             post_unit = 2.0 ** table.format.activity_frac
             main = _main_term(compiled(wu, err_unit, post_unit, True))
             if main is not None:
@@ -394,7 +394,7 @@ def _post_unit(wu: float, pre_unit: float, acts: list[np.ndarray], h: int,
     return s_unit / 2 ** _act_shift(s_unit, acts[h], signed)
 
 
-def _tables(transfer: str):
+def _tables(transfer: str, signed: bool):
     """(f table, f' table) of a hidden layer computed by table: f on the activity grid of
     its trace (2^-7 unsigned, 2^-6 signed: x ∈ [−63, 63]), f' in units 2^-7."""
     from .activation import LOIHI2_FORMAT, activation_table
@@ -402,7 +402,7 @@ def _tables(transfer: str):
     slope = activation_table(transfer)
     if slope.format.activity_frac != 7:
         raise MappingError("hw.activation's activity grid must be 2^-7 (the 7-bit trace)")
-    if slope.values.min() >= 0:
+    if not signed:
         return slope, slope
     return activation_table(transfer, replace(LOIHI2_FORMAT, activity_frac=6)), slope
 
