@@ -514,8 +514,7 @@ def emulate_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray,
             weights[h - 1] = fp.apply_learning(weights[h - 1], proj.terms, factors,
                                                streams.conn[n] if stochastic else None, n + 1)
         for k, fb in enumerate(plan.learned_feedback, start=len(plan.projections)):
-            x1 = fp.trace_of(fp.trace_payload(fp.error_activity(signals[fb.source]),
-                                              fp.TRACE_OFFSET))
+            x1 = fp.trace_of(fp.error_trace_payload(signals[fb.source]))
             factors = {"w": weights[k], "x1": fp.decay_trace(x1, steps, xr)[None, :],
                        "y1": fp.decay_trace(activities[fb.dest], steps, yr)[:, None]}
             weights[k] = fp.apply_learning(weights[k], fb.terms, factors,
