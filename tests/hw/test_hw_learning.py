@@ -264,6 +264,28 @@ def test_sign_concordant_feedback_follows_the_learned_signs(digits):
                                   -np.sign(learner.feedback[0].fixed_weights)[kept])
 
 
+def test_refreshed_sign_concordant_feedback_keeps_magnitudes_and_units(digits):
+    """The host's refresh recomputes |M| ⊙ sign((W^src)ᵀ) from the chip's integer weights: with
+    W unchanged every C_int, exponent and relay scale stay the plan's, except entries whose W
+    quantized to 0 (no sign: 0); with W3 negated C(3 → 2) flips and C(2 → 1) stays. tanh
+    layers have distinct error units (E_3 = 64, E_2 ≠ E_1 ≠ 64), so a refresh that swapped the
+    source's and destination's units, or read another projection's W, changes C."""
+    network = tanh_network(hidden=(16, 12))
+    network = Network(network.populations, network.projections, get_channel("sign"))
+    learner = plan_of(network, digits)[0]
+    assert len({p.err_unit for p in learner.projections}) == 3
+    w = initial_weights(learner)
+    for flip in (1, -1):
+        w[2] = flip * w[2]
+        refreshed = learner.refresh_feedback(w)
+        for old, new in zip(learner.feedback, refreshed.feedback):
+            sign = flip if old.source == 3 else 1
+            expected = sign * np.where(w[old.source - 1].T != 0, old.fixed_weights, 0)
+            np.testing.assert_array_equal(new.fixed_weights, expected)
+            assert (new.weight_exp, new.scale) == (old.weight_exp, old.scale)
+        w[2] = flip * w[2]
+
+
 def test_refusals_give_the_reason(digits):
     with pytest.raises(RuleCompileError, match=r"backward pathway 3 -> 2\): variable 'post' "
                                                "is not local"):
@@ -336,6 +358,11 @@ def test_signed_hidden_units_by_hand(digits):
     assert list(payload) == [30, 128, 254]
     assert list(fp.trace_of(payload) - unit.offset) == [-49, 0, 63]
     assert list(fp.trace_payload(np.array([0]), 0)) == [1]  # unsigned: 1 instead of 0
+    # an error neuron's trace step (x1 of a learned backward synapse): 2·(clip(e, ±63) + 64),
+    # so (x1 − 64) reads the error clipped to ±63
+    error = np.array([-100, -63, -1, 0, 5, 100])
+    assert list(fp.error_trace_payload(error)) == [2, 2, 126, 128, 138, 254]
+    assert list(fp.trace_of(fp.error_trace_payload(error)) - 64) == [-63, -63, -1, 0, 5, 63]
     second = learner.projections[1]
     assert second.pre_offset == 64 and second.rule.terms[0].constants == (-64, 0)
     linear = fp.HiddenUnit(act_shift=2, signed=True)
@@ -391,6 +418,13 @@ def test_sub_resolution_decay_acts_at_its_rate(digits):
     start = initial_weights(learner)
     early, _ = emulate_learning(learner, x[:511], t[:511], start, seed=0)
     assert all(np.array_equal(a, b) for a, b in zip(early, start))
+    # the first application is at sample 512 itself: one factor (1 − 3/128) = 0.9766 (a
+    # mantissa of 2 would give 0.984, an epoch late 1.0), up to stochastic rounding (one r
+    # for all synapses: measured +0.0015)
+    first, _ = emulate_learning(learner, x[:512], t[:512], start, seed=0)
+    w0, w = (np.concatenate([a.ravel() for a in ws]) for ws in (start, first))
+    large = np.abs(w0) >= 16
+    assert abs(np.mean(w[large] / w0[large]) - (1 - 3 / 128)) < 0.004
     learned, _ = emulate_learning(learner, x, t, start, seed=0)
     w0, w = np.concatenate([a.ravel() for a in start]), np.concatenate(
         [a.ravel() for a in learned])
