@@ -496,6 +496,32 @@ def test_emulator_equals_lava_bit_for_bit(digits, channel, hidden, rules):
     np.testing.assert_array_equal(scores, output_scores(learner, ours, digits.x_test[:4]))
 
 
+@pytest.mark.lava
+def test_a_rule_whose_terms_are_all_dropped_runs_on_lava(digits):
+    """Hidden rule −1e-7·w: 1e-7·2^9 is still below half of 2^-7, so every term is dropped
+    (dw = "0", which Lava's parser refuses): those projections are plain Denses on Lava, in
+    learning and in inference, and keep their weights; the output layer learns, bit-exact."""
+    network = Network.layered([64, 8, 6, 10], hidden="relu", output="logistic",
+                              channel=get_channel("srbp"), rule=get_rule("backprop", eta=0.05),
+                              hidden_rule=get_rule("-1e-7*w"))
+    learner = plan_of(network, digits)[0]
+    assert [p.rule.dw for p in learner.projections[:2]] == ["0", "0"]
+    x, t, start = digits.x_train[:6], digits.t_train[:6], initial_weights(learner)
+    ours, our_online = emulate_learning(learner, x, t, seed=1)
+    lava, lava_online = run_isolated("hw.lava_learning:run_learning",
+                                     {"plan": learner, "x": x, "targets": t, "weights": start,
+                                      "seed": 1}, timeout=240)
+    for a, b in zip(ours, lava):
+        np.testing.assert_array_equal(a, b)
+    assert np.array_equal(lava[0], start[0]) and np.array_equal(lava[1], start[1])
+    assert not np.array_equal(lava[2], start[2])
+    np.testing.assert_array_equal(our_online, lava_online)
+    scores = run_isolated("hw.lava_learning:run_inference",
+                          {"plan": learner, "x": digits.x_test[:3], "weights": ours},
+                          timeout=240)
+    np.testing.assert_array_equal(scores, output_scores(learner, ours, digits.x_test[:3]))
+
+
 def test_a_learned_sign_concordant_pathway_keeps_its_learned_matrix(digits):
     """`sign[learned_by=forward]`: the backward matrices start from |M|·sign(Wᵀ) but then learn
     on chip; the host's refresh of forward-derived matrices must leave them (and their rules)
