@@ -337,9 +337,8 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         err_unit = float(fp.ERROR_UNIT if table is None else fp.TABLE_ERROR_UNIT)
         exp = 0
         if table is None:
-            main = _main_term(compiled(wu, err_unit, _post_unit(wu, pre_unit, acts, h, depth,
-                                                                signed), True))
-            wu = _exact_unit(wu, main, profile)
+            trial = None if h == depth else _shifted_unit(2 * wu * pre_unit, acts[h], signed)[1]
+            wu = _exact_unit(wu, _main_term(compiled(wu, err_unit, trial, True)), profile)
         else:  # S on the table's grid: U_h = 2^state_frac; a main coefficient below the
             # engine's smallest m·2^e is split between a finer Wu (power of 2) and a coarser E
             main = _main_term(compiled(wu, err_unit, 2.0 ** table.format.activity_frac, True))
@@ -352,8 +351,7 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         if h == depth:
             unit, post_unit = None, None
         elif table is None:
-            unit = fp.HiddenUnit(act_shift=_act_shift(s_unit, acts[h], signed), signed=signed)
-            post_unit = s_unit / 2 ** unit.act_shift
+            unit, post_unit = _shifted_unit(s_unit, acts[h], signed)
         else:
             unit = fp.HiddenUnit(table=table, slope=slope, signed=signed)
             post_unit = 2.0 ** table.format.activity_frac
@@ -385,13 +383,12 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
                         dict(channel_state), profile)
 
 
-def _post_unit(wu: float, pre_unit: float, acts: list[np.ndarray], h: int,
-               depth: int, signed: bool) -> float | None:
-    """A_h of a relu or linear hidden layer with weight unit wu (None for the output layer)."""
-    if h == depth:
-        return None
-    s_unit = 2 * wu * pre_unit
-    return s_unit / 2 ** _act_shift(s_unit, acts[h], signed)
+def _shifted_unit(s_unit: float, activity: np.ndarray, signed: bool
+                  ) -> tuple[fp.HiddenUnit, float]:
+    """A relu or linear hidden layer whose S has unit `s_unit`: its unit (x = S >> act_shift)
+    and A_h = s_unit / 2^act_shift."""
+    unit = fp.HiddenUnit(act_shift=_act_shift(s_unit, activity, signed), signed=signed)
+    return unit, s_unit / 2 ** unit.act_shift
 
 
 def _tables(transfer: str, signed: bool):
