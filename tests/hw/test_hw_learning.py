@@ -496,16 +496,34 @@ def test_emulator_equals_lava_bit_for_bit(digits, channel, hidden, rules):
     np.testing.assert_array_equal(scores, output_scores(learner, ours, digits.x_test[:4]))
 
 
+def test_a_backward_unit_that_would_overflow_is_kept(digits):
+    """A learned C's unit Cu moves to make its main coefficient m·2^e only if C then still fits
+    9 bits. ASRBP learning with 1e-5·B_k·O_i needs η·Cu·2^3/(E_src·A_dest) ≈ 1.5e-6, below
+    the smallest 2^-7·… by ~5000×: Cu stays at its headroom value, max |C_int| = 256/2^2 = 64
+    (not clipped at 255), and the dropped term is refused by name without --approximate."""
+    learner = plan_of(network_of("asrbp[learned_by=1e-5*feedback*pre]"), digits)[0]
+    for fb in learner.learned_feedback:
+        assert np.abs(fb.fixed_weights).max() == (fp.WEIGHT_MAX + 1) / 2 ** 2
+        (term,) = fb.rule.terms
+        assert term.dropped and fb.rule.dw == "0"
+    with pytest.raises(RuleCompileError, match=r"backward pathway 3 -> 2: term .*dropped"):
+        learner.check_exact()
+
+
 @pytest.mark.lava
 def test_a_rule_whose_terms_are_all_dropped_runs_on_lava(digits):
     """Hidden rule −1e-7·w: 1e-7·2^9 is still below half of 2^-7, so every term is dropped
-    (dw = "0", which Lava's parser refuses): those projections are plain Denses on Lava, in
-    learning and in inference, and keep their weights; the output layer learns, bit-exact."""
+    (dw = "0", which Lava's parser refuses), and so are the learned backward synapses' (rule
+    1e-5·B·O, see `test_a_backward_unit_that_would_overflow_is_kept`): those are plain Denses
+    on Lava, in learning and in inference, and keep their weights; the output layer learns,
+    bit-exact."""
     network = Network.layered([64, 8, 6, 10], hidden="relu", output="logistic",
-                              channel=get_channel("srbp"), rule=get_rule("backprop", eta=0.05),
+                              channel=get_channel("asrbp[learned_by=1e-5*feedback*pre]"),
+                              rule=get_rule("backprop", eta=0.05),
                               hidden_rule=get_rule("-1e-7*w"))
     learner = plan_of(network, digits)[0]
-    assert [p.rule.dw for p in learner.projections[:2]] == ["0", "0"]
+    rules = [r.dw for r in learner.rules()]
+    assert rules[:2] == rules[3:] == ["0", "0"] and rules[2].endswith("*u0*x1*y2")
     x, t, start = digits.x_train[:6], digits.t_train[:6], initial_weights(learner)
     ours, our_online = emulate_learning(learner, x, t, seed=1)
     lava, lava_online = run_isolated("hw.lava_learning:run_learning",
@@ -513,8 +531,8 @@ def test_a_rule_whose_terms_are_all_dropped_runs_on_lava(digits):
                                       "seed": 1}, timeout=240)
     for a, b in zip(ours, lava):
         np.testing.assert_array_equal(a, b)
-    assert np.array_equal(lava[0], start[0]) and np.array_equal(lava[1], start[1])
-    assert not np.array_equal(lava[2], start[2])
+    assert len(lava) == 5 and not np.array_equal(lava[2], start[2])
+    assert all(np.array_equal(lava[k], start[k]) for k in (0, 1, 3, 4))
     np.testing.assert_array_equal(our_online, lava_online)
     scores = run_isolated("hw.lava_learning:run_inference",
                           {"plan": learner, "x": digits.x_test[:3], "weights": ours},
