@@ -263,6 +263,9 @@ def test_cli_predictions_files_hold_the_emulator_outputs(digits, tmp_path):
     bad = cli("deploy", str(model), "--target", "loihi1")
     assert bad.returncode == 2 and "nearest supported: relu" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+    suffix = cli("deploy", str(model), "--predictions", str(tmp_path / "p.txt"))
+    assert suffix.returncode == 2 and "must end in .npz or .csv" in suffix.stderr
+    assert len(suffix.stderr.strip().splitlines()) == 1 and not (tmp_path / "p.txt").exists()
 
 
 @pytest.mark.parametrize("args,message", [
