@@ -10,6 +10,7 @@ order, and the published on-chip anchors.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -74,8 +75,9 @@ def _accuracy(quick: bool) -> str:
     cases += [] if quick else [("mnist5k", "srbp", (100,), "relu", "backprop"),
                                ("mnist5k", "srbp", (100,), "tanh", "backprop")]
     rows = []
+    load = functools.cache(load_dataset)  # each data set read once, not once per case
     for dataset, channel, hidden, transfer, rule in cases:
-        data = load_dataset(dataset)
+        data = load(dataset)
         network = _network(channel, hidden, data.num_inputs, transfer, rule)
         results = [learn_on_chip(Model(network, network.init_weights(0), {}), data,
                                  epochs=epochs, approximate=True, seed=seed) for seed in seeds]

@@ -118,11 +118,10 @@ def _run(args: argparse.Namespace):
         raise UserError("give a model file (saved by `neurolocal train --save`) or --targets")
     if args.steps is not None and args.steps < 1:
         raise UserError(f"--steps must be positive, not {args.steps}")
-    from .deploy import PREDICTION_FORMATS, default_neuron, deploy
+    from .deploy import default_neuron, deploy, predictions_path
 
-    if args.predictions and not args.predictions.endswith(PREDICTION_FORMATS):
-        raise UserError(f"--predictions {args.predictions}: the file must end in "
-                        f"{' or '.join(PREDICTION_FORMATS)}")
+    if args.predictions:
+        predictions_path(args.predictions)  # refused before the run, not after it
     profile = get_profile(args.target)
     model = load_model(args.model)
     data = load_dataset(args.dataset, seed=args.seed)

@@ -67,9 +67,7 @@ class DeployResult:
         """Write per-sample predictions: ``.npz`` with arrays `prediction`, `label`,
         `float_prediction` (B,) and `outputs` (B, n_out); or ``.csv`` with columns sample,
         label, prediction, float_prediction, out0 … out{n−1}."""
-        path = Path(path)
-        if path.suffix not in PREDICTION_FORMATS:
-            raise UserError(f"predictions file {path} must end in .npz or .csv")
+        path = predictions_path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix == ".npz":
             np.savez(path, prediction=self.predictions, label=self.labels,
@@ -116,6 +114,15 @@ class DeployResult:
         lines.append(f"agreement with float model: {100 * self.agreement:.2f}%")
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+def predictions_path(path: str | Path) -> Path:
+    """`path` as a predictions file; `UserError` unless it ends in a `PREDICTION_FORMATS` suffix
+    (checked by the CLI before the run, and again when writing)."""
+    path = Path(path)
+    if path.suffix not in PREDICTION_FORMATS:
+        raise UserError(f"predictions file {path} must end in {' or '.join(PREDICTION_FORMATS)}")
+    return path
 
 
 def default_neuron(profile: ChipProfile) -> str:

@@ -3,6 +3,7 @@ network through `hw` without importing it. Registered in pyproject.toml."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from neurolocal.data import Dataset
@@ -12,17 +13,18 @@ from neurolocal.network import Network
 from .deploy import deploy as deploy_network
 from .profiles import get_profile
 
-#: The options a sweep's ``deploy:`` may set, with `hw.deploy`'s defaults (None: chosen by the
-#: conversion for the target and transfer functions).
-OPTIONS: dict[str, Any] = {"target": None, "sim": "emulator", "fixed": True, "encoding": None,
-                           "steps": None, "num_test": None, "neuron": None}
+#: The options a sweep's ``deploy:`` may set ('target' required), with `hw.deploy`'s own
+#: defaults (None: chosen by the conversion for the target and transfer functions).
+OPTIONS: dict[str, Any] = {
+    name: inspect.signature(deploy_network).parameters[name].default
+    for name in ("target", "sim", "fixed", "encoding", "steps", "num_test", "neuron")}
 #: What a sweep's summary keeps of a `DeployResult`.
 KEPT = ("target", "sim", "precision", "encoding", "steps", "num_test", "float_accuracy",
         "target_accuracy", "agreement", "seconds", "warnings")
 
 
 def check(options: dict[str, Any]) -> dict[str, Any]:
-    """Every option with its default filled in; ValueError naming an unknown option or a
+    """Every option with its default filled in; `UserError` naming an unknown option or a
     target that is not a chip profile."""
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown or "target" not in options:

@@ -119,10 +119,10 @@ def trace_payload(activity: np.ndarray, offset: int = 0) -> np.ndarray:
     return np.where(p == 0, 1, p)
 
 
-def error_activity(error: np.ndarray) -> np.ndarray:
-    """An error neuron's y2 as the presynaptic activity of a learned backward synapse (ARBP):
-    signed, clipped to ±63 (x1 = x + 64 on the trace step)."""
-    return _clip(error, -SIGNED_MAX, SIGNED_MAX)
+def error_trace_payload(error: np.ndarray) -> np.ndarray:
+    """An error neuron's output on the trace step: its y2 as the signed presynaptic activity of
+    a learned backward synapse (ARBP), clipped to ±63: p = 2·(clip(e, ±63) + 64)."""
+    return trace_payload(_clip(error, -SIGNED_MAX, SIGNED_MAX), TRACE_OFFSET)
 
 
 def is_trace_step(time_step: int, steps: int) -> bool:

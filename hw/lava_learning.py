@@ -2,15 +2,16 @@
 Imported only inside an isolated child process (`run_isolated("hw.lava_learning:...", ...)`).
 
 Graph: per projection h a LearningDense (graded input, Loihi3FLearningRule with the compiled
-``dw``, x1 overwritten by each graded spike) → GradedLearningNeurons (hidden) or ErrorNeurons
-(output), whose y1/y2/y3 feed the LearningDense. Per channel pathway source → dest: a Dense C
-from the source layer's error output (ErrorNeurons.s_out, or GradedLearningNeurons.e_out for a
-chained pathway) to the destination's third-factor input, through the channel's own relay
-neurons and a one-to-one Dense when the channel is Distinct or Twin; a learned pathway (ARBP,
-ASRBP) is a LearningDense with its own rule whose y traces come from the destination neurons
-(their OutPorts fan out). Each sample is held for `plan.epoch_steps` steps, the last one the
-trace step (`hw.fixed_point`); the output S^L is read at the last step of each sample.
-Returns the learned matrices in `initial_weights` order (W^1..W^L, then the learned C's).
+``dw``, x1 overwritten by each graded spike; a plain Dense when every term is dropped) →
+GradedLearningNeurons (hidden) or ErrorNeurons (output), whose y1/y2/y3 feed the LearningDense.
+Per channel pathway source → dest: a Dense C from the source layer's error output
+(ErrorNeurons.s_out, or GradedLearningNeurons.e_out for a chained pathway) to the destination's
+third-factor input, through the channel's own relay neurons and a one-to-one Dense when the
+channel is Distinct or Twin; a learned pathway (ARBP, ASRBP) is a LearningDense with its own
+rule whose y traces come from the destination neurons (their OutPorts fan out). Each sample is
+held for `plan.epoch_steps` steps, the last one the trace step (`hw.fixed_point`); the output
+S^L is read at the last step of each sample. Returns the learned matrices in `initial_weights`
+order (W^1..W^L, then the learned C's).
 """
 
 from __future__ import annotations
@@ -50,17 +51,25 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
             weights=w.astype(np.int32), weight_exp=exp, num_weight_bits=9,
             sign_mode=SignMode.MIXED, num_message_bits=24, **kwargs)
 
+    def learning(w: np.ndarray, exp: int, rule, t_epoch: int, **kwargs):
+        """(LearningDense with `rule`'s dw, x1 overwritten by each graded spike, and its Lava
+        rule), or (plain Dense, None) when every term is dropped: Lava's parser refuses "0"
+        and the weights never change."""
+        if rule.dw == "0":
+            return dense(w, exp, **kwargs), None
+        engine = Loihi3FLearningRule(dw=rule.dw, x1_tau=TRACE_TAU, rng_seed=seed,
+                                     t_epoch=t_epoch)
+        return dense(w, exp, learning_rule=engine, graded_spike_cfg=GradedSpikeCfg.OVERWRITE,
+                     **kwargs), engine
+
     port, populations, synapses_all = source.s_out, [], []
     for proj, w in zip(plan.projections, weights):
         # inference: an epoch longer than the run, so the engine never updates (a plain Dense
-        # would truncate the learned odd weights to 8 bits)
-        rule = Loihi3FLearningRule(dw=proj.rule.dw, x1_tau=TRACE_TAU, rng_seed=seed,
-                                   t_epoch=steps if learn else len(x) * steps + 1)
-        # the process we run logs at INFO: Lava's runtime reports a failing actor's traceback
-        # only at that level (see hw._child)
+        # would truncate the learned odd weights to 8 bits). The process we run logs at INFO:
+        # Lava's runtime reports a failing actor's traceback only at that level (hw._child)
         options = {} if synapses_all else {"log_config": LogConfig(level=logging.INFO)}
-        synapses = dense(w, proj.weight_exp, learning_rule=rule,
-                         graded_spike_cfg=GradedSpikeCfg.OVERWRITE, **options)
+        synapses, rule = learning(w, proj.weight_exp, proj.rule,
+                                  steps if learn else len(x) * steps + 1, **options)
         port.connect(synapses.s_in)
         bias, shape = proj.fixed_bias.astype(np.int32), (w.shape[0],)
         if proj.is_output:
@@ -71,7 +80,8 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
             neurons = GradedLearningNeurons(shape=shape, bias=bias, learning_rule=rule,
                                             unit=proj.unit, steps=steps)
         synapses.a_out.connect(neurons.a_in)
-        _connect_post_traces(neurons, synapses)
+        if rule is not None:
+            _connect_post_traces(neurons, synapses)
         populations.append(neurons)
         synapses_all.append(synapses)
         port = neurons.s_out
@@ -83,14 +93,10 @@ def _build(plan: LearningPlan, x: np.ndarray, targets: np.ndarray | None,
                 populations[fb.source - 1].e_out
             if fb.rule is None:
                 feedback = dense(fb.fixed_weights, fb.weight_exp)
-            elif fb.rule.dw == "0":  # every term dropped: Lava's parser refuses "0"
-                feedback = dense(next(learned), fb.weight_exp)
-                synapses_all.append(feedback)
             else:  # learns: x1 from the error's trace step, y traces from the dest neurons
-                feedback = dense(next(learned), fb.weight_exp, learning_rule=Loihi3FLearningRule(
-                    dw=fb.rule.dw, x1_tau=TRACE_TAU, rng_seed=seed, t_epoch=steps),
-                    graded_spike_cfg=GradedSpikeCfg.OVERWRITE)
-                _connect_post_traces(populations[fb.dest - 1], feedback)
+                feedback, rule = learning(next(learned), fb.weight_exp, fb.rule, steps)
+                if rule is not None:
+                    _connect_post_traces(populations[fb.dest - 1], feedback)
                 synapses_all.append(feedback)
             sender.connect(feedback.s_in)
             receiver = populations[fb.dest - 1].a_third_factor_in

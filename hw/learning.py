@@ -29,7 +29,7 @@ from tqdm import tqdm
 from neurolocal.backends.numpy.deep import DeepSimulator
 from neurolocal.channels.base import FORWARD_DERIVED
 from neurolocal.data import Dataset
-from neurolocal.network import Network
+from neurolocal.network import Network, get_transfer
 from neurolocal.network.fixed_point import HOMOGENEOUS
 from neurolocal.rules import LocalRule
 
@@ -40,7 +40,7 @@ from .errors import MappingError, RuleCompileError
 from .partition import ResourceReport
 from .profiles import ChipProfile, get_profile
 from .quantize import quantize_weights
-from .rule_compiler import LoihiRule, compile_rule, nearest_scale
+from .rule_compiler import CompiledTerm, LoihiRule, compile_rule, nearest_scale
 from .runner import run_isolated
 from .spiking import activity_percentile, float_activations
 
@@ -97,6 +97,12 @@ class FeedbackProjection:
         """The engine's products (computed once: the emulator reads them every sample)."""
         return _engine_terms(self.rule)
 
+    @property
+    def host_refreshed(self) -> bool:
+        """A fixed matrix computed from the forward weights (`FORWARD_DERIVED`): the chip cannot
+        read W from C's synapses, so the host rewrites it (a learned C keeps its own)."""
+        return self.rule is None and self.matrix in FORWARD_DERIVED
+
 
 @dataclass(frozen=True)
 class LearningPlan:
@@ -115,7 +121,7 @@ class LearningPlan:
 
     def rules(self) -> list[LoihiRule]:
         """Every compiled rule: the forward projections', then the learned pathways'."""
-        return [p.rule for p in self.projections] + [f.rule for f in self.learned_feedback]
+        return [rule for _, rule in self.named_rules()]
 
     @property
     def learned_feedback(self) -> tuple[FeedbackProjection, ...]:
@@ -179,10 +185,9 @@ class LearningPlan:
         return [w / p.weight_unit for p, w in zip(self.projections, weights)]
 
     def refresh_feedback(self, weights: list[np.ndarray]) -> LearningPlan:
-        """Fixed backward matrices computed from the forward weights (`FORWARD_DERIVED`),
-        recomputed from `weights`: the host rewrites them before each pass over the data (the
-        chip cannot read W from C's synapses); a learned C keeps its own learned weights."""
-        if not any(f.matrix in FORWARD_DERIVED and f.rule is None for f in self.feedback):
+        """The `host_refreshed` backward matrices recomputed from `weights`: the host rewrites
+        them before each pass over the data."""
+        if not any(f.host_refreshed for f in self.feedback):
             return self
         current = [(w, p.fixed_bias / p.s_unit)
                    for w, p in zip(self.float_weights(weights), self.projections)]
@@ -190,7 +195,7 @@ class LearningPlan:
             _feedback(self.network, f_path, current, self.channel_state,
                       self.projections[f_path.dest - 1].err_unit,
                       self.projections[f_path.source - 1].err_unit, self.profile)
-            if f_path.follows_forward and old.rule is None else old
+            if old.host_refreshed else old
             for f_path, old in zip(self.network.channel.pathways(self.network.sizes),
                                    self.feedback)))
 
@@ -219,20 +224,37 @@ def _feedback(network: Network, pathway: Any, weights: list[tuple[np.ndarray, np
                        constants={"feedback": -fp.TRACE_OFFSET}, factor_map=BACKWARD_FACTORS,
                        decimate=True,
                        where=f" (backward pathway {pathway.source} -> {pathway.dest})")
-    largest = max(float(np.abs(c).max()), 1e-9)
-    cu = (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / largest
+    cu = _headroom_unit(c)
     main = _main_term(compiled(approximate=True, weight_unit=cu), BACKWARD_FACTORS["feedback"])
-    if main is not None and main.factors.count("w") != 1:
-        m, e = nearest_scale(main.coefficient, profile)
-        exact = cu * ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
-        if exact * largest <= fp.WEIGHT_MAX:  # else keep cu: the term stays inexact, reported
-            cu = exact
+    exact = _exact_unit(cu, main, profile)
+    if exact * np.abs(c).max() <= fp.WEIGHT_MAX:  # else keep cu: the term stays inexact, reported
+        cu = exact
     low, high = profile.weight_exp_range
     exp = min(max(math.ceil(math.log2(relay / cu)), low), high)
-    stored = np.clip(2 * np.round(c * cu / 2), fp.WEIGHT_MIN, fp.WEIGHT_MAX).astype(np.int64)
-    return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix, stored, exp,
+    return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix, _stored(c, cu), exp,
                               cu * 2.0 ** exp,
                               compiled(approximate=approximate, weight_unit=cu))
+
+
+def _headroom_unit(matrix: np.ndarray) -> float:
+    """Integers per 1.0 that put the largest |entry| 2^WEIGHT_HEADROOM_BITS below the 9-bit
+    limit (room for the learned weights to grow)."""
+    return (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / max(float(np.abs(matrix).max()),
+                                                                     1e-9)
+
+
+def _exact_unit(unit: float, main: CompiledTerm | None, profile: ChipProfile) -> float:
+    """The weight unit that makes the main term's engine coefficient α·unit^(1−n_w)·… exactly
+    its nearest m·2^e (unchanged without a main term or when it reads w once: unit-free)."""
+    if main is None or main.factors.count("w") == 1:
+        return unit
+    m, e = nearest_scale(main.coefficient, profile)
+    return unit * ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
+
+
+def _stored(matrix: np.ndarray, unit: float) -> np.ndarray:
+    """The initial 9-bit integers of a learned matrix: even (Lava's 8-bit mantissa 2m), clipped."""
+    return np.clip(2 * np.round(matrix * unit / 2), fp.WEIGHT_MIN, fp.WEIGHT_MAX).astype(np.int64)
 
 
 def _gain(fb: FeedbackProjection, dest_unit: float, source_unit: float) -> int:
@@ -302,7 +324,8 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         if rule is None:
             raise MappingError(f"projection {h} has no learning rule")
         shifted = h == depth or transfers[h - 1] in HOMOGENEOUS
-        table, slope = (None, None) if shifted else _tables(transfers[h - 1])
+        signed = get_transfer(transfers[h - 1]).low < 0  # x ∈ [−63, 63], sent as x1 = x + 64
+        table, slope = (None, None) if shifted else _tables(transfers[h - 1], signed)
         compiled = partial(_compile, rule, profile, steps, h, pre_unit, pre_offset)
 
         # weight unit Wu: room for the weights to grow 2^WEIGHT_HEADROOM_BITS-fold; error unit
@@ -310,16 +333,12 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         # continuous unit makes the main term exactly m·2^e: Wu where S's unit is free (relu
         # and linear hidden layers, the output), E where S must sit on a table's grid (Wu then
         # moves in powers of 2 through weight_exp).
-        wu = (fp.WEIGHT_MAX + 1) / 2 ** fp.WEIGHT_HEADROOM_BITS / max(np.abs(w).max(), 1e-9)
+        wu = _headroom_unit(w)
         err_unit = float(fp.ERROR_UNIT if table is None else fp.TABLE_ERROR_UNIT)
-        signed = transfers[h - 1] == "linear"
         exp = 0
         if table is None:
-            main = _main_term(compiled(wu, err_unit, _post_unit(wu, pre_unit, acts, h, depth,
-                                                                signed), True))
-            if main is not None and main.factors.count("w") != 1:
-                m, e = nearest_scale(main.coefficient, profile)
-                wu *= ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
+            trial = None if h == depth else _shifted_unit(2 * wu * pre_unit, acts[h], signed)[1]
+            wu = _exact_unit(wu, _main_term(compiled(wu, err_unit, trial, True)), profile)
         else:  # S on the table's grid: U_h = 2^state_frac; a main coefficient below the
             # engine's smallest m·2^e is split between a finer Wu (power of 2) and a coarser E
             main = _main_term(compiled(wu, err_unit, 2.0 ** table.format.activity_frac, True))
@@ -332,21 +351,19 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         if h == depth:
             unit, post_unit = None, None
         elif table is None:
-            unit = fp.HiddenUnit(act_shift=_act_shift(s_unit, acts[h], signed), signed=signed)
-            post_unit = s_unit / 2 ** unit.act_shift
+            unit, post_unit = _shifted_unit(s_unit, acts[h], signed)
         else:
-            unit = fp.HiddenUnit(table=table, slope=slope, signed=table.values.min() < 0)
+            unit = fp.HiddenUnit(table=table, slope=slope, signed=signed)
             post_unit = 2.0 ** table.format.activity_frac
             main = _main_term(compiled(wu, err_unit, post_unit, True))
             if main is not None:
                 m, e = nearest_scale(main.coefficient, profile)
                 err_unit *= (main.coefficient / (m * 2.0 ** e)) ** (
                     1 / main.factors.count("y2"))
-        stored = 2 * np.round(w * wu / 2)
         projections.append(LearningProjection(
-            np.clip(stored, fp.WEIGHT_MIN, fp.WEIGHT_MAX).astype(np.int64),
-            np.round(np.asarray(b, np.float64) * s_unit).astype(np.int64), wu, exp, pre_unit,
-            pre_offset, s_unit, unit, err_unit, compiled(wu, err_unit, post_unit, approximate)))
+            _stored(w, wu), np.round(np.asarray(b, np.float64) * s_unit).astype(np.int64), wu,
+            exp, pre_unit, pre_offset, s_unit, unit, err_unit,
+            compiled(wu, err_unit, post_unit, approximate)))
         pre_unit, pre_offset = post_unit, 0 if unit is None else unit.offset
     float_w = [(np.asarray(w, np.float64), np.asarray(b, np.float64)) for w, b in weights]
     feedback = tuple(_feedback(network, p, float_w, channel_state,
@@ -366,16 +383,15 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
                         dict(channel_state), profile)
 
 
-def _post_unit(wu: float, pre_unit: float, acts: list[np.ndarray], h: int,
-               depth: int, signed: bool) -> float | None:
-    """A_h of a relu or linear hidden layer with weight unit wu (None for the output layer)."""
-    if h == depth:
-        return None
-    s_unit = 2 * wu * pre_unit
-    return s_unit / 2 ** _act_shift(s_unit, acts[h], signed)
+def _shifted_unit(s_unit: float, activity: np.ndarray, signed: bool
+                  ) -> tuple[fp.HiddenUnit, float]:
+    """A relu or linear hidden layer whose S has unit `s_unit`: its unit (x = S >> act_shift)
+    and A_h = s_unit / 2^act_shift."""
+    unit = fp.HiddenUnit(act_shift=_act_shift(s_unit, activity, signed), signed=signed)
+    return unit, s_unit / 2 ** unit.act_shift
 
 
-def _tables(transfer: str):
+def _tables(transfer: str, signed: bool):
     """(f table, f' table) of a hidden layer computed by table: f on the activity grid of
     its trace (2^-7 unsigned, 2^-6 signed: x ∈ [−63, 63]), f' in units 2^-7."""
     from .activation import LOIHI2_FORMAT, activation_table
@@ -383,7 +399,7 @@ def _tables(transfer: str):
     slope = activation_table(transfer)
     if slope.format.activity_frac != 7:
         raise MappingError("hw.activation's activity grid must be 2^-7 (the 7-bit trace)")
-    if slope.values.min() >= 0:
+    if not signed:
         return slope, slope
     return activation_table(transfer, replace(LOIHI2_FORMAT, activity_frac=6)), slope
 
@@ -495,8 +511,7 @@ def emulate_learning(plan: LearningPlan, x: np.ndarray, targets: np.ndarray,
             weights[h - 1] = fp.apply_learning(weights[h - 1], proj.terms, factors,
                                                streams.conn[n] if stochastic else None, n + 1)
         for k, fb in enumerate(plan.learned_feedback, start=len(plan.projections)):
-            x1 = fp.trace_of(fp.trace_payload(fp.error_activity(signals[fb.source]),
-                                              fp.TRACE_OFFSET))
+            x1 = fp.trace_of(fp.error_trace_payload(signals[fb.source]))
             factors = {"w": weights[k], "x1": fp.decay_trace(x1, steps, xr)[None, :],
                        "y1": fp.decay_trace(activities[fb.dest], steps, yr)[:, None]}
             weights[k] = fp.apply_learning(weights[k], fb.terms, factors,
@@ -525,6 +540,7 @@ class LearningResult:
     sim: str
     channel: ChannelMapping | None
     resources: ResourceReport
+    rule_names: list[str]  # "projection h", "backward pathway s -> d"
     rule_strings: list[str]
     rules_exact: bool
     epochs: int
@@ -537,7 +553,6 @@ class LearningResult:
     seconds: float
     notes: list[str] = field(default_factory=list)
     graph: str = ""
-    rule_names: list[str] = field(default_factory=list)  # "projection h", "backward pathway …"
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "sim": self.sim,
@@ -560,8 +575,7 @@ class LearningResult:
             lines.append(self.graph)
         lines.append("learning rules (dw per projection"
                      + ("" if self.rules_exact else ", approximated") + "):")
-        names = self.rule_names or [f"projection {h}" for h in range(1, len(self.rule_strings) + 1)]
-        lines += [f"  {name}: dw = {s}" for name, s in zip(names, self.rule_strings)]
+        lines += [f"  {name}: dw = {s}" for name, s in zip(self.rule_names, self.rule_strings)]
         lines.append(f"float model (the channel's math, same samples): "
                      f"{100 * self.float_model_accuracy:.2f}%")
         lines.append(f"on-chip before learning:          {100 * self.initial_accuracy:.2f}%")
@@ -572,8 +586,6 @@ class LearningResult:
                      + ", ".join(f"{100 * a:.1f}%" for a in self.online_accuracy))
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
-
-
 
 
 def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2",
@@ -631,14 +643,12 @@ def learn_on_chip(model: Any, data: Dataset, target: ChipProfile | str = "loihi2
                               {"plan": learner, "x": x_test, "weights": weights},
                               timeout=timeout)
     learned = float(np.mean(scores.argmax(1) == y_test))
-    rules = learner.rules()
-    notes = [f"{name}: {t.report()}" for name, r in learner.named_rules()
-             for t in r.terms if not t.exact]
-    if any(f.matrix in FORWARD_DERIVED and f.rule is None for f in learner.feedback):
+    named = learner.named_rules()
+    notes = [f"{name}: {t.report()}" for name, r in named for t in r.terms if not t.exact]
+    if any(f.host_refreshed for f in learner.feedback):
         notes.append("backward matrices that follow the forward weights are rewritten by the "
                      "host once per pass over the data (the float reference: every sample)")
-    return LearningResult(profile.name, sim, mapping, resources,
-                          [r.dw for r in rules], all(r.exact for r in rules), epochs,
+    return LearningResult(profile.name, sim, mapping, resources, [name for name, _ in named],
+                          [r.dw for _, r in named], all(r.exact for _, r in named), epochs,
                           len(x_train), len(x_test), float_acc, initial, learned, online,
-                          time.perf_counter() - start, notes, learner.format_graph(),
-                          [name for name, _ in learner.named_rules()])
+                          time.perf_counter() - start, notes, learner.format_graph())

@@ -34,10 +34,9 @@ from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from hw.fixed_point import (
-    TRACE_OFFSET,
     HiddenUnit,
     OutputTable,
-    error_activity,
+    error_trace_payload,
     forward_payload,
     hidden_error,
     is_trace_step,
@@ -93,7 +92,7 @@ def _error_payload(model, error: np.ndarray) -> np.ndarray:
     a learned backward synapse (fixed backward synapses see it one step later, in the next
     sample's epoch, which settles before its end)."""
     if is_trace_step(model.time_step, model.proc_params["steps"]):
-        return trace_payload(error_activity(error), TRACE_OFFSET)
+        return error_trace_payload(error)
     return error
 
 

@@ -20,7 +20,7 @@ from hw.errors import MappingError
 from hw.graded import convert_graded, format_for
 from hw.profiles import LOIHI1, LOIHI2
 from hw.runner import run_isolated
-from hw.spiking import float_activations
+from hw.spiking import activity_percentile, float_activations
 from neurolocal.backends import get_backend
 from neurolocal.channels import forward_pass, get_channel
 from neurolocal.data import load_digits
@@ -85,6 +85,18 @@ def test_tables_saturate_and_refuse_what_they_cannot_represent():
         activation_table("sign")
     with pytest.raises(MappingError, match="nearest supported: logistic"):
         activation_table("step01")
+
+
+def test_calibration_percentile_by_hand():
+    """The one calibration scale of every conversion (rate-coded, graded, on-chip learning):
+    relu-like layers take the percentile of their positive activities, signed layers of |a|
+    over the non-zero ones. a = (−4, 0, 1, 2, 3): medians 2 of (1, 2, 3) and 2.5 of
+    (1, 2, 3, 4); no activity at all: None (the caller keeps its default)."""
+    a = np.array([[-4.0, 0.0, 1.0], [2.0, 3.0, 0.0]])
+    assert activity_percentile(a, 50) == 2.0
+    assert activity_percentile(a, 50, signed=True) == 2.5
+    assert activity_percentile(np.zeros((2, 3)), 50, signed=True) is None
+    assert activity_percentile(-a[:1], 50) == 4.0  # only −(−4) = 4 is positive
 
 
 def test_the_trained_format_is_the_chips():
@@ -251,6 +263,9 @@ def test_cli_predictions_files_hold_the_emulator_outputs(digits, tmp_path):
     bad = cli("deploy", str(model), "--target", "loihi1")
     assert bad.returncode == 2 and "nearest supported: relu" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+    suffix = cli("deploy", str(model), "--predictions", str(tmp_path / "p.txt"))
+    assert suffix.returncode == 2 and "must end in .npz or .csv" in suffix.stderr
+    assert len(suffix.stderr.strip().splitlines()) == 1 and not (tmp_path / "p.txt").exists()
 
 
 @pytest.mark.parametrize("args,message", [

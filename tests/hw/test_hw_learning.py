@@ -264,6 +264,28 @@ def test_sign_concordant_feedback_follows_the_learned_signs(digits):
                                   -np.sign(learner.feedback[0].fixed_weights)[kept])
 
 
+def test_refreshed_sign_concordant_feedback_keeps_magnitudes_and_units(digits):
+    """The host's refresh recomputes |M| ⊙ sign((W^src)ᵀ) from the chip's integer weights: with
+    W unchanged every C_int, exponent and relay scale stay the plan's, except entries whose W
+    quantized to 0 (no sign: 0); with W3 negated C(3 → 2) flips and C(2 → 1) stays. tanh
+    layers have distinct error units (E_3 = 64, E_2 ≠ E_1 ≠ 64), so a refresh that swapped the
+    source's and destination's units, or read another projection's W, changes C."""
+    network = tanh_network(hidden=(16, 12))
+    network = Network(network.populations, network.projections, get_channel("sign"))
+    learner = plan_of(network, digits)[0]
+    assert len({p.err_unit for p in learner.projections}) == 3
+    w = initial_weights(learner)
+    for flip in (1, -1):
+        w[2] = flip * w[2]
+        refreshed = learner.refresh_feedback(w)
+        for old, new in zip(learner.feedback, refreshed.feedback):
+            sign = flip if old.source == 3 else 1
+            expected = sign * np.where(w[old.source - 1].T != 0, old.fixed_weights, 0)
+            np.testing.assert_array_equal(new.fixed_weights, expected)
+            assert (new.weight_exp, new.scale) == (old.weight_exp, old.scale)
+        w[2] = flip * w[2]
+
+
 def test_refusals_give_the_reason(digits):
     with pytest.raises(RuleCompileError, match=r"backward pathway 3 -> 2\): variable 'post' "
                                                "is not local"):
@@ -336,6 +358,11 @@ def test_signed_hidden_units_by_hand(digits):
     assert list(payload) == [30, 128, 254]
     assert list(fp.trace_of(payload) - unit.offset) == [-49, 0, 63]
     assert list(fp.trace_payload(np.array([0]), 0)) == [1]  # unsigned: 1 instead of 0
+    # an error neuron's trace step (x1 of a learned backward synapse): 2·(clip(e, ±63) + 64),
+    # so (x1 − 64) reads the error clipped to ±63
+    error = np.array([-100, -63, -1, 0, 5, 100])
+    assert list(fp.error_trace_payload(error)) == [2, 2, 126, 128, 138, 254]
+    assert list(fp.trace_of(fp.error_trace_payload(error)) - 64) == [-63, -63, -1, 0, 5, 63]
     second = learner.projections[1]
     assert second.pre_offset == 64 and second.rule.terms[0].constants == (-64, 0)
     linear = fp.HiddenUnit(act_shift=2, signed=True)
@@ -391,6 +418,13 @@ def test_sub_resolution_decay_acts_at_its_rate(digits):
     start = initial_weights(learner)
     early, _ = emulate_learning(learner, x[:511], t[:511], start, seed=0)
     assert all(np.array_equal(a, b) for a, b in zip(early, start))
+    # the first application is at sample 512 itself: one factor (1 − 3/128) = 0.9766 (a
+    # mantissa of 2 would give 0.984, an epoch late 1.0), up to stochastic rounding (one r
+    # for all synapses: measured +0.0015)
+    first, _ = emulate_learning(learner, x[:512], t[:512], start, seed=0)
+    w0, w = (np.concatenate([a.ravel() for a in ws]) for ws in (start, first))
+    large = np.abs(w0) >= 16
+    assert abs(np.mean(w[large] / w0[large]) - (1 - 3 / 128)) < 0.004
     learned, _ = emulate_learning(learner, x, t, start, seed=0)
     w0, w = np.concatenate([a.ravel() for a in start]), np.concatenate(
         [a.ravel() for a in learned])
@@ -460,6 +494,50 @@ def test_emulator_equals_lava_bit_for_bit(digits, channel, hidden, rules):
                           {"plan": learner, "x": digits.x_test[:4], "weights": ours},
                           timeout=240)
     np.testing.assert_array_equal(scores, output_scores(learner, ours, digits.x_test[:4]))
+
+
+def test_a_backward_unit_that_would_overflow_is_kept(digits):
+    """A learned C's unit Cu moves to make its main coefficient m·2^e only if C then still fits
+    9 bits. ASRBP learning with 1e-5·B_k·O_i needs η·Cu·2^3/(E_src·A_dest) ≈ 1.5e-6, below
+    the smallest 2^-7·… by ~5000×: Cu stays at its headroom value, max |C_int| = 256/2^2 = 64
+    (not clipped at 255), and the dropped term is refused by name without --approximate."""
+    learner = plan_of(network_of("asrbp[learned_by=1e-5*feedback*pre]"), digits)[0]
+    for fb in learner.learned_feedback:
+        assert np.abs(fb.fixed_weights).max() == (fp.WEIGHT_MAX + 1) / 2 ** 2
+        (term,) = fb.rule.terms
+        assert term.dropped and fb.rule.dw == "0"
+    with pytest.raises(RuleCompileError, match=r"backward pathway 3 -> 2: term .*dropped"):
+        learner.check_exact()
+
+
+@pytest.mark.lava
+def test_a_rule_whose_terms_are_all_dropped_runs_on_lava(digits):
+    """Hidden rule −1e-7·w: 1e-7·2^9 is still below half of 2^-7, so every term is dropped
+    (dw = "0", which Lava's parser refuses), and so are the learned backward synapses' (rule
+    1e-5·B·O, see `test_a_backward_unit_that_would_overflow_is_kept`): those are plain Denses
+    on Lava, in learning and in inference, and keep their weights; the output layer learns,
+    bit-exact."""
+    network = Network.layered([64, 8, 6, 10], hidden="relu", output="logistic",
+                              channel=get_channel("asrbp[learned_by=1e-5*feedback*pre]"),
+                              rule=get_rule("backprop", eta=0.05),
+                              hidden_rule=get_rule("-1e-7*w"))
+    learner = plan_of(network, digits)[0]
+    rules = [r.dw for r in learner.rules()]
+    assert rules[:2] == rules[3:] == ["0", "0"] and rules[2].endswith("*u0*x1*y2")
+    x, t, start = digits.x_train[:6], digits.t_train[:6], initial_weights(learner)
+    ours, our_online = emulate_learning(learner, x, t, seed=1)
+    lava, lava_online = run_isolated("hw.lava_learning:run_learning",
+                                     {"plan": learner, "x": x, "targets": t, "weights": start,
+                                      "seed": 1}, timeout=240)
+    for a, b in zip(ours, lava):
+        np.testing.assert_array_equal(a, b)
+    assert len(lava) == 5 and not np.array_equal(lava[2], start[2])
+    assert all(np.array_equal(lava[k], start[k]) for k in (0, 1, 3, 4))
+    np.testing.assert_array_equal(our_online, lava_online)
+    scores = run_isolated("hw.lava_learning:run_inference",
+                          {"plan": learner, "x": digits.x_test[:3], "weights": ours},
+                          timeout=240)
+    np.testing.assert_array_equal(scores, output_scores(learner, ours, digits.x_test[:3]))
 
 
 def test_a_learned_sign_concordant_pathway_keeps_its_learned_matrix(digits):
