@@ -226,9 +226,7 @@ def _feedback(network: Network, pathway: Any, weights: list[tuple[np.ndarray, np
                        where=f" (backward pathway {pathway.source} -> {pathway.dest})")
     cu = _headroom_unit(c)
     main = _main_term(compiled(approximate=True, weight_unit=cu), BACKWARD_FACTORS["feedback"])
-    exact = _exact_unit(cu, main, profile)
-    if exact * np.abs(c).max() <= fp.WEIGHT_MAX:  # else keep cu: the term stays inexact, reported
-        cu = exact
+    cu = _exact_unit(cu, main, profile, c)  # unmoved: the term stays inexact, reported
     low, high = profile.weight_exp_range
     exp = min(max(math.ceil(math.log2(relay / cu)), low), high)
     return FeedbackProjection(pathway.source, pathway.dest, pathway.matrix, _stored(c, cu), exp,
@@ -243,13 +241,26 @@ def _headroom_unit(matrix: np.ndarray) -> float:
                                                                      1e-9)
 
 
-def _exact_unit(unit: float, main: CompiledTerm | None, profile: ChipProfile) -> float:
+def _exact_unit(unit: float, main: CompiledTerm | None, profile: ChipProfile,
+                matrix: np.ndarray) -> float:
     """The weight unit that makes the main term's engine coefficient α·unit^(1−n_w)·… exactly
-    its nearest m·2^e (unchanged without a main term or when it reads w once: unit-free)."""
+    its nearest m·2^e (unchanged without a main term, when it reads w once: unit-free, or when
+    the exact unit would clip `matrix`'s initial integers at the 9-bit limit)."""
     if main is None or main.factors.count("w") == 1:
         return unit
     m, e = nearest_scale(main.coefficient, profile)
-    return unit * ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
+    exact = unit * ((m * 2.0 ** e) / main.coefficient) ** (1 / (1 - main.factors.count("w")))
+    return exact if exact * np.abs(matrix).max() <= fp.WEIGHT_MAX else unit
+
+
+def _exact_error_unit(err_unit: float, main: CompiledTerm | None,
+                      profile: ChipProfile) -> float:
+    """The error unit E that makes the main term's coefficient (∝ E^−n, n its y2 factors)
+    exactly its nearest m·2^e, where the weight unit could not (unchanged when it did)."""
+    if main is None or not main.factors.count("y2"):
+        return err_unit
+    m, e = nearest_scale(main.coefficient, profile)
+    return err_unit * (main.coefficient / (m * 2.0 ** e)) ** (1 / main.factors.count("y2"))
 
 
 def _stored(matrix: np.ndarray, unit: float) -> np.ndarray:
@@ -338,7 +349,7 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         exp = 0
         if table is None:
             trial = None if h == depth else _shifted_unit(2 * wu * pre_unit, acts[h], signed)[1]
-            wu = _exact_unit(wu, _main_term(compiled(wu, err_unit, trial, True)), profile)
+            wu = _exact_unit(wu, _main_term(compiled(wu, err_unit, trial, True)), profile, w)
         else:  # S on the table's grid: U_h = 2^state_frac; a main coefficient below the
             # engine's smallest m·2^e is split between a finer Wu (power of 2) and a coarser E
             main = _main_term(compiled(wu, err_unit, 2.0 ** table.format.activity_frac, True))
@@ -355,11 +366,9 @@ def make_plan(network: Network, weights: list[tuple[np.ndarray, np.ndarray]],
         else:
             unit = fp.HiddenUnit(table=table, slope=slope, signed=signed)
             post_unit = 2.0 ** table.format.activity_frac
-            main = _main_term(compiled(wu, err_unit, post_unit, True))
-            if main is not None:
-                m, e = nearest_scale(main.coefficient, profile)
-                err_unit *= (main.coefficient / (m * 2.0 ** e)) ** (
-                    1 / main.factors.count("y2"))
+        # what Wu could not make exact (a table's grid; a Wu that would clip the weights) E does
+        err_unit = _exact_error_unit(err_unit, _main_term(compiled(wu, err_unit, post_unit, True)),
+                                     profile)
         projections.append(LearningProjection(
             _stored(w, wu), np.round(np.asarray(b, np.float64) * s_unit).astype(np.int64), wu,
             exp, pre_unit, pre_offset, s_unit, unit, err_unit,

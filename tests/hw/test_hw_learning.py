@@ -496,6 +496,23 @@ def test_emulator_equals_lava_bit_for_bit(digits, channel, hidden, rules):
     np.testing.assert_array_equal(scores, output_scores(learner, ours, digits.x_test[:4]))
 
 
+def test_a_small_learning_rate_moves_the_error_unit_not_the_weights(digits):
+    """η = 0.005 needs a 10× finer Wu to make η·Wu·2^3/(A·E) an engine m·2^e: the initial
+    weights would then clip at the 9-bit limit (15–90 % of them). Wu stays at its headroom
+    value and a coarser E makes the term exact instead, so the update is still η·B·O·Wu:
+    every stored initial weight is w·Wu to within rounding, max |w_int| = 256/2^2, and the
+    rule is exact with approximate=False."""
+    learner, weights, _ = plan_of(network_of("srbp", eta=0.005), digits, approximate=False)
+    learner.check_exact()
+    for proj, (w, _) in zip(learner.projections, weights):
+        assert np.abs(proj.fixed_weights).max() <= (fp.WEIGHT_MAX + 1) / 2 ** 2
+        np.testing.assert_allclose(proj.fixed_weights, w * proj.weight_unit, rtol=0, atol=1.0)
+        (term,) = proj.rule.terms
+        assert term.exact and proj.err_unit < fp.ERROR_UNIT
+        assert np.isclose(term.value * 2.0 ** -3,
+                          0.005 * proj.weight_unit / (proj.pre_unit * proj.err_unit))
+
+
 def test_a_backward_unit_that_would_overflow_is_kept(digits):
     """A learned C's unit Cu moves to make its main coefficient m·2^e only if C then still fits
     9 bits. ASRBP learning with 1e-5·B_k·O_i needs η·Cu·2^3/(E_src·A_dest) ≈ 1.5e-6, below
