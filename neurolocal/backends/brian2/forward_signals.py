@@ -37,6 +37,11 @@ class Brian2Signals:
     def classes(self) -> int:
         return len(self.context)
 
+    def after(self, stimulus: np.ndarray) -> np.ndarray:
+        """`stimulus` (one row per step or slot) with every context row appended to each row:
+        signal copy c reads the c-th block of columns after the sample copies'."""
+        return np.hstack([stimulus, np.tile(self.context.ravel(), (len(stimulus), 1))])
+
 
 def class_labels(targets: np.ndarray) -> np.ndarray:
     """Y: one-hot rows of each target's class (its largest entry)."""

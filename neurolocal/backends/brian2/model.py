@@ -187,7 +187,7 @@ class Brian2Model:
 
     def pending(self) -> list[tuple[object, str, str]]:
         """(object, variable, accumulator) of batch updates the model applies at the start of
-        the next slot; `finish` applies them at the end of a run."""
+        the next slot; `run` (or the standalone program) applies them at the end of a run."""
         return []
 
     def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,

@@ -123,8 +123,7 @@ class RateModel(Brian2Model):
         inputs (copy 1 + c reads row c)."""
         arrays = super().stream_arrays(stream)
         if self.signals is not None:
-            arrays["stimulus"] = np.hstack([arrays["stimulus"], np.tile(
-                self.signals.context.ravel(), (len(arrays["stimulus"]), 1))])
+            arrays["stimulus"] = self.signals.after(arrays["stimulus"])
         return arrays
 
     def before_run(self, batch_size: int = 1) -> None:

@@ -340,9 +340,7 @@ class SpikingModel(Brian2Model):
             padded[:len(values)] = values
             out[name] = padded.reshape(rows // count, -1)
         if self.signals is not None:
-            slots = len(out["stimulus"])
-            out["stimulus"] = np.hstack([out["stimulus"],
-                                         np.tile(self.signals.context.ravel(), (slots, 1))])
+            out["stimulus"] = self.signals.after(out["stimulus"])
             gate = out["learn_gate"].max(axis=1, keepdims=True)
             out["learn_gate"] = np.hstack([out["learn_gate"],
                                            np.repeat(gate, self.signals.classes, axis=1)])
