@@ -169,13 +169,19 @@ def test_cubalif_input_current_follows_nir():
 
 
 def test_spiking_options_that_make_no_sense_are_refused():
+    """As user errors (the CLI's one line, exit 2), naming the option."""
+    from neurolocal.backends.brian2.neurons import get_neuron
+    from neurolocal.errors import UserError
+
     network = Network.layered([3, 2], rule="delta")
     for options, name in (({"sample_time": 0.001, "refractory": 0.002}, "sample_time"),
                           ({"max_rate": 2000.0}, "max_rate"),
                           ({"settle_time": 0.2}, "settle_time"),
                           ({"neuron": "hh"}, "neuron")):
-        with pytest.raises(ValueError, match=name):
+        with pytest.raises(UserError, match=name):
             get_backend("brian2").build(network, spiking=True, **options)
+    with pytest.raises(UserError, match="unknown spiking neuron 'hh'"):
+        get_neuron("hh")
 
 
 def test_spiking_learned_feedback_changes_the_backward_weights():

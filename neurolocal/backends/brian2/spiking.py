@@ -30,6 +30,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ...errors import UserError
 from ...network import Network
 from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway
@@ -83,31 +84,31 @@ class SpikingParameters:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, float) and not np.isfinite(value):
-                raise ValueError(f"spiking option {f.name} must be finite, not {value}")
+                raise UserError(f"spiking option {f.name} must be finite, not {value}")
         positive = ("dt", "sample_time", "max_rate", "tau_m", "tau_O", "target_rate",
                     "learn_dt", "tau_a", "tau_syn")
         for name in positive:
             if not getattr(self, name) > 0:
-                raise ValueError(f"spiking option {name} must be positive, not "
+                raise UserError(f"spiking option {name} must be positive, not "
                                  f"{getattr(self, name)}")
         for name in ("refractory", "settle_time", "adapt"):
             if getattr(self, name) < 0:
-                raise ValueError(f"spiking option {name} must be ≥ 0, not {getattr(self, name)}")
+                raise UserError(f"spiking option {name} must be ≥ 0, not {getattr(self, name)}")
         for name in ("max_rate", "target_rate"):
             if getattr(self, name) * self.dt > 1:
-                raise ValueError(f"spiking option {name} = {getattr(self, name):g} Hz is above "
+                raise UserError(f"spiking option {name} = {getattr(self, name):g} Hz is above "
                                  f"1/dt = {1 / self.dt:g} Hz (at most one spike per step)")
         if self.sample_time <= self.refractory:
-            raise ValueError(f"spiking option sample_time = {self.sample_time:g} s is not longer "
+            raise UserError(f"spiking option sample_time = {self.sample_time:g} s is not longer "
                              f"than the refractory period {self.refractory:g} s")
         if self.sample_time <= self.settle_time:
-            raise ValueError(f"spiking option settle_time = {self.settle_time:g} s leaves no "
+            raise UserError(f"spiking option settle_time = {self.settle_time:g} s leaves no "
                              f"learning time in sample_time = {self.sample_time:g} s")
         if self.sample_time < self.dt or self.learn_dt < self.dt:
-            raise ValueError(f"spiking options sample_time and learn_dt must be at least "
+            raise UserError(f"spiking options sample_time and learn_dt must be at least "
                              f"dt = {self.dt:g} s")
         if self.neuron not in NEURONS:
-            raise ValueError(f"spiking option neuron = {self.neuron!r} is not one of "
+            raise UserError(f"spiking option neuron = {self.neuron!r} is not one of "
                              f"{', '.join(NEURONS)}")
         if self.weight_scale is None:
             object.__setattr__(self, "weight_scale", 1.0 / (self.tau_m * self.max_rate))
