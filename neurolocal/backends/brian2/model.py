@@ -46,7 +46,8 @@ class Brian2Model:
     """The Brian2 objects of a `Network`: `groups` (one NeuronGroup per population),
     `synapses` (one per projection), `feedback` (channel objects), `learning` ((object, code)
     pairs) and `brian2_network`, the `brian2.Network` holding them all. `signals`: the class
-    rows Signal Propagation sends forward as C more copies of the input and hidden groups."""
+    rows Signal Propagation sends forward as C more copies of the input and hidden groups;
+    `copies`: B sample copies side by side (spiking minibatches)."""
 
     #: Model lines of the output unit: its target and error B = T − r.
     output_error = "T = targets(t, i) : 1\nB = T - r : 1\n"
@@ -55,18 +56,19 @@ class Brian2Model:
     stream_names: tuple[str, ...] = STREAM_NAMES  # the stream arrays the equations read
     runs: int = 0  # Brian2 runs so far (seeds the spiking model's random numbers)
     report = None  # a Brian2 `report` callable for the next run (progress), or None
-    copies: Copies = Copies(1)  # samples (and class signals) simulated side by side
     #: O of a unit as the similarity of Signal Propagation reads it: ``r`` times this factor.
     signal_scale = ""
 
     def __init__(self, network: Network, weights: Weights,
                  pathways: tuple[Brian2Pathway, ...], clock,
-                 signals: Brian2Signals | None = None) -> None:
+                 signals: Brian2Signals | None = None, copies: int = 1) -> None:
         import brian2 as b2
 
         self.network = network
         self.clock = clock
         self.signals = signals
+        #: B samples (and C class signals) simulated side by side
+        self.copies = Copies(copies, 0 if signals is None else signals.classes)
         if signals is not None:
             self.stream_names = (*self.stream_names, "classes")
         self.learning: list[tuple[str, str]] = []  # (object, code), for equations()

@@ -20,7 +20,6 @@ from ...network import Network
 from ..base import Weights
 from .channel import Brian2Pathway
 from .codegen import Brian2Rule
-from .copies import Copies
 from .forward_signals import Brian2Signals
 from .model import Brian2Model
 from .transfer import transfer_equations
@@ -55,7 +54,6 @@ class RateModel(Brian2Model):
                  standalone: bool = False, signals: Brian2Signals | None = None):
         import brian2 as b2
 
-        self.copies = Copies(1, 0 if signals is None else signals.classes)
         self.sample_dt = sample_dt * b2.second
         self.namespace: dict = {}
         self.standalone = standalone

@@ -35,7 +35,6 @@ from ...network import Network
 from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway
 from .codegen import BACKWARD_NAMES, Brian2Rule
-from .copies import Copies
 from .forward_signals import Brian2Signals
 from .model import Brian2Model
 from .neurons import NEURONS, get_neuron
@@ -146,7 +145,6 @@ class SpikingModel(Brian2Model):
                                    f"spiking Brian2 model takes {', '.join(sorted(known))}")
         self.p = p = SpikingParameters(**parameters)
         self.neuron = get_neuron(p.neuron)
-        self.copies = Copies(copies, 0 if signals is None else signals.classes)
         self._pending: list[tuple[object, str, str]] = []
         self.sample_dt = p.sample_time * b2.second
         self.namespace = {"tau_m": p.tau_m * b2.second, "tau_r": p.tau_O * b2.second,
@@ -162,7 +160,8 @@ class SpikingModel(Brian2Model):
                           "refractory_period": p.refractory * b2.second}
         self.seed = seed
         super().__init__(network, weights, pathways, b2.Clock(dt=p.dt * b2.second,
-                                                              name="spike_clock"), signals)
+                                                              name="spike_clock"), signals,
+                         copies)
 
     trace = "dr/dt = -r/tau_r : 1\n"
 
