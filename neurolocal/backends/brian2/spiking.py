@@ -360,15 +360,19 @@ class SpikingModel(Brian2Model):
 
     def outputs(self, n: int, recorded) -> np.ndarray:
         """Output activity per sample of the last run: spike count · τ_O / sample_time
-        (copy k of slot s is sample s·B + k)."""
+        (copy k of slot s is sample s·B + k; padded copies of a last partial slot dropped).
+        A spike's slot is Brian2's `timestep` of its time, as the stream's TimedArrays index
+        it: t/sample_time floored puts a spike on a slot's first step (0.3 s / 0.1 s =
+        2.9999…) into the previous slot."""
+        from brian2.core.functions import timestep
+
         count = self.copies.count
         monitors = self.monitor if isinstance(self.monitor, list) else [self.monitor]
         starts = recorded if isinstance(recorded, tuple) else (recorded,) * count
         counts = np.zeros((n, self.network.output.size))
         for k, (monitor, start) in enumerate(zip(monitors, starts)):
             spike_i = np.asarray(monitor.i[start:])
-            slot = np.asarray(monitor.t[start:] / self.sample_dt).astype(int)
-            sample = np.minimum(slot * count + k, n - 1) if count == 1 else slot * count + k
+            sample = timestep(np.asarray(monitor.t_[start:]), self.p.sample_time) * count + k
             keep = sample < n
             np.add.at(counts, (sample[keep], spike_i[keep]), 1.0)
         return counts * self.p.tau_O / self.p.sample_time
