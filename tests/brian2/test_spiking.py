@@ -213,3 +213,23 @@ def test_spiking_alignment_angles_are_recorded():
     np.testing.assert_allclose(extra["feedback_angle"], [0.0], atol=1e-5)
     assert len(extra["update_angle"]) == 2
     assert all(0 <= angle <= 180 for angle in extra["update_angle"])
+
+
+def test_each_sample_learns_after_its_settle_time_only():
+    """Identical samples (the input fires on every step at max_rate = 1/dt, η tiny) change w
+    and b by the same amount each: 4 samples in one run change them 4 times as much as one.
+    Read as ⌊t/sample_time⌋, the first step of sample 3 (0.3 s / 0.1 s = 2.9999…) belonged to
+    sample 2's learning window: one step of 70 too many, 1/280 of the total."""
+    network = Network.layered([1, 1], rule=get_rule("delta", eta=1e-6))
+    w0 = [(np.full((1, 1), 0.5), np.zeros(1))]
+
+    def change(n):
+        sim = get_backend("brian2").build(network, weights=w0, seed=0, spiking=True,
+                                          max_rate=1000.0)
+        sim.model.run(np.ones((n, 1)), np.ones((n, 1)), learn=True)
+        (w, b), = sim.weights()
+        return np.array([w[0, 0] - 0.5, b[0]])
+
+    one, four = change(1), change(4)
+    assert one.min() > 1e-7  # both learned
+    np.testing.assert_allclose(four, 4 * one, rtol=1e-9)
