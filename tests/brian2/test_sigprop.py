@@ -98,6 +98,40 @@ def test_a_spiking_sigprop_batch_applies_the_mean_of_single_sample_changes():
         np.testing.assert_allclose(after - start, expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.slow
+def test_a_partial_spiking_sigprop_batch_ignores_its_padded_copy():
+    """3 samples in batches of 2: the last slot holds sample 2 and a padded copy (no input, a
+    zero target read as class 0). Its gate g = 0 must keep it out of the similarity: the last
+    batch's change is sample 2's single change at the weights after the first batch, although
+    the padded copy's hidden units fire (tonic biases) and would add R O to the signal copies."""
+    rule = get_rule("backprop", eta=1e-6)
+    network = Network.layered([6, 5, 4, 3], channel=BinaryContext(), rule=rule, hidden_rule=rule)
+    rng = np.random.default_rng(0)
+    x = (rng.random((3, 6)) < 0.5).astype(float)
+    t = np.eye(3)[[0, 2, 1]]
+    w0 = [(3 * w, b + 1.2) for w, b in network.init_weights(np.random.default_rng(1))]
+
+    def single(weights, s):
+        sim = get_backend("brian2").build(network, weights=weights, seed=0, spiking=True,
+                                          **DETERMINISTIC)
+        before = _state(sim)
+        with code_target("numpy"):
+            sim.model.run(x[s][None], t[s][None], learn=True)
+        return [a - b for a, b in zip(_state(sim), before)]
+
+    mean = [(a + b) / 2 for a, b in zip(single(w0, 0), single(w0, 1))]  # the first batch
+    w1 = [(w + mean[2 * h], b + mean[2 * h + 1]) for h, (w, b) in enumerate(w0)]
+    last = single(w1, 2)
+    sim = get_backend("brian2").build(network, weights=w0, seed=0, spiking=True, **DETERMINISTIC)
+    sim.train(np.zeros((2, 6)), np.zeros((2, 3)), epochs=0, batch_size=2)
+    with code_target("numpy"):
+        sim.model.run(x, t, learn=True, batch_size=2)
+    w1_flat = [a for w, b in w1 for a in (w, b)]
+    for got, start, change in zip(_state(sim), w1_flat, last):
+        assert np.abs(change).max() > 100 * 1e-12
+        np.testing.assert_allclose(got, start + change, rtol=0, atol=1e-12)
+
+
 def test_spiking_similarity_and_feedback_follow_the_traces_in_input_units():
     """Spiking-specific wiring, checked step by step against numpy on recorded traces (one
     sample, 3 class signals, both hidden layers): signal copy c of the input fires exactly where
