@@ -280,7 +280,9 @@ class SpikingModel(Brian2Model):
 
     def _apply_batches(self, owner, variable: str, accumulator: str) -> None:
         """Apply the accumulated batch at the start of every slot (the last one after the
-        run, `pending`)."""
+        run, `pending`); once per (owner, variable), however many learning codes feed it."""
+        if any(o is owner and v == variable for o, v, _ in self._pending):
+            return
         owner.run_regularly(f"{variable} += {accumulator}\n{accumulator} = 0",
                             dt=self.sample_dt, when="start", name=f"{owner.name}_{variable}_batch")
         self._pending.append((owner, variable, accumulator))
@@ -312,8 +314,7 @@ class SpikingModel(Brian2Model):
         code = f"{target} += " + " + ".join(parts)
         name = f"{owner.name}_{variable}_clock_rule"
         owner.run_regularly(code, dt=self.p.learn_dt * b2.second, when="end", name=name)
-        if target != variable and not any(o is owner and v == variable
-                                           for o, v, _ in self._pending):
+        if target != variable:
             self._apply_batches(owner, variable, target)
         self.learning.append((f"{owner.name}.{variable} every {self.p.learn_dt * 1e3:g} ms",
                               code))
