@@ -130,7 +130,8 @@ class SpikingModel(Brian2Model):
     and returns each output unit's activity per sample (spike count · τ_O / sample_time, in the
     trace units of r and T)."""
 
-    stream_names = ("stimulus", "targets", "learn_gate")  # spiking learning is online
+    #: no batch_end: a spiking batch is one slot of copies, applied at the next slot start
+    stream_names = ("stimulus", "targets", "learn_gate")
     output_error = "T = target_scale*targets(t, i) : 1\nB = T - r : 1\n"
 
     signal_scale = "*trace_to_rate"  # Signal Propagation's O: ν/max_rate, as inputs' x
