@@ -21,6 +21,7 @@ from ..base import (
     UnsupportedError,
     Weights,
     checked_data,
+    checked_schedule,
     checked_weights,
 )
 from ..numpy.deep import DIAGNOSTIC_SAMPLES, angle
@@ -145,10 +146,7 @@ class Brian2Simulator:
         as the numpy backend reports them), or with `eval_train` a full pass with the epoch's
         final weights."""
         x, t = checked_data(self.network, x, t, np.float64)
-        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise UserError(f"epochs must be a non-negative integer, not {epochs!r}")
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise UserError(f"batch_size must be a positive integer, not {batch_size!r}")
+        checked_schedule(epochs, batch_size)
         if self.spiking:
             self._batch_copies(int(batch_size), len(x))
         if test is not None:
