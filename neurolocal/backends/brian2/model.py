@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...channels.base import ForwardSignals
 from ...network import Network
 from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway, build_pathways, connect_dense
 from .codegen import BACKWARD_NAMES, Brian2Rule, compile_rule
 from .copies import Copies
-from .forward_signals import SIGNAL_UNIT, Brian2Signals, build_similarity, class_labels
+from .forward_signals import SIGNAL_UNIT, build_similarity, class_labels
 from .stream import STREAM_NAMES, SampleStream
 
 REPORT_PERIOD = 1.0  # seconds of wall time between progress reports
@@ -61,14 +62,14 @@ class Brian2Model:
 
     def __init__(self, network: Network, weights: Weights,
                  pathways: tuple[Brian2Pathway, ...], clock,
-                 signals: Brian2Signals | None = None, copies: int = 1) -> None:
+                 signals: ForwardSignals | None = None, copies: int = 1) -> None:
         import brian2 as b2
 
         self.network = network
         self.clock = clock
         self.signals = signals
         #: B samples (and C class signals) simulated side by side
-        self.copies = Copies(copies, 0 if signals is None else signals.classes)
+        self.copies = Copies(copies, 0 if signals is None else len(signals.context))
         if signals is not None:
             self.stream_names = (*self.stream_names, "classes")
         self.learning: list[tuple[str, str]] = []  # (object, code), for equations()
@@ -120,8 +121,8 @@ class Brian2Model:
             self.synapses.append(syn)
         self.feedback = build_pathways(pathways, groups, self.synapses, self.clock, self.copies)
         if signals is not None:
-            self.feedback += build_similarity(signals, groups, self.copies, self.clock,
-                                              self.gate, self.signal_scale)
+            self.feedback += build_similarity(groups, self.copies, self.clock, self.gate,
+                                              self.signal_scale)
         for pathway in (p for p in pathways if p.learned_by is not None):
             name = f"feedback_{groups[pathway.source].name}_to_{groups[pathway.dest].name}"
             syn = next(obj for obj in self.feedback if obj.name == name)

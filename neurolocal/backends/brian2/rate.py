@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...channels.base import ForwardSignals
 from ...network import Network
 from ..base import Weights
 from .channel import Brian2Pathway
 from .codegen import Brian2Rule
-from .forward_signals import Brian2Signals
+from .forward_signals import with_contexts
 from .model import Brian2Model
 from .transfer import transfer_equations
 
@@ -51,7 +52,7 @@ class RateModel(Brian2Model):
 
     def __init__(self, network: Network, weights: Weights,
                  pathways: tuple[Brian2Pathway, ...] = (), sample_dt: float = 1e-3,
-                 standalone: bool = False, signals: Brian2Signals | None = None):
+                 standalone: bool = False, signals: ForwardSignals | None = None):
         import brian2 as b2
 
         self.sample_dt = sample_dt * b2.second
@@ -121,7 +122,7 @@ class RateModel(Brian2Model):
         inputs (copy 1 + c reads row c)."""
         arrays = super().stream_arrays(stream)
         if self.signals is not None:
-            arrays["stimulus"] = self.signals.after(arrays["stimulus"])
+            arrays["stimulus"] = with_contexts(arrays["stimulus"], self.signals.context)
         return arrays
 
     def before_run(self, batch_size: int = 1) -> None:

@@ -30,12 +30,13 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ...channels.base import ForwardSignals
 from ...errors import UserError
 from ...network import Network
 from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway
 from .codegen import BACKWARD_NAMES, Brian2Rule
-from .forward_signals import Brian2Signals
+from .forward_signals import with_contexts
 from .model import Brian2Model
 from .neurons import NEURONS, get_neuron
 
@@ -136,7 +137,7 @@ class SpikingModel(Brian2Model):
 
     def __init__(self, network: Network, weights: Weights,
                  pathways: tuple[Brian2Pathway, ...] = (), seed: int = 0, copies: int = 1,
-                 signals: Brian2Signals | None = None, **parameters: float):
+                 signals: ForwardSignals | None = None, **parameters: float):
         import brian2 as b2
 
         known = {f.name for f in fields(SpikingParameters)}
@@ -342,10 +343,10 @@ class SpikingModel(Brian2Model):
             padded[:len(values)] = values
             out[name] = padded.reshape(rows // count, -1)
         if self.signals is not None:
-            out["stimulus"] = self.signals.after(out["stimulus"])
+            out["stimulus"] = with_contexts(out["stimulus"], self.signals.context)
             gate = out["learn_gate"].max(axis=1, keepdims=True)
             out["learn_gate"] = np.hstack([out["learn_gate"],
-                                           np.repeat(gate, self.signals.classes, axis=1)])
+                                           np.repeat(gate, self.copies.signals, axis=1)])
         return out
 
     def before_run(self, batch_size: int = 1) -> None:
