@@ -46,7 +46,7 @@ class Brian2Simulator:
                  spiking: bool = False, target: str = "numpy", **options: Any):
         if target not in TARGETS:
             raise UserError(f"unknown Brian2 code-generation target {target!r}; use one of "
-                             f"{', '.join(TARGETS)}")
+                            f"{', '.join(TARGETS)}")
         self.network = network
         self.spiking = spiking
         self.target = target

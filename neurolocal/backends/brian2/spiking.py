@@ -90,26 +90,26 @@ class SpikingParameters:
         for name in positive:
             if not getattr(self, name) > 0:
                 raise UserError(f"spiking option {name} must be positive, not "
-                                 f"{getattr(self, name)}")
+                                f"{getattr(self, name)}")
         for name in ("refractory", "settle_time", "adapt"):
             if getattr(self, name) < 0:
                 raise UserError(f"spiking option {name} must be ≥ 0, not {getattr(self, name)}")
         for name in ("max_rate", "target_rate"):
             if getattr(self, name) * self.dt > 1:
                 raise UserError(f"spiking option {name} = {getattr(self, name):g} Hz is above "
-                                 f"1/dt = {1 / self.dt:g} Hz (at most one spike per step)")
+                                f"1/dt = {1 / self.dt:g} Hz (at most one spike per step)")
         if self.sample_time <= self.refractory:
             raise UserError(f"spiking option sample_time = {self.sample_time:g} s is not longer "
-                             f"than the refractory period {self.refractory:g} s")
+                            f"than the refractory period {self.refractory:g} s")
         if self.sample_time <= self.settle_time:
             raise UserError(f"spiking option settle_time = {self.settle_time:g} s leaves no "
-                             f"learning time in sample_time = {self.sample_time:g} s")
+                            f"learning time in sample_time = {self.sample_time:g} s")
         if self.sample_time < self.dt or self.learn_dt < self.dt:
             raise UserError(f"spiking options sample_time and learn_dt must be at least "
-                             f"dt = {self.dt:g} s")
+                            f"dt = {self.dt:g} s")
         if self.neuron not in NEURONS:
             raise UserError(f"spiking option neuron = {self.neuron!r} is not one of "
-                             f"{', '.join(NEURONS)}")
+                            f"{', '.join(NEURONS)}")
         if self.weight_scale is None:
             object.__setattr__(self, "weight_scale", 1.0 / (self.tau_m * self.max_rate))
         if self.eta_scale is None:

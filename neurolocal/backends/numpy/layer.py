@@ -92,7 +92,7 @@ def train_layer(rule: LocalRule | str, x: np.ndarray, targets: np.ndarray | None
     rule = get_rule(rule)
     if "feedback" in rule.variables:
         raise UserError(f"rule {rule.label!r} reads feedback B_i, which a single layer has no "
-                         "channel to deliver; train it in a network with a learning channel")
+                        "channel to deliver; train it in a network with a learning channel")
     if mode not in MODES:
         raise UserError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     checked_schedule(epochs)
