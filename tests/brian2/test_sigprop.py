@@ -189,3 +189,27 @@ def test_spiking_similarity_and_feedback_follow_the_traces_in_input_units():
             np.testing.assert_allclose(getattr(layer, f"B_in_{1 + c}").T,
                                        residual[:, c:c + 1] * o, rtol=0, atol=1e-12)
         assert np.abs(layer.B_in_0).max() > 1e-2
+
+
+def test_spiking_stream_columns_of_sample_and_signal_copies():
+    """3 samples in batches of 2, 3 classes (written out by hand): one row per slot; copy k's
+    inputs, targets and class in the k-th block of columns, the 3 context rows after the
+    samples' inputs; the learning gate 1/|batch| per sample copy (0 for the padded copy of
+    the last slot) and the slot's 1/|batch| for each signal copy, so the signal rows learn
+    once per batch (a signal gate of 0, or of the padded copy, passes the batch tests)."""
+    from neurolocal.backends.brian2.stream import SampleStream
+
+    network = Network.layered([6, 5, 4, 3], channel=BinaryContext())
+    sim = get_backend("brian2").build(network, seed=0, spiking=True, **DETERMINISTIC)
+    sim.train(np.zeros((2, 6)), np.zeros((2, 3)), epochs=0, batch_size=2)
+    x, t = np.arange(18.0).reshape(3, 6), np.eye(3)[[2, 0, 1]]
+    arrays = sim.model.stream_arrays(SampleStream.build(x, t, 3, learn=True, batch_size=2))
+    context = sim.model.signals.context.ravel()
+    np.testing.assert_array_equal(arrays["stimulus"][:2], [[*x[0], *x[1], *context],
+                                                           [*x[2], *np.zeros(6), *context]])
+    np.testing.assert_array_equal(arrays["learn_gate"][:2], [[0.5, 0.5, 0.5, 0.5, 0.5],
+                                                             [1.0, 0.0, 1.0, 1.0, 1.0]])
+    assert not arrays["learn_gate"][2:].any()
+    np.testing.assert_array_equal(arrays["targets"][:2], [[0, 0, 1, 1, 0, 0], [0, 1, 0, 0, 0, 0]])
+    np.testing.assert_array_equal(arrays["classes"][:2, :3], [[0, 0, 1], [0, 1, 0]])
+    np.testing.assert_array_equal(arrays["classes"][0, 3:], [1, 0, 0])
