@@ -36,6 +36,15 @@ def checked_data(network: Network, x: np.ndarray, t: np.ndarray | None = None,
     return x, t
 
 
+def checked_schedule(epochs: Any, batch_size: Any = 1) -> None:
+    """A UserError unless `epochs` is an integer ≥ 0 and `batch_size` one ≥ 1: every trainer
+    checks its schedule with this."""
+    for name, value, least, kind in (("epochs", epochs, 0, "non-negative"),
+                                     ("batch_size", batch_size, 1, "positive")):
+        if not isinstance(value, (int, np.integer)) or value < least:
+            raise UserError(f"{name} must be a {kind} integer, not {value!r}")
+
+
 def checked_weights(network: Network, weights: Weights, dtype: Any = None) -> Weights:
     """Copies of (W, b) per projection (as `dtype`, or their own), or a NetworkError naming the
     projection whose shapes are not W (n_post, n_pre) and b (n_post,)."""

@@ -8,7 +8,9 @@ term, a context row read by the wrong copy or a batch gate off by a factor all s
 difference far above float32 rounding (1e-5 on changes of ~1e-2). Spiking mode is checked
 for the batch bookkeeping, against single-sample runs from the same weights (deterministic
 spikes, as in test_spiking_batches): each sample's change includes the change its own
-similarity feedback causes through the signal copies, so a batch must apply their mean.
+similarity feedback causes through the signal copies, so a batch must apply their mean; and
+for its own wiring (trace scale, context columns, copy indices), step by step against numpy on
+recorded traces.
 """
 
 import numpy as np
@@ -94,3 +96,120 @@ def test_a_spiking_sigprop_batch_applies_the_mean_of_single_sample_changes():
         expected = np.mean([single[k] for single in singles], axis=0)
         assert np.abs(expected).max() > 100 * 1e-12  # every weight and bias learned
         np.testing.assert_allclose(after - start, expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_a_partial_spiking_sigprop_batch_ignores_its_padded_copy():
+    """3 samples in batches of 2: the last slot holds sample 2 and a padded copy (no input, a
+    zero target read as class 0). Its gate g = 0 must keep it out of the similarity: the last
+    batch's change is sample 2's single change at the weights after the first batch, although
+    the padded copy's hidden units fire (tonic biases) and would add R O to the signal copies."""
+    rule = get_rule("backprop", eta=1e-6)
+    network = Network.layered([6, 5, 4, 3], channel=BinaryContext(), rule=rule, hidden_rule=rule)
+    rng = np.random.default_rng(0)
+    x = (rng.random((3, 6)) < 0.5).astype(float)
+    t = np.eye(3)[[0, 2, 1]]
+    w0 = [(3 * w, b + 1.2) for w, b in network.init_weights(np.random.default_rng(1))]
+
+    def single(weights, s):
+        sim = get_backend("brian2").build(network, weights=weights, seed=0, spiking=True,
+                                          **DETERMINISTIC)
+        before = _state(sim)
+        with code_target("numpy"):
+            sim.model.run(x[s][None], t[s][None], learn=True)
+        return [a - b for a, b in zip(_state(sim), before)]
+
+    mean = [(a + b) / 2 for a, b in zip(single(w0, 0), single(w0, 1))]  # the first batch
+    w1 = [(w + mean[2 * h], b + mean[2 * h + 1]) for h, (w, b) in enumerate(w0)]
+    last = single(w1, 2)
+    sim = get_backend("brian2").build(network, weights=w0, seed=0, spiking=True, **DETERMINISTIC)
+    sim.train(np.zeros((2, 6)), np.zeros((2, 3)), epochs=0, batch_size=2)
+    with code_target("numpy"):
+        sim.model.run(x, t, learn=True, batch_size=2)
+    w1_flat = [a for w, b in w1 for a in (w, b)]
+    for got, start, change in zip(_state(sim), w1_flat, last):
+        assert np.abs(change).max() > 100 * 1e-12
+        np.testing.assert_allclose(got, start + change, rtol=0, atol=1e-12)
+
+
+def test_spiking_similarity_and_feedback_follow_the_traces_in_input_units():
+    """Spiking-specific wiring, checked step by step against numpy on recorded traces (one
+    sample, 3 class signals, both hidden layers): signal copy c of the input fires exactly where
+    context row c is 1 and the sample copy where x is 1; with O = r/(max_rate τ_O) (0.05 r here),
+    the similarity unit holds z_c = Σ_i O_i t_{c,i} and R_c = Y_c − softmax_c z, and the layer
+    receives B_in = Σ_c R_c t_c in the sample copy and R_c O in signal copy c. A dropped or
+    doubled trace scale, a context row in the wrong copy's columns or a similarity read from the
+    wrong copy all break it (the batch test above compares the spiking code with itself)."""
+    import brian2 as b2
+
+    from neurolocal.backends.brian2.forward_signals import SIMILARITY_ORDER
+
+    rule = get_rule("backprop", eta=1e-6)
+    network = Network.layered([6, 5, 4, 3], channel=BinaryContext(), rule=rule, hidden_rule=rule)
+    x = np.array([[1.0, 0.0, 1.0, 1.0, 0.0, 1.0]])
+    t = np.eye(3)[[2]]
+    w0 = [(3 * w, b + 1.2) for w, b in network.init_weights(np.random.default_rng(1))]
+    sim = get_backend("brian2").build(network, weights=w0, seed=0, spiking=True, **DETERMINISTIC)
+    model, classes = sim.model, 3
+    copies = range(1 + classes)
+    at = dict(when="groups", order=SIMILARITY_ORDER + 3)  # after the feedback's summed B_in
+    monitors = [b2.StateMonitor(model.groups[0], [f"r_{k}" for k in copies], record=True,
+                                name="probe_input", **at)]
+    for group in model.groups[1:-1]:
+        unit = next(o for o in model.feedback if o.name == f"similarity_{group.name}")
+        monitors += [b2.StateMonitor(group, [f"{v}_{k}" for v in ("r", "B_in") for k in copies],
+                                     record=True, name=f"probe_{group.name}", **at),
+                     b2.StateMonitor(unit, [f"{v}_0_{c}" for v in ("z", "R")
+                                            for c in range(classes)], record=0,
+                                     name=f"probe_{unit.name}", **at)]
+    model.brian2_network.add(*monitors)
+    with code_target("numpy"):
+        model.run(x, t, learn=True)
+    context = model.signals.context
+    inputs = monitors[0]
+    assert ((inputs.r_0[:, -1] > 0) == (x[0] == 1)).all()
+    for c in range(classes):
+        assert ((getattr(inputs, f"r_{1 + c}")[:, -1] > 0) == (context[c] == 1)).all()
+    scale = 1 / (DETERMINISTIC["max_rate"] * 0.02)  # 1/(max_rate τ_O), the default τ_O
+    for layer, similarity in zip(monitors[1::2], monitors[2::2]):
+        o = layer.r_0.T * scale  # (steps, units)
+        signals = np.stack([getattr(layer, f"r_{1 + c}").T * scale for c in range(classes)], 1)
+        z = np.einsum("si,sci->sc", o, signals)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        residual = t - p  # (steps, classes): Y − P, the gate open throughout
+        got_z = np.stack([getattr(similarity, f"z_0_{c}")[0] for c in range(classes)], 1)
+        got_r = np.stack([getattr(similarity, f"R_0_{c}")[0] for c in range(classes)], 1)
+        np.testing.assert_allclose(got_z, z, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got_r, residual, rtol=0, atol=1e-12)
+        assert z.max() > 5e-3 and np.ptp(z[-1]) > 1e-3  # signals overlap, classes differ
+        np.testing.assert_allclose(layer.B_in_0.T, np.einsum("sc,sci->si", residual, signals),
+                                   rtol=0, atol=1e-12)
+        for c in range(classes):
+            np.testing.assert_allclose(getattr(layer, f"B_in_{1 + c}").T,
+                                       residual[:, c:c + 1] * o, rtol=0, atol=1e-12)
+        assert np.abs(layer.B_in_0).max() > 1e-2
+
+
+def test_spiking_stream_columns_of_sample_and_signal_copies():
+    """3 samples in batches of 2, 3 classes (written out by hand): one row per slot; copy k's
+    inputs, targets and class in the k-th block of columns, the 3 context rows after the
+    samples' inputs; the learning gate 1/|batch| per sample copy (0 for the padded copy of
+    the last slot) and the slot's 1/|batch| for each signal copy, so the signal rows learn
+    once per batch (a signal gate of 0, or of the padded copy, passes the batch tests)."""
+    from neurolocal.backends.brian2.stream import SampleStream
+
+    network = Network.layered([6, 5, 4, 3], channel=BinaryContext())
+    sim = get_backend("brian2").build(network, seed=0, spiking=True, **DETERMINISTIC)
+    sim.train(np.zeros((2, 6)), np.zeros((2, 3)), epochs=0, batch_size=2)
+    x, t = np.arange(18.0).reshape(3, 6), np.eye(3)[[2, 0, 1]]
+    arrays = sim.model.stream_arrays(SampleStream.build(x, t, 3, learn=True, batch_size=2))
+    context = sim.model.signals.context.ravel()
+    np.testing.assert_array_equal(arrays["stimulus"][:2], [[*x[0], *x[1], *context],
+                                                           [*x[2], *np.zeros(6), *context]])
+    np.testing.assert_array_equal(arrays["learn_gate"][:2], [[0.5, 0.5, 0.5, 0.5, 0.5],
+                                                             [1.0, 0.0, 1.0, 1.0, 1.0]])
+    assert not arrays["learn_gate"][2:].any()
+    np.testing.assert_array_equal(arrays["targets"][:2], [[0, 0, 1, 1, 0, 0], [0, 1, 0, 0, 0, 0]])
+    np.testing.assert_array_equal(arrays["classes"][:2, :3], [[0, 0, 1], [0, 1, 0]])
+    np.testing.assert_array_equal(arrays["classes"][0, 3:], [1, 0, 0])

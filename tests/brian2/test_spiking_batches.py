@@ -177,3 +177,21 @@ def test_a_frozen_projection_stays_put_in_batches():
     assert not np.any(change[0]) and not np.any(change[1])
     for got, one, two in zip(change[2:4], *[s[2:4] for s in singles]):
         np.testing.assert_allclose(got, (one + two) / 2, rtol=0, atol=TOLERANCE)
+
+
+@pytest.mark.parametrize("copies", [1, 2])
+def test_a_spike_on_a_slots_first_step_counts_for_that_slots_sample(copies):
+    """Identical samples give identical outputs. An output unit with bias 1 and threshold
+    0.05 crosses it on the first step of every sample (v = 1 − e^{−dt/τ_m} ≈ 0.095) and again
+    every second step (2 ms refractory): 50 spikes per 100-step sample, activity
+    50 · τ_O / sample_time = 10. Slots read as ⌊t/sample_time⌋ moved the first spike of
+    samples 3, 6, 7 (0.3 s / 0.1 s = 2.9999…) to the sample before: 51 and 49."""
+    network = Network.layered([2, 1], rule="delta")
+    sim = get_backend("brian2").build(network, weights=[(np.zeros((1, 2)), np.ones(1))],
+                                      seed=0, spiking=True)
+    if copies > 1:
+        sim.train(np.zeros((2, 2)), np.zeros((2, 1)), epochs=0, batch_size=copies)
+    sim.model.groups[-1].v_threshold = 0.05
+    with code_target("numpy"):
+        out = sim.predict(np.zeros((9, 2)))  # 2 copies: a half-empty last slot
+    np.testing.assert_allclose(out, np.full((9, 1), 10.0), rtol=0, atol=1e-12)

@@ -5,7 +5,12 @@ Tolerances: numpy trains in float32 (2e-5), Brian2 in float64 (1e-9); spiking te
 their own (see the suite). Spiking runs use short samples (30 ms) to stay fast.
 """
 
+import numpy as np
+import pytest
+
 from neurolocal.backends import available_backends, get_backend
+from neurolocal.errors import UserError
+from neurolocal.network import Network
 from neurolocal.testing import BackendConformance, SpikingConformance
 
 #: Absolute tolerance on weights and outputs after the few steps the rate tests take.
@@ -22,3 +27,17 @@ for _name in available_backends():
         globals()[f"Test{_name.title()}Spiking"] = type(
             f"Test{_name.title()}Spiking", (SpikingConformance,),
             {"backend": _backend, "options": SPIKING.get(_name, {"spiking": True})})
+
+
+@pytest.mark.parametrize("name", available_backends())
+def test_every_trainer_refuses_a_bad_schedule_as_a_user_error(name):
+    """One check (`backends.base.checked_schedule`) in every trainer, before any work."""
+    simulator = get_backend(name).build(Network.layered([4, 3], rule="delta"))
+    x, t = np.zeros((2, 4)), np.zeros((2, 3))
+    for schedule, message in (({"epochs": -1}, "epochs must be a non-negative integer"),
+                              ({"epochs": 1.0}, "epochs must be"),
+                              ({"epochs": 1, "batch_size": 0},
+                               "batch_size must be a positive integer"),
+                              ({"epochs": 1, "batch_size": 2.0}, "batch_size must be")):
+        with pytest.raises(UserError, match=message):
+            simulator.train(x, t, **schedule)

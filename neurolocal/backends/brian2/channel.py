@@ -26,12 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...channels.base import ForwardSignals
 from ...network import Network
 from ...rules import LocalRule, get_rule
 from ..base import UnsupportedError, Weights
 from .codegen import compile_rule
 from .copies import Copies
-from .forward_signals import Brian2Signals
 from .transfer import transfer_expression
 
 FEEDBACK_ORDER = 100  # summed feedback runs after every forward sum, top layer first
@@ -66,9 +66,9 @@ class Brian2Pathway:
 
 
 def translate_channel(channel, network: Network, weights: Weights, rng: np.random.Generator
-                      ) -> tuple[tuple[Brian2Pathway, ...], Brian2Signals | None]:
+                      ) -> tuple[tuple[Brian2Pathway, ...], ForwardSignals | None]:
     """The Brian2 pathways of `channel` (none for channels that deliver nothing), and the rows
-    it sends forward as signal copies (`Brian2Signals`, Signal Propagation) or None."""
+    it sends forward as signal copies (its `ForwardSignals`, Signal Propagation) or None."""
     if channel is None or channel.delivers is None:
         return (), None
     from ...channels import FeedbackChannel
@@ -84,7 +84,7 @@ def translate_channel(channel, network: Network, weights: Weights, rng: np.rando
                                        "class rows")
         if network.depth < 2:
             return (), None
-        return (), Brian2Signals(np.asarray(forward.context, dtype=np.float64))
+        return (), forward
     if not isinstance(channel, FeedbackChannel):
         raise UnsupportedError(f"the Brian2 backend cannot express channel {channel.name!r} "
                                f"({type(channel).__name__}): only feedback channels with "

@@ -18,8 +18,6 @@ rows at the batch gate (the numpy channel averages them over B + C rows).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 #: Model lines of a hidden unit receiving its layer's similarity feedback.
@@ -27,15 +25,10 @@ SIGNAL_UNIT = "B_in : 1\nB = fp*(B_in) : 1\n"
 SIMILARITY_ORDER = 200  # after every forward sum and feedback pathway
 
 
-@dataclass(frozen=True)
-class Brian2Signals:
-    """The class contexts E (C, n_0) whose rows travel forward as signal copies."""
-
-    context: np.ndarray
-
-    @property
-    def classes(self) -> int:
-        return len(self.context)
+def with_contexts(stimulus: np.ndarray, context: np.ndarray) -> np.ndarray:
+    """`stimulus` (one row per step or slot) with every row of the class contexts E (C, n_0)
+    appended to each row: signal copy c reads the c-th block of columns after the samples'."""
+    return np.hstack([stimulus, np.tile(np.ravel(context), (len(stimulus), 1))])
 
 
 def class_labels(targets: np.ndarray) -> np.ndarray:
@@ -63,13 +56,13 @@ def softmax_code(samples: int, classes: int, gate) -> str:
     return "\n".join(lines)
 
 
-def build_similarity(signals: Brian2Signals, groups: list, copies, clock, gate,
-                     scale: str = "") -> list:
-    """The similarity unit and its two synapses for every hidden layer of `groups`. O of copy
-    k is ``r_k`` times `scale` (a Brian2 factor such as ``*trace_to_rate``, or empty)."""
+def build_similarity(groups: list, copies, clock, gate, scale: str = "") -> list:
+    """The similarity unit and its two synapses for every hidden layer of `groups`, between
+    the B sample and C signal copies of `copies`. O of copy k is ``r_k`` times `scale` (a
+    Brian2 factor such as ``*trace_to_rate``, or empty)."""
     import brian2 as b2
 
-    samples, classes = copies.count, signals.classes
+    samples, classes = copies.count, copies.signals
     pairs = [(b, c) for b in range(samples) for c in range(classes)]
     objects = []
     for group in groups[1:-1]:

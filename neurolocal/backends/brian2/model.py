@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...channels.base import ForwardSignals
 from ...network import Network
 from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway, build_pathways, connect_dense
 from .codegen import BACKWARD_NAMES, Brian2Rule, compile_rule
 from .copies import Copies
-from .forward_signals import SIGNAL_UNIT, Brian2Signals, build_similarity, class_labels
+from .forward_signals import SIGNAL_UNIT, build_similarity, class_labels
 from .stream import STREAM_NAMES, SampleStream
 
 REPORT_PERIOD = 1.0  # seconds of wall time between progress reports
@@ -46,7 +47,8 @@ class Brian2Model:
     """The Brian2 objects of a `Network`: `groups` (one NeuronGroup per population),
     `synapses` (one per projection), `feedback` (channel objects), `learning` ((object, code)
     pairs) and `brian2_network`, the `brian2.Network` holding them all. `signals`: the class
-    rows Signal Propagation sends forward as C more copies of the input and hidden groups."""
+    rows Signal Propagation sends forward as C more copies of the input and hidden groups;
+    `copies`: B sample copies side by side (spiking minibatches)."""
 
     #: Model lines of the output unit: its target and error B = T − r.
     output_error = "T = targets(t, i) : 1\nB = T - r : 1\n"
@@ -55,18 +57,19 @@ class Brian2Model:
     stream_names: tuple[str, ...] = STREAM_NAMES  # the stream arrays the equations read
     runs: int = 0  # Brian2 runs so far (seeds the spiking model's random numbers)
     report = None  # a Brian2 `report` callable for the next run (progress), or None
-    copies: Copies = Copies(1)  # samples (and class signals) simulated side by side
     #: O of a unit as the similarity of Signal Propagation reads it: ``r`` times this factor.
     signal_scale = ""
 
     def __init__(self, network: Network, weights: Weights,
                  pathways: tuple[Brian2Pathway, ...], clock,
-                 signals: Brian2Signals | None = None) -> None:
+                 signals: ForwardSignals | None = None, copies: int = 1) -> None:
         import brian2 as b2
 
         self.network = network
         self.clock = clock
         self.signals = signals
+        #: B samples (and C class signals) simulated side by side
+        self.copies = Copies(copies, 0 if signals is None else len(signals.context))
         if signals is not None:
             self.stream_names = (*self.stream_names, "classes")
         self.learning: list[tuple[str, str]] = []  # (object, code), for equations()
@@ -118,8 +121,8 @@ class Brian2Model:
             self.synapses.append(syn)
         self.feedback = build_pathways(pathways, groups, self.synapses, self.clock, self.copies)
         if signals is not None:
-            self.feedback += build_similarity(signals, groups, self.copies, self.clock,
-                                              self.gate, self.signal_scale)
+            self.feedback += build_similarity(groups, self.copies, self.clock, self.gate,
+                                              self.signal_scale)
         for pathway in (p for p in pathways if p.learned_by is not None):
             name = f"feedback_{groups[pathway.source].name}_to_{groups[pathway.dest].name}"
             syn = next(obj for obj in self.feedback if obj.name == name)
@@ -187,7 +190,7 @@ class Brian2Model:
 
     def pending(self) -> list[tuple[object, str, str]]:
         """(object, variable, accumulator) of batch updates the model applies at the start of
-        the next slot; `finish` applies them at the end of a run."""
+        the next slot; `run` (or the standalone program) applies them at the end of a run."""
         return []
 
     def run(self, x: np.ndarray, t: np.ndarray | None = None, learn: bool = False,

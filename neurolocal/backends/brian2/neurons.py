@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...errors import UserError
+
 
 @dataclass(frozen=True)
 class SpikingNeuron:
@@ -57,5 +59,5 @@ NEURONS: dict[str, SpikingNeuron] = {
 
 def get_neuron(name: str) -> SpikingNeuron:
     if name not in NEURONS:
-        raise ValueError(f"unknown spiking neuron {name!r}; choose one of {', '.join(NEURONS)}")
+        raise UserError(f"unknown spiking neuron {name!r}; choose one of {', '.join(NEURONS)}")
     return NEURONS[name]

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...channels.base import ForwardSignals
 from ...network import Network
 from ..base import Weights
 from .channel import Brian2Pathway
 from .codegen import Brian2Rule
-from .copies import Copies
-from .forward_signals import Brian2Signals
+from .forward_signals import with_contexts
 from .model import Brian2Model
 from .transfer import transfer_equations
 
@@ -52,10 +52,9 @@ class RateModel(Brian2Model):
 
     def __init__(self, network: Network, weights: Weights,
                  pathways: tuple[Brian2Pathway, ...] = (), sample_dt: float = 1e-3,
-                 standalone: bool = False, signals: Brian2Signals | None = None):
+                 standalone: bool = False, signals: ForwardSignals | None = None):
         import brian2 as b2
 
-        self.copies = Copies(1, 0 if signals is None else signals.classes)
         self.sample_dt = sample_dt * b2.second
         self.namespace: dict = {}
         self.standalone = standalone
@@ -123,8 +122,7 @@ class RateModel(Brian2Model):
         inputs (copy 1 + c reads row c)."""
         arrays = super().stream_arrays(stream)
         if self.signals is not None:
-            arrays["stimulus"] = np.hstack([arrays["stimulus"], np.tile(
-                self.signals.context.ravel(), (len(arrays["stimulus"]), 1))])
+            arrays["stimulus"] = with_contexts(arrays["stimulus"], self.signals.context)
         return arrays
 
     def before_run(self, batch_size: int = 1) -> None:

@@ -21,6 +21,7 @@ from ..base import (
     UnsupportedError,
     Weights,
     checked_data,
+    checked_schedule,
     checked_weights,
 )
 from ..numpy.deep import DIAGNOSTIC_SAMPLES, angle
@@ -45,7 +46,7 @@ class Brian2Simulator:
                  spiking: bool = False, target: str = "numpy", **options: Any):
         if target not in TARGETS:
             raise UserError(f"unknown Brian2 code-generation target {target!r}; use one of "
-                             f"{', '.join(TARGETS)}")
+                            f"{', '.join(TARGETS)}")
         self.network = network
         self.spiking = spiking
         self.target = target
@@ -58,12 +59,12 @@ class Brian2Simulator:
         initial = [(w.astype(np.float64), b.astype(np.float64)) for w, b in initial]
         self._initial = initial
         self._build_args = (pathways, signals, seed, options)
-        self.copies = 1  # spiking: samples simulated side by side (the training batch size)
         _quiet_brian2()
         self._build_model()
 
-    def _build_model(self) -> None:
-        """The Brian2 model (and, for cpp_standalone, its program) from the initial weights."""
+    def _build_model(self, copies: int = 1) -> None:
+        """The Brian2 model (and, for cpp_standalone, its program) from the initial weights;
+        spiking: with `copies` samples side by side (the training batch size)."""
         pathways, signals, seed, options = self._build_args
         if self.target == "cpp_standalone":
             activate_standalone()
@@ -72,7 +73,7 @@ class Brian2Simulator:
                 from .spiking import SpikingModel
 
                 self.model = SpikingModel(self.network, self._initial, pathways, seed=seed,
-                                          copies=self.copies, signals=signals, **options)
+                                          copies=copies, signals=signals, **options)
             else:
                 if options:
                     raise UnsupportedError(f"rate Brian2 models take no options "
@@ -91,14 +92,14 @@ class Brian2Simulator:
         carries over."""
         if self.target == "cpp_standalone" and not self._runner.is_live():
             old = self._runner
-            self._build_model()
+            self._build_model(self.model.copies.count)
             self._runner.resume(old)
         return self._runner
 
     def _batch_copies(self, batch_size: int, samples: int) -> None:
         """Spiking: rebuild the model with `batch_size` copies (one per sample of a batch)
         when it has another number, continuing from the learned state."""
-        if batch_size == self.copies:
+        if batch_size == self.model.copies.count:
             return
         if batch_size > MAX_COPIES:
             raise UserError(f"spiking batch_size {batch_size} is above {MAX_COPIES} (each "
@@ -107,8 +108,7 @@ class Brian2Simulator:
             raise UserError(f"spiking batch_size {batch_size} is larger than the {samples} "
                             "training samples")
         state = self._live().snapshot()
-        self.copies = batch_size
-        self._build_model()
+        self._build_model(batch_size)
         if state:
             self._runner.restore(state)
 
@@ -146,10 +146,7 @@ class Brian2Simulator:
         as the numpy backend reports them), or with `eval_train` a full pass with the epoch's
         final weights."""
         x, t = checked_data(self.network, x, t, np.float64)
-        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise UserError(f"epochs must be a non-negative integer, not {epochs!r}")
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise UserError(f"batch_size must be a positive integer, not {batch_size!r}")
+        checked_schedule(epochs, batch_size)
         if self.spiking:
             self._batch_copies(int(batch_size), len(x))
         if test is not None:

@@ -30,12 +30,13 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ...channels.base import ForwardSignals
+from ...errors import UserError
 from ...network import Network
 from ..base import UnsupportedError, Weights
 from .channel import Brian2Pathway
 from .codegen import BACKWARD_NAMES, Brian2Rule
-from .copies import Copies
-from .forward_signals import Brian2Signals
+from .forward_signals import with_contexts
 from .model import Brian2Model
 from .neurons import NEURONS, get_neuron
 
@@ -83,32 +84,32 @@ class SpikingParameters:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, float) and not np.isfinite(value):
-                raise ValueError(f"spiking option {f.name} must be finite, not {value}")
+                raise UserError(f"spiking option {f.name} must be finite, not {value}")
         positive = ("dt", "sample_time", "max_rate", "tau_m", "tau_O", "target_rate",
                     "learn_dt", "tau_a", "tau_syn")
         for name in positive:
             if not getattr(self, name) > 0:
-                raise ValueError(f"spiking option {name} must be positive, not "
-                                 f"{getattr(self, name)}")
+                raise UserError(f"spiking option {name} must be positive, not "
+                                f"{getattr(self, name)}")
         for name in ("refractory", "settle_time", "adapt"):
             if getattr(self, name) < 0:
-                raise ValueError(f"spiking option {name} must be ≥ 0, not {getattr(self, name)}")
+                raise UserError(f"spiking option {name} must be ≥ 0, not {getattr(self, name)}")
         for name in ("max_rate", "target_rate"):
             if getattr(self, name) * self.dt > 1:
-                raise ValueError(f"spiking option {name} = {getattr(self, name):g} Hz is above "
-                                 f"1/dt = {1 / self.dt:g} Hz (at most one spike per step)")
+                raise UserError(f"spiking option {name} = {getattr(self, name):g} Hz is above "
+                                f"1/dt = {1 / self.dt:g} Hz (at most one spike per step)")
         if self.sample_time <= self.refractory:
-            raise ValueError(f"spiking option sample_time = {self.sample_time:g} s is not longer "
-                             f"than the refractory period {self.refractory:g} s")
+            raise UserError(f"spiking option sample_time = {self.sample_time:g} s is not longer "
+                            f"than the refractory period {self.refractory:g} s")
         if self.sample_time <= self.settle_time:
-            raise ValueError(f"spiking option settle_time = {self.settle_time:g} s leaves no "
-                             f"learning time in sample_time = {self.sample_time:g} s")
+            raise UserError(f"spiking option settle_time = {self.settle_time:g} s leaves no "
+                            f"learning time in sample_time = {self.sample_time:g} s")
         if self.sample_time < self.dt or self.learn_dt < self.dt:
-            raise ValueError(f"spiking options sample_time and learn_dt must be at least "
-                             f"dt = {self.dt:g} s")
+            raise UserError(f"spiking options sample_time and learn_dt must be at least "
+                            f"dt = {self.dt:g} s")
         if self.neuron not in NEURONS:
-            raise ValueError(f"spiking option neuron = {self.neuron!r} is not one of "
-                             f"{', '.join(NEURONS)}")
+            raise UserError(f"spiking option neuron = {self.neuron!r} is not one of "
+                            f"{', '.join(NEURONS)}")
         if self.weight_scale is None:
             object.__setattr__(self, "weight_scale", 1.0 / (self.tau_m * self.max_rate))
         if self.eta_scale is None:
@@ -128,14 +129,15 @@ class SpikingModel(Brian2Model):
     and returns each output unit's activity per sample (spike count · τ_O / sample_time, in the
     trace units of r and T)."""
 
-    stream_names = ("stimulus", "targets", "learn_gate")  # spiking learning is online
+    #: no batch_end: a spiking batch is one slot of copies, applied at the next slot start
+    stream_names = ("stimulus", "targets", "learn_gate")
     output_error = "T = target_scale*targets(t, i) : 1\nB = T - r : 1\n"
 
     signal_scale = "*trace_to_rate"  # Signal Propagation's O: ν/max_rate, as inputs' x
 
     def __init__(self, network: Network, weights: Weights,
                  pathways: tuple[Brian2Pathway, ...] = (), seed: int = 0, copies: int = 1,
-                 signals: Brian2Signals | None = None, **parameters: float):
+                 signals: ForwardSignals | None = None, **parameters: float):
         import brian2 as b2
 
         known = {f.name for f in fields(SpikingParameters)}
@@ -145,7 +147,6 @@ class SpikingModel(Brian2Model):
                                    f"spiking Brian2 model takes {', '.join(sorted(known))}")
         self.p = p = SpikingParameters(**parameters)
         self.neuron = get_neuron(p.neuron)
-        self.copies = Copies(copies, 0 if signals is None else signals.classes)
         self._pending: list[tuple[object, str, str]] = []
         self.sample_dt = p.sample_time * b2.second
         self.namespace = {"tau_m": p.tau_m * b2.second, "tau_r": p.tau_O * b2.second,
@@ -161,7 +162,8 @@ class SpikingModel(Brian2Model):
                           "refractory_period": p.refractory * b2.second}
         self.seed = seed
         super().__init__(network, weights, pathways, b2.Clock(dt=p.dt * b2.second,
-                                                              name="spike_clock"), signals)
+                                                              name="spike_clock"), signals,
+                         copies)
 
     trace = "dr/dt = -r/tau_r : 1\n"
 
@@ -278,7 +280,9 @@ class SpikingModel(Brian2Model):
 
     def _apply_batches(self, owner, variable: str, accumulator: str) -> None:
         """Apply the accumulated batch at the start of every slot (the last one after the
-        run, `pending`)."""
+        run, `pending`); once per (owner, variable), however many learning codes feed it."""
+        if any(o is owner and v == variable for o, v, _ in self._pending):
+            return
         owner.run_regularly(f"{variable} += {accumulator}\n{accumulator} = 0",
                             dt=self.sample_dt, when="start", name=f"{owner.name}_{variable}_batch")
         self._pending.append((owner, variable, accumulator))
@@ -310,8 +314,7 @@ class SpikingModel(Brian2Model):
         code = f"{target} += " + " + ".join(parts)
         name = f"{owner.name}_{variable}_clock_rule"
         owner.run_regularly(code, dt=self.p.learn_dt * b2.second, when="end", name=name)
-        if target != variable and not any(o is owner and v == variable
-                                           for o, v, _ in self._pending):
+        if target != variable:
             self._apply_batches(owner, variable, target)
         self.learning.append((f"{owner.name}.{variable} every {self.p.learn_dt * 1e3:g} ms",
                               code))
@@ -340,12 +343,10 @@ class SpikingModel(Brian2Model):
             padded[:len(values)] = values
             out[name] = padded.reshape(rows // count, -1)
         if self.signals is not None:
-            slots = len(out["stimulus"])
-            out["stimulus"] = np.hstack([out["stimulus"],
-                                         np.tile(self.signals.context.ravel(), (slots, 1))])
+            out["stimulus"] = with_contexts(out["stimulus"], self.signals.context)
             gate = out["learn_gate"].max(axis=1, keepdims=True)
             out["learn_gate"] = np.hstack([out["learn_gate"],
-                                           np.repeat(gate, self.signals.classes, axis=1)])
+                                           np.repeat(gate, self.copies.signals, axis=1)])
         return out
 
     def before_run(self, batch_size: int = 1) -> None:
@@ -362,15 +363,19 @@ class SpikingModel(Brian2Model):
 
     def outputs(self, n: int, recorded) -> np.ndarray:
         """Output activity per sample of the last run: spike count · τ_O / sample_time
-        (copy k of slot s is sample s·B + k)."""
+        (copy k of slot s is sample s·B + k; padded copies of a last partial slot dropped).
+        A spike's slot is Brian2's `timestep` of its time, as the stream's TimedArrays index
+        it: t/sample_time floored puts a spike on a slot's first step (0.3 s / 0.1 s =
+        2.9999…) into the previous slot."""
+        from brian2.core.functions import timestep
+
         count = self.copies.count
         monitors = self.monitor if isinstance(self.monitor, list) else [self.monitor]
         starts = recorded if isinstance(recorded, tuple) else (recorded,) * count
         counts = np.zeros((n, self.network.output.size))
         for k, (monitor, start) in enumerate(zip(monitors, starts)):
             spike_i = np.asarray(monitor.i[start:])
-            slot = np.asarray(monitor.t[start:] / self.sample_dt).astype(int)
-            sample = np.minimum(slot * count + k, n - 1) if count == 1 else slot * count + k
+            sample = timestep(np.asarray(monitor.t_[start:]), self.p.sample_time) * count + k
             keep = sample < n
             np.add.at(counts, (sample[keep], spike_i[keep]), 1.0)
         return counts * self.p.tau_O / self.p.sample_time

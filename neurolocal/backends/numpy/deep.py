@@ -30,10 +30,16 @@ from ...channels import (
     score_outputs,
 )
 from ...channels.base import apply_rule, forward_product
-from ...errors import UserError
 from ...network import Network
 from ...network.fixed_point import Quantizer
-from ..base import EpochRecord, TrainingHistory, Weights, checked_data, checked_weights
+from ..base import (
+    EpochRecord,
+    TrainingHistory,
+    Weights,
+    checked_data,
+    checked_schedule,
+    checked_weights,
+)
 
 DIAGNOSTIC_SAMPLES = 256
 
@@ -83,10 +89,7 @@ class DeepSimulator:
         is given, and alignment angles in degrees in `extra` when `diagnostics`.
         """
         x, t = checked_data(self.network, x, t, self.dtype)
-        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise UserError(f"epochs must be a non-negative integer, not {epochs!r}")
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise UserError(f"batch_size must be a positive integer, not {batch_size!r}")
+        checked_schedule(epochs, batch_size)
         if test is not None:
             test = checked_data(self.network, *test, self.dtype)
         history = TrainingHistory.starting_from(self._weights)

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from ...errors import UserError
 from ...network.transfer import Transfer, get_transfer
 from ...rules import LocalRule, get_rule
+from ..base import checked_schedule
 
 MODES = ("online", "average")
 
@@ -91,11 +92,10 @@ def train_layer(rule: LocalRule | str, x: np.ndarray, targets: np.ndarray | None
     rule = get_rule(rule)
     if "feedback" in rule.variables:
         raise UserError(f"rule {rule.label!r} reads feedback B_i, which a single layer has no "
-                         "channel to deliver; train it in a network with a learning channel")
+                        "channel to deliver; train it in a network with a learning channel")
     if mode not in MODES:
         raise UserError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise UserError(f"epochs must be a non-negative integer, not {epochs!r}")
+    checked_schedule(epochs)
     unit = get_transfer(transfer)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] == 0:
