@@ -215,10 +215,6 @@ def test_spiking_alignment_angles_are_recorded():
     assert all(0 <= angle <= 180 for angle in extra["update_angle"])
 
 
-@pytest.mark.xfail(strict=True, reason="known: spiking.LEARN reads the slot as "
-                   "floor(t/sample_time); Brian2's timestep(t, sample_time) fixes it, but "
-                   "shifts tests/brian2/test_spiking_digits.py's single-seed SRBP accuracy "
-                   "at epoch 3 from 0.900 to 0.878, under its 0.88 bound: the lead decides")
 def test_each_sample_learns_after_its_settle_time_only():
     """Identical samples (the input fires on every step at max_rate = 1/dt, η tiny) change w
     and b by the same amount each: 4 samples in one run change them 4 times as much as one.

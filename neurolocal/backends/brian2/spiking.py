@@ -44,8 +44,10 @@ from .neurons import NEURONS, get_neuron
 #: would otherwise hold units refractory).
 NOT_REFRACTORY = "lastspike = -1e9*second\nnot_refractory = True"
 
-#: Learning gate of the event code: the stream's gate, closed during each sample's settle time.
-LEARN = ("learn_gate(t)*int(t - sample_time*floor(t/sample_time)"
+#: Learning gate of the event code: the stream's gate, closed during each sample's settle time
+#: (the slot is Brian2's `timestep`, as the stream's TimedArrays index it: floor(t/sample_time)
+#: put a slot's first step into the previous slot, its learning gate open).
+LEARN = ("learn_gate(t)*int(t - sample_time*timestep(t, sample_time)"
          " >= settle_time)")
 #: Brian2's refractoriness, per copy (batch copies have their own events): the state update
 #: and synaptic jumps of ``(unless refractory)`` variables pause from the spike on.
