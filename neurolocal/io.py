@@ -83,7 +83,7 @@ def save_model(path: str | Path, network: Network, weights: Weights,
                    "metadata": {"neurolocal_version": __version__, **(metadata or {})}}
     arrays: dict[str, np.ndarray] = {
         "format": np.array(FORMAT), "version": np.array(VERSION),
-        "description": np.array(json.dumps(description, default=_json_default)),
+        "description": np.array(json.dumps(description, default=json_default)),
     }
     for h, (w, b) in enumerate(weights, start=1):
         arrays[f"W{h}"], arrays[f"b{h}"] = np.asarray(w), np.asarray(b)
@@ -253,7 +253,9 @@ def json_ready(value: Any) -> Any:
     return value
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """`json.dumps`' `default` for a model file's metadata: numpy scalars and arrays as Python
+    values, anything else refused (unlike `json_ready`, which also maps NaN to null)."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):

@@ -26,7 +26,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from ..io import Model, _json_default
+from ..io import Model, json_default
 from ..network import Network
 from .chain import NIRImportError, Stage
 
@@ -46,8 +46,8 @@ def write_extension(path: str | Path, model: Model, stages: list[Stage]) -> None
         group = f.create_group(GROUP)
         group.attrs["schema"], group.attrs["version"] = SCHEMA, VERSION
         group.create_dataset("description", data=json.dumps(description,
-                                                            default=_json_default))
-        group.create_dataset("channel", data=json.dumps(channel, default=_json_default))
+                                                            default=json_default))
+        group.create_dataset("channel", data=json.dumps(channel, default=json_default))
         projections = group.create_group("projections")
         for h, (projection, stage) in enumerate(zip(network.projections, stages), start=1):
             entry = projections.create_group(str(h))
@@ -58,7 +58,7 @@ def write_extension(path: str | Path, model: Model, stages: list[Stage]) -> None
                 "post": projection.post, "rule": "" if rule is None else str(rule.expr),
                 "rule_name": "" if rule is None or rule.name is None else rule.name,
                 "parameters": json.dumps({} if rule is None else rule.parameters,
-                                         default=_json_default)})
+                                         default=json_default)})
         state = group.create_group("state")
         for key, value in model.channel_state.items():
             state.create_dataset(key, data=np.asarray(value))
