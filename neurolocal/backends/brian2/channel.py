@@ -62,7 +62,13 @@ class Brian2Pathway:
         """Model lines of the receiving hidden unit."""
         relay = "B_in" if self.nonlinearity is None or self.twin \
             else transfer_expression(self.nonlinearity, "B_in")
-        return f"B_in : 1\nB = {'fp*' if self.derivative else ''}({relay}) : 1\n"
+        return feedback_unit_equations(self.derivative, relay)
+
+
+def feedback_unit_equations(derivative: bool, relay: str = "B_in") -> str:
+    """Model lines of a hidden unit receiving feedback: the summed input B_in and
+    B = [f'(S)·] relay (the relay: B_in, or g(B_in) on the unit itself)."""
+    return f"B_in : 1\nB = {'fp*' if derivative else ''}({relay}) : 1\n"
 
 
 def translate_channel(channel, network: Network, weights: Weights, rng: np.random.Generator

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Model lines of a hidden unit receiving its layer's similarity feedback.
-SIGNAL_UNIT = "B_in : 1\nB = fp*(B_in) : 1\n"
 SIMILARITY_ORDER = 200  # after every forward sum and feedback pathway
 
 

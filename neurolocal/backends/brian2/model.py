@@ -16,10 +16,10 @@ import numpy as np
 from ...channels.base import ForwardSignals
 from ...network import Network
 from ..base import UnsupportedError, Weights
-from .channel import Brian2Pathway, build_pathways, connect_dense
+from .channel import Brian2Pathway, build_pathways, connect_dense, feedback_unit_equations
 from .codegen import BACKWARD_NAMES, Brian2Rule, compile_rule
 from .copies import Copies
-from .forward_signals import SIGNAL_UNIT, build_similarity, class_labels
+from .forward_signals import build_similarity, class_labels
 from .stream import STREAM_NAMES, SampleStream
 
 REPORT_PERIOD = 1.0  # seconds of wall time between progress reports
@@ -89,7 +89,7 @@ class Brian2Model:
             elif index in receivers:
                 model += receivers[index].unit_equations()
             elif signals is not None:
-                model += SIGNAL_UNIT
+                model += feedback_unit_equations(derivative=True)  # B = f'(S)·B_in
             bias_rule = rules[index - 1] if projection.bias else None
             if bias_rule is not None:
                 model += bias_rule.bias_parameter_declarations + "\ndb_acc : 1\n"
