@@ -68,23 +68,34 @@ def _state(sim):
     return [a for w, b in sim.weights() for a in (w, b)]
 
 
-@pytest.mark.slow
-def test_a_spiking_sigprop_batch_applies_the_mean_of_single_sample_changes():
+def _problem():
+    """A 6-5-4-3 SigProp network with a 0/1 context, η tiny, 3 binary samples, and strong
+    weights with tonic biases (every layer fires)."""
     rule = get_rule("backprop", eta=1e-6)
     network = Network.layered([6, 5, 4, 3], channel=BinaryContext(), rule=rule, hidden_rule=rule)
     rng = np.random.default_rng(0)
     x = (rng.random((3, 6)) < 0.5).astype(float)
     t = np.eye(3)[[0, 2, 1]]
     w0 = [(3 * w, b + 1.2) for w, b in network.init_weights(np.random.default_rng(1))]
-    singles = []
-    for s in range(3):
-        sim = get_backend("brian2").build(network, weights=w0, seed=0, spiking=True,
-                                          **DETERMINISTIC)
-        assert sim.model.copies.total == 4  # the sample and 3 class signals
-        before = _state(sim)
-        with code_target("numpy"):
-            sim.model.run(x[s][None], t[s][None], learn=True)
-        singles.append([a - b for a, b in zip(_state(sim), before)])
+    return network, x, t, w0
+
+
+def _single_change(network, weights, x, t):
+    """The change of every weight and bias from one online sample (one sample copy and the
+    class signals) from `weights`."""
+    sim = get_backend("brian2").build(network, weights=weights, seed=0, spiking=True,
+                                      **DETERMINISTIC)
+    assert sim.model.copies.total == 1 + network.output.size  # the sample and C class signals
+    before = _state(sim)
+    with code_target("numpy"):
+        sim.model.run(x[None], t[None], learn=True)
+    return [a - b for a, b in zip(_state(sim), before)]
+
+
+@pytest.mark.slow
+def test_a_spiking_sigprop_batch_applies_the_mean_of_single_sample_changes():
+    network, x, t, w0 = _problem()
+    singles = [_single_change(network, w0, x[s], t[s]) for s in range(3)]
     sim = get_backend("brian2").build(network, weights=w0, seed=0, spiking=True,
                                       **DETERMINISTIC)
     sim.train(np.zeros((3, 6)), np.zeros((3, 3)), epochs=0, batch_size=3)
@@ -104,24 +115,11 @@ def test_a_partial_spiking_sigprop_batch_ignores_its_padded_copy():
     zero target read as class 0). Its gate g = 0 must keep it out of the similarity: the last
     batch's change is sample 2's single change at the weights after the first batch, although
     the padded copy's hidden units fire (tonic biases) and would add R O to the signal copies."""
-    rule = get_rule("backprop", eta=1e-6)
-    network = Network.layered([6, 5, 4, 3], channel=BinaryContext(), rule=rule, hidden_rule=rule)
-    rng = np.random.default_rng(0)
-    x = (rng.random((3, 6)) < 0.5).astype(float)
-    t = np.eye(3)[[0, 2, 1]]
-    w0 = [(3 * w, b + 1.2) for w, b in network.init_weights(np.random.default_rng(1))]
-
-    def single(weights, s):
-        sim = get_backend("brian2").build(network, weights=weights, seed=0, spiking=True,
-                                          **DETERMINISTIC)
-        before = _state(sim)
-        with code_target("numpy"):
-            sim.model.run(x[s][None], t[s][None], learn=True)
-        return [a - b for a, b in zip(_state(sim), before)]
-
-    mean = [(a + b) / 2 for a, b in zip(single(w0, 0), single(w0, 1))]  # the first batch
+    network, x, t, w0 = _problem()
+    mean = [(a + b) / 2 for a, b in zip(_single_change(network, w0, x[0], t[0]),
+                                        _single_change(network, w0, x[1], t[1]))]  # batch 1
     w1 = [(w + mean[2 * h], b + mean[2 * h + 1]) for h, (w, b) in enumerate(w0)]
-    last = single(w1, 2)
+    last = _single_change(network, w1, x[2], t[2])
     sim = get_backend("brian2").build(network, weights=w0, seed=0, spiking=True, **DETERMINISTIC)
     sim.train(np.zeros((2, 6)), np.zeros((2, 3)), epochs=0, batch_size=2)
     with code_target("numpy"):
